@@ -1,0 +1,31 @@
+/**
+ * Activities: every side effect of the workflows. Built by a factory so tests inject real parts
+ * (a real MongoDB-compatible server, a real SMTP server) instead of mocks. Each one is idempotent by a
+ * business key, so Temporal may retry it freely.
+ */
+import { log } from '@temporalio/activity';
+import type { Transporter } from 'nodemailer';
+import type { Models } from '../lib/db';
+import type { MailRenderer } from '../lib/mail/render';
+import { createMailActivities } from './notify';
+import { createPlanActivities } from './plan';
+import { createProjectionActivities } from './projection';
+
+export interface ActivityDeps {
+  models: Models;
+  transport: Transporter;
+  renderer: MailRenderer;
+  linkSecret: string;
+  publicBaseUrl: string;
+  mailFrom: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPlanActivities(deps),
+    ...createProjectionActivities(deps),
+    ...createMailActivities(deps, log),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,84 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { createLinkToken, linkUrl } from '../lib/links';
+import { PermanentMailError, sendOnce } from '../lib/mail/outbox';
+import type { CycleRef, LinkRole, Person, StepName } from '../workflows/cycle/definitions';
+import type { ActivityDeps } from '.';
+
+export interface NotifyInput {
+  /** Business key of the notice; each recipient's message is keyed `<key>:<email>`. */
+  key: string;
+  /** Template name, e.g. `registration.reminder`. */
+  kind: string;
+  cycle: CycleRef;
+  to: Person[];
+  data: Record<string, unknown>;
+  /** When set, every recipient gets a personal link to this step. */
+  link?: { workflowId: string; step: StepName; role: LinkRole; expiresAt: string };
+}
+
+export interface NotifyResult {
+  sent: string[];
+  alreadySent: string[];
+  refused: { email: string; reason: string }[];
+}
+
+interface ActivityLog {
+  warn(message: string, attrs?: Record<string, unknown>): void;
+}
+
+export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
+  return {
+    /**
+     * One message per recipient, each through the outbox. A transient failure throws (Temporal
+     * retries; recipients already served are skipped); a permanent refusal is recorded in the
+     * outbox for the secretariat and reported, not retried.
+     */
+    async notify(input: NotifyInput): Promise<NotifyResult> {
+      const result: NotifyResult = { sent: [], alreadySent: [], refused: [] };
+      for (const person of input.to) {
+        const link = input.link
+          ? linkUrl(
+              deps.publicBaseUrl,
+              createLinkToken(deps.linkSecret, {
+                w: input.link.workflowId,
+                s: input.link.step,
+                r: input.link.role,
+                p: person.email,
+                x: Math.floor(Date.parse(input.link.expiresAt) / 1000),
+              }),
+            )
+          : undefined;
+        const mail = deps.renderer.render(input.kind, person.lang, {
+          ...input.data,
+          year: input.cycle.year,
+          bodyName: input.cycle.bodyName,
+          timeZone: input.cycle.timeZone,
+          recipient: person,
+          link,
+        });
+        try {
+          const r = await sendOnce(deps.models, deps.transport, {
+            key: `${input.key}:${person.email}`,
+            cycleId: input.cycle.cycleId,
+            kind: input.kind,
+            to: person.email,
+            from: deps.mailFrom,
+            ...mail,
+          });
+          (r === 'sent' ? result.sent : result.alreadySent).push(person.email);
+        } catch (err) {
+          if (!(err instanceof PermanentMailError)) throw err;
+          log.warn('mail refused permanently', { key: input.key, email: person.email, reason: err.message });
+          result.refused.push({ email: person.email, reason: err.message });
+        }
+      }
+      if (result.refused.length === input.to.length && input.to.length > 0) {
+        throw ApplicationFailure.nonRetryable(
+          `every recipient refused: ${result.refused.map((r) => `${r.email} (${r.reason})`).join('; ')}`,
+          'MailRefused',
+        );
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { isDuplicateKey } from '../lib/db';
+import type { StepState } from '../workflows/cycle/definitions';
+import type { ActivityDeps } from '.';
+
+export interface ProjectStepInput {
+  cycleId: string;
+  clusterId: string;
+  unitId: string;
+  unitName: string;
+  workflowId: string;
+  state: StepState;
+}
+
+/** Keeps the MongoDB read model in step with the workflows, for the api and the secretariat. */
+export function createProjectionActivities({ models }: Pick<ActivityDeps, 'models'>) {
+  return {
+    async projectStep(input: ProjectStepInput): Promise<void> {
+      const { state } = input;
+      const version = state.history.length;
+      const last = state.history[state.history.length - 1];
+      try {
+        // The version guard keeps a delayed retry of an older projection from overwriting a newer one.
+        await models.StepState.updateOne(
+          { _id: `${input.workflowId}:${state.step}`, version: { $lte: version } },
+          {
+            $set: {
+              cycleId: input.cycleId,
+              clusterId: input.clusterId,
+              unitId: input.unitId,
+              unitName: input.unitName,
+              workflowId: input.workflowId,
+              step: state.step,
+              status: state.status,
+              round: state.round,
+              dueAt: new Date(state.schedule.dueAt),
+              lastProgressAt: new Date(last?.at ?? state.schedule.opensAt),
+              version,
+              state,
+            },
+          },
+          { upsert: true },
+        );
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // a newer version is already there
+      }
+    },
+
+    async projectCluster(input: { cycleId: string; clusterId: string; status: string }): Promise<void> {
+      await models.ClusterPlan.updateOne({ _id: `${input.cycleId}:${input.clusterId}` }, { $set: { status: input.status } });
+    },
+
+    async projectCycle(input: { cycleId: string; status: 'running' | 'completed' }): Promise<void> {
+      await models.Cycle.updateOne({ _id: input.cycleId }, { $set: { status: input.status, updatedAt: new Date() } });
+    },
+  };
+}

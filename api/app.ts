@@ -1,0 +1,36 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { AppDeps } from './deps';
+import { HttpError, jsonErrorHandler, sendError } from './errors';
+import { cyclesRouter } from './routes/cycles';
+import { healthRouter } from './routes/health';
+import { linksRouter } from './routes/links';
+import { staffPagesRouter } from './routes/staff-pages';
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(cookieParser());
+  app.use((_req, res, next) => {
+    res.locals.log = deps.log;
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer'); // never leak a link token to another site
+    next();
+  });
+
+  app.use(healthRouter(deps));
+  // Without MongoDB nothing below can answer correctly: say so at once instead of hanging.
+  app.use((req, res, next) => {
+    if (deps.db.isUp()) return next();
+    if (req.path.startsWith('/api/')) return sendError(res, new HttpError(503, 'unavailable', 'MongoDB is unavailable; try again shortly'));
+    res.status(503).type('text').send('Dịch vụ tạm thời gián đoạn (MongoDB). Service temporarily unavailable.');
+  });
+  app.get('/', (_req, res) => res.redirect(302, '/mailbox'));
+  app.use('/api/cycles', cyclesRouter(deps));
+  app.use(linksRouter(deps));
+  app.use(staffPagesRouter(deps));
+  app.use('/api', (_req, res) => sendError(res, new HttpError(404, 'not_found', 'no such route')));
+  app.use(jsonErrorHandler);
+  return app;
+}

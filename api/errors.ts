@@ -1,0 +1,42 @@
+/** One error shape for every JSON answer: `{ error: { code, message, details? } }`. */
+import type { ErrorRequestHandler, Response } from 'express';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function sendError(res: Response, err: HttpError): void {
+  res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+}
+
+/** True for errors meaning "a server we depend on is down or too slow" → 503, not 500. */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: number | string; name?: string; message?: string; cause?: unknown };
+  if (e?.cause && isUnavailable(e.cause)) return true;
+  // gRPC: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 1 CANCELLED (our own deadline); Mongo: network/selection errors.
+  return (
+    e?.code === 14 ||
+    e?.code === 4 ||
+    e?.name === 'MongoServerSelectionError' ||
+    e?.name === 'MongoNetworkError' ||
+    e?.name === 'MongoNotConnectedError' ||
+    /ECONNREFUSED|Connection is closed|Client must be connected|buffering timed out/.test(e?.message ?? '')
+  );
+}
+
+export const jsonErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (err instanceof HttpError) return sendError(res, err);
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.too.large') return sendError(res, new HttpError(413, 'too_large', 'request body is too large'));
+  if (e.type === 'entity.parse.failed') return sendError(res, new HttpError(400, 'bad_json', `body is not valid JSON: ${e.message}`));
+  if (isUnavailable(err)) return sendError(res, new HttpError(503, 'unavailable', 'a backing service is unavailable; try again shortly'));
+  res.locals.log?.error({ err }, 'unhandled error');
+  sendError(res, new HttpError(500, 'internal', 'internal error'));
+};

@@ -1,0 +1,124 @@
+/**
+ * `/l/<token>`: GET shows the step (never changes anything: mail scanners open links), POST acts.
+ * Bad signature → 403; expired, used or closed → 410; all with a page that says what happened.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { verifyLinkToken, type LinkClaims } from '../../lib/links';
+import { formatPath } from '../../rules/plan';
+import { ACTIONS_BY_ROLE } from '../../workflows/cycle/definitions';
+import type { AppDeps } from '../deps';
+import { langOf, type Lang } from '../pages';
+import { performLinkAction, type LinkAction } from '../services/link-actions';
+
+const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `is longer than ${max} characters`);
+const round = z.coerce.number().int().min(1);
+const actionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('submit'), round, content: text(10000), targets: text(10000) }),
+  z.object({ action: z.literal('approve'), round, comment: z.string().trim().max(2000).optional() }),
+  z.object({ action: z.literal('return'), round, comment: text(2000) }),
+]);
+
+const REASONS: Record<string, [string, string]> = {
+  malformed: ['Liên kết không hợp lệ.', 'This link is not valid.'],
+  'bad-signature': ['Liên kết không hợp lệ (sai chữ ký).', 'This link is not valid (bad signature).'],
+  expired: ['Liên kết đã hết hạn.', 'This link has expired.'],
+};
+
+export function linksRouter(deps: AppDeps): Router {
+  const r = Router();
+  r.use(express.urlencoded({ extended: false, limit: '200kb' }));
+
+  const page = (res: Response, status: number, lang: Lang, name: string, data: Record<string, unknown>) =>
+    res.status(status).type('html').send(deps.pages.render(name, lang, data));
+  const message = (res: Response, status: number, lang: Lang, vi: string, en: string, extra: Record<string, unknown> = {}) =>
+    page(res, status, lang, 'message', { status, title: lang === 'en' ? en : vi, ...extra });
+
+  const verify = (req: Request, res: Response): { claims: LinkClaims; tokenId: string; lang: Lang } | undefined => {
+    const lang = langOf(req.query);
+    const v = verifyLinkToken(deps.config.LINK_SECRET, String(req.params.token), deps.now().getTime());
+    if (!v.ok) {
+      const [vi, en] = REASONS[v.reason];
+      message(res, v.status, lang, vi, en);
+      return undefined;
+    }
+    return { claims: v.claims, tokenId: v.tokenId, lang };
+  };
+
+  r.get('/l/:token', async (req, res) => {
+    const ok = verify(req, res);
+    if (!ok) return;
+    const { claims, lang } = ok;
+    const row = await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`).lean();
+    if (!row) return message(res, 404, lang, 'Bước này chưa mở.', 'This step is not open yet.');
+    if (row.status === 'approved') {
+      return message(res, 410, lang, 'Bước này đã hoàn thành; liên kết không còn hiệu lực.', 'This step is closed; the link no longer works.', { unitName: row.unitName });
+    }
+    const state = row.state as { submission?: { fields: Record<string, string> }; schedule: { dueAt: string }; review?: { comment?: string } };
+    const timeZone = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as { timeZone?: string } | undefined;
+    page(res, 200, lang, 'link', {
+      token: req.params.token,
+      role: claims.r,
+      person: claims.p,
+      unitName: row.unitName,
+      step: claims.s,
+      status: row.status,
+      round: row.round,
+      dueAt: state.schedule.dueAt,
+      timeZone: timeZone?.timeZone,
+      submission: state.submission?.fields,
+      lastComment: row.status === 'returned' ? state.review?.comment : undefined,
+      canSubmit: claims.r === 'unit' && (row.status === 'open' || row.status === 'returned'),
+      canReview: claims.r === 'reviewer' && row.status === 'submitted',
+      waitingForReview: claims.r === 'unit' && row.status === 'submitted',
+      waitingForUnit: claims.r === 'reviewer' && row.status !== 'submitted',
+    });
+  });
+
+  r.post('/l/:token', async (req, res) => {
+    const ok = verify(req, res);
+    if (!ok) return;
+    const { claims, tokenId, lang } = ok;
+    const parsed = actionSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || 'action'}: ${i.message}`);
+      return message(res, 400, lang, 'Nội dung gửi chưa hợp lệ.', 'The form is not valid.', { problems });
+    }
+    const body = parsed.data;
+    if (!(ACTIONS_BY_ROLE[claims.r] as readonly string[]).includes(body.action)) {
+      return message(res, 403, lang, 'Liên kết này không cho phép thao tác đó.', 'This link does not allow that action.');
+    }
+    const outcome = await performLinkAction(deps, {
+      claims,
+      tokenId,
+      action: body.action as LinkAction,
+      round: body.round,
+      fields: body.action === 'submit' ? { content: body.content, targets: body.targets } : undefined,
+      comment: body.action === 'submit' ? undefined : body.comment,
+    });
+    switch (outcome.kind) {
+      case 'done':
+        return message(res, 200, lang, DONE[body.action][0], DONE[body.action][1], { success: true });
+      case 'queued':
+        return message(
+          res,
+          202,
+          lang,
+          'Hệ thống đang bận: thao tác của bạn đã được ghi nhận và sẽ được xử lý tự động trong ít phút.',
+          'The system is busy: your action has been saved and will be processed automatically within minutes.',
+          { success: true },
+        );
+      case 'rejected':
+        return message(res, 409, lang, 'Không thực hiện được: bước này đã thay đổi.', 'Not done: this step has changed.', { problems: [outcome.reason] });
+      case 'gone':
+        return message(res, 410, lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
+    }
+  });
+  return r;
+}
+
+const DONE: Record<string, [string, string]> = {
+  submit: ['Đã gửi đăng ký. Cán bộ theo dõi sẽ thẩm định và phản hồi qua email.', 'Registration sent. Your reviewer will check it and reply by email.'],
+  approve: ['Đã duyệt. Đơn vị sẽ được thông báo qua email.', 'Approved. The unit will be told by email.'],
+  return: ['Đã trả lại kèm ý kiến. Đơn vị sẽ được thông báo qua email.', 'Returned with your comment. The unit will be told by email.'],
+};

@@ -1,0 +1,109 @@
+/**
+ * Starting a cycle from a plan: validate, compile, record the cycle under its business key
+ * (body, year), store each cluster's compiled units, start the cycle workflow. Every step is
+ * idempotent, so a start interrupted half-way is completed by the next attempt instead of being
+ * reported as a duplicate.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { isDuplicateKey } from '../../lib/db';
+import { compilePlan, PlanCompileError, type CompiledPlan } from '../../rules/compile';
+import { validatePlan, type Plan } from '../../rules/plan';
+import { SA } from '../../workflows/search-attributes';
+import { cycleWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
+import type { AppDeps } from '../deps';
+import { HttpError } from '../errors';
+
+export interface CycleSummary {
+  cycleId: string;
+  workflowId: string;
+  bodyId: string;
+  year: number;
+  status: string;
+  clusters: number;
+  units: number;
+  createdAt: string;
+}
+
+export async function startCycle(deps: AppDeps, input: unknown, actor: string): Promise<{ created: boolean; cycle: CycleSummary }> {
+  const v = validatePlan(input);
+  if (!v.ok) throw new HttpError(400, 'invalid_plan', `the plan has ${v.problems.length} problem(s)`, { problems: v.problems });
+  const plan = v.plan;
+  const now = deps.now();
+  let compiled: CompiledPlan;
+  try {
+    compiled = compilePlan(plan, now);
+  } catch (err) {
+    if (err instanceof PlanCompileError) {
+      throw new HttpError(400, 'invalid_plan', err.message, { problems: [{ path: err.path, message: err.message }] });
+    }
+    throw err;
+  }
+  const { models } = deps.db;
+  const { cycleId } = compiled.cycle;
+  const workflowId = cycleWorkflowId(cycleId);
+
+  try {
+    await models.Cycle.create({
+      _id: cycleId,
+      bodyId: plan.body.id,
+      bodyName: plan.body.name,
+      year: plan.year,
+      workflowId,
+      status: 'starting',
+      plan,
+      createdAt: now,
+      updatedAt: now,
+    });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const existing = await models.Cycle.findById(cycleId).lean();
+    if (existing && existing.status !== 'starting') {
+      throw new HttpError(409, 'cycle_exists', `a cycle for ${plan.body.id} ${plan.year} already exists`, {
+        cycle: summarize(existing, compiled),
+      });
+    }
+  }
+
+  await models.ClusterPlan.bulkWrite(
+    compiled.clusters.map((c) => ({
+      updateOne: {
+        filter: { _id: `${cycleId}:${c.clusterId}` },
+        update: { $setOnInsert: { cycleId, clusterId: c.clusterId, name: c.name, status: 'pending', units: c.units } },
+        upsert: true,
+      },
+    })),
+  );
+
+  const args: CycleWorkflowInput = { cycle: compiled.cycle, clusterIds: compiled.clusters.map((c) => c.clusterId) };
+  try {
+    await deps.temporal.workflow.start('cycleWorkflow', {
+      workflowId,
+      taskQueue: deps.config.TASK_QUEUE,
+      args: [args],
+      typedSearchAttributes: [
+        { key: SA.body, value: plan.body.id },
+        { key: SA.year, value: plan.year },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await models.Cycle.updateOne({ _id: cycleId, status: 'starting' }, { $set: { status: 'running', updatedAt: now } });
+  await models.Audit.create({ at: now, actor, action: 'cycle.start', target: cycleId, details: { workflowId } });
+  const doc = await models.Cycle.findById(cycleId).lean();
+  return { created: true, cycle: summarize(doc!, compiled) };
+}
+
+function summarize(doc: { _id: string; workflowId: string; bodyId: string; year: number; status: string; createdAt: Date; plan: unknown }, compiled: CompiledPlan): CycleSummary {
+  const plan = doc.plan as Plan;
+  return {
+    cycleId: doc._id,
+    workflowId: doc.workflowId,
+    bodyId: doc.bodyId,
+    year: doc.year,
+    status: doc.status,
+    clusters: plan.clusters?.length ?? compiled.clusters.length,
+    units: (plan.clusters ?? []).reduce((n, c) => n + c.members.length, 0),
+    createdAt: new Date(doc.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * MongoDB collections. Only features that both MongoDB and FerretDB v1 support are used: plain and
+ * unique indexes, upserts, findOneAndUpdate without projection; no transactions, TTL, partial indexes,
+ * change streams or $lookup. Idempotency comes from business keys used as `_id`.
+ */
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+const cycleSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // thidua:<body>:<year>
+    bodyId: { type: String, required: true },
+    bodyName: { type: String, required: true },
+    year: { type: Number, required: true },
+    workflowId: { type: String, required: true },
+    status: { type: String, enum: ['starting', 'running', 'completed', 'failed'], required: true },
+    plan: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'cycles', versionKey: false, minimize: false },
+);
+
+/** The compiled plan of one cluster: what its workflow needs to start its units. */
+const clusterPlanSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <cycleId>:<clusterId>
+    cycleId: { type: String, required: true, index: true },
+    clusterId: { type: String, required: true },
+    name: { type: String, required: true },
+    status: { type: String, default: 'pending' },
+    units: { type: Schema.Types.Mixed, required: true },
+  },
+  { collection: 'cluster_plans', versionKey: false, minimize: false },
+);
+
+/** Read model: one row per (unit workflow, step), upserted by the workflow after every change. */
+const stepStateSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <unitWorkflowId>:<step>
+    cycleId: { type: String, required: true, index: true },
+    clusterId: { type: String, required: true },
+    unitId: { type: String, required: true },
+    unitName: { type: String, required: true },
+    workflowId: { type: String, required: true },
+    step: { type: String, required: true },
+    status: { type: String, required: true },
+    round: { type: Number, required: true },
+    dueAt: { type: Date, required: true },
+    lastProgressAt: { type: Date, required: true },
+    /** History length of the projected state: a late, older projection never overwrites a newer one. */
+    version: { type: Number, required: true },
+    state: { type: Schema.Types.Mixed, required: true },
+  },
+  { collection: 'step_states', versionKey: false, minimize: false },
+);
+
+/**
+ * Every email goes through here first. `_id` is the business key, so a retried activity finds the row
+ * and does not send again; `messageId` is fixed at insert so a resend inside the crash window is
+ * recognisable as the same message.
+ */
+const outboxSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    cycleId: { type: String, index: true },
+    kind: { type: String, required: true },
+    to: { type: String, required: true },
+    subject: { type: String, required: true },
+    messageId: { type: String, required: true },
+    status: { type: String, enum: ['pending', 'sent', 'failed'], required: true },
+    attempts: { type: Number, default: 0 },
+    lastError: { type: String },
+    createdAt: { type: Date, required: true },
+    sentAt: { type: Date },
+  },
+  { collection: 'outbox', versionKey: false },
+);
+
+/** One row per (token, round, action): a link acts once per round of its step. */
+const linkUseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    workflowId: { type: String, required: true },
+    step: { type: String, required: true },
+    action: { type: String, required: true },
+    by: { type: String, required: true },
+    usedAt: { type: Date, required: true },
+  },
+  { collection: 'link_uses', versionKey: false },
+);
+
+/**
+ * Link actions that no worker accepted in time. An update is only durable once a worker accepts it,
+ * so the api keeps the click here and a retrier delivers it later with the same update id.
+ */
+const actionInboxSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the update id: <tokenId>:<round>:<action>
+    workflowId: { type: String, required: true },
+    update: { type: String, enum: ['submitStep', 'reviewStep'], required: true },
+    args: { type: Schema.Types.Mixed, required: true },
+    step: { type: String, required: true },
+    action: { type: String, required: true },
+    by: { type: String, required: true },
+    status: { type: String, enum: ['queued', 'delivered', 'rejected'], required: true, index: true },
+    attempts: { type: Number, default: 0 },
+    lastError: { type: String },
+    createdAt: { type: Date, required: true },
+    doneAt: { type: Date },
+  },
+  { collection: 'action_inbox', versionKey: false, minimize: false },
+);
+
+/** Append-only: the app inserts, never updates or deletes. */
+const auditSchema = new Schema(
+  {
+    at: { type: Date, required: true, index: true },
+    actor: { type: String, required: true },
+    action: { type: String, required: true },
+    target: { type: String, required: true },
+    details: { type: Schema.Types.Mixed },
+  },
+  { collection: 'audit', versionKey: false },
+);
+
+/** What the embedded SMTP server received (only used when SMTP_URL is unset). */
+const mailboxSchema = new Schema(
+  {
+    receivedAt: { type: Date, required: true, index: true },
+    envelopeFrom: { type: String },
+    envelopeTo: { type: [String], required: true },
+    messageId: { type: String, index: true },
+    from: { type: String },
+    to: { type: String },
+    subject: { type: String },
+    text: { type: String },
+    html: { type: String },
+    headers: { type: Schema.Types.Mixed },
+    attachments: [
+      { filename: String, contentType: String, size: Number, content: Buffer, _id: false },
+    ],
+  },
+  { collection: 'mailbox', versionKey: false },
+);
+
+export type CycleDoc = InferSchemaType<typeof cycleSchema>;
+export type ClusterPlanDoc = InferSchemaType<typeof clusterPlanSchema>;
+export type StepStateDoc = InferSchemaType<typeof stepStateSchema>;
+export type OutboxDoc = InferSchemaType<typeof outboxSchema>;
+export type MailboxDoc = InferSchemaType<typeof mailboxSchema>;
+
+export function createModels(conn: Connection) {
+  return {
+    Cycle: conn.model('Cycle', cycleSchema) as Model<CycleDoc>,
+    ClusterPlan: conn.model('ClusterPlan', clusterPlanSchema) as Model<ClusterPlanDoc>,
+    StepState: conn.model('StepState', stepStateSchema) as Model<StepStateDoc>,
+    Outbox: conn.model('Outbox', outboxSchema) as Model<OutboxDoc>,
+    LinkUse: conn.model('LinkUse', linkUseSchema),
+    ActionInbox: conn.model('ActionInbox', actionInboxSchema),
+    Audit: conn.model('Audit', auditSchema),
+    Mailbox: conn.model('Mailbox', mailboxSchema) as Model<MailboxDoc>,
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;
+
+/** Mongo's duplicate-key error (E11000), the signal that a business key already exists. */
+export const isDuplicateKey = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;

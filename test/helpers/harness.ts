@@ -1,0 +1,122 @@
+/**
+ * Wires the real parts together for a test: a fresh database on the test MongoDB-compatible server,
+ * the embedded SMTP server (port 0) storing into it, a worker with the real activities, and the real
+ * express app — only the Temporal connection differs between the time-skipping and dev-server tests.
+ */
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { createApp } from '../../api/app';
+import type { AppDeps } from '../../api/deps';
+import { PageRenderer } from '../../api/pages';
+import type { AppConfig } from '../../config';
+import { parseEnv } from '../../config/env';
+import { connectDb, type Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { MailRenderer } from '../../lib/mail/render';
+import { startSmtpSink, type SmtpSink } from '../../lib/mail/smtp-sink';
+import { createTransport } from '../../lib/mail/transport';
+import { canConnect, hostPortOf } from '../../lib/net';
+import { templatesDir } from '../../lib/paths';
+import { createWorker } from '../../worker/create-worker';
+import { freshDbUri } from './env';
+
+export interface Harness {
+  config: AppConfig;
+  db: Db;
+  sink: SmtpSink;
+  app: Express;
+  deps: AppDeps;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export const TEST_TOKEN = 'test-api-token-0123456789';
+
+export async function createHarness(opts: {
+  label: string;
+  client: Client;
+  connection: NativeConnection;
+  taskQueue: string;
+  namespace?: string;
+  updateTimeoutMs?: number;
+}): Promise<Harness> {
+  const config: AppConfig = {
+    ...parseEnv({ DATA_DIR: '/tmp/thidua-unused', PUBLIC_BASE_URL: 'http://thidua.test', TASK_QUEUE: opts.taskQueue, UPDATE_TIMEOUT_MS: String(opts.updateTimeoutMs ?? 10000) }),
+    LINK_SECRET: 'test-link-secret-0123456789abcdef0123456789',
+    API_TOKEN: TEST_TOKEN,
+  };
+  const log = createLogger(opts.label, 'warn');
+  const db = await connectDb(freshDbUri(opts.label));
+  const sink = await startSmtpSink(db, { port: 0, log });
+  const transport = createTransport(sink.url);
+  const worker = await createWorker({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue,
+    deps: {
+      models: db.models,
+      transport,
+      renderer: new MailRenderer(`${templatesDir}/email`),
+      linkSecret: config.LINK_SECRET,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      mailFrom: config.MAIL_FROM,
+    },
+  });
+  const smtp = hostPortOf(sink.url);
+  const deps: AppDeps = {
+    config,
+    db,
+    temporal: opts.client,
+    pages: new PageRenderer(`${templatesDir}/pages`),
+    log,
+    mailboxEnabled: true,
+    smtpUp: () => canConnect(smtp.host, smtp.port),
+    now: () => new Date(),
+  };
+  return {
+    config,
+    db,
+    sink,
+    app: createApp(deps),
+    deps,
+    worker,
+    async close() {
+      transport.close();
+      await sink.close();
+      await db.conn.dropDatabase().catch(() => undefined);
+      await db.close();
+    },
+  };
+}
+
+/** Messages the SMTP server received, optionally for one recipient. */
+export async function mailbox(h: Harness, to?: string) {
+  return h.db.models.Mailbox.find(to ? { envelopeTo: to } : {}).sort({ receivedAt: 1, _id: 1 }).lean();
+}
+
+export function linkIn(text: string | undefined | null): string {
+  const m = /http:\/\/thidua\.test(\/l\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(text ?? '');
+  if (!m) throw new Error(`no link in: ${text}`);
+  return m[1];
+}
+
+/** Opens a link like a person: GET the page, read the round it shows, POST the form. */
+export async function actThroughLink(h: Harness, path: string, form: Record<string, string>): Promise<supertest.Response> {
+  const page = await supertest(h.app).get(path).expect(200);
+  const round = /name="round" value="(\d+)"/.exec(page.text)?.[1];
+  if (!round) throw new Error(`the page at ${path} offers no form:\n${page.text}`);
+  return supertest(h.app).post(path).type('form').send({ ...form, round });
+}
+
+/** Polls (real time) until `check` returns a value, for effects of activities running in the worker. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, ms = 30000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

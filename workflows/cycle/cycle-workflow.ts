@@ -1,0 +1,53 @@
+import { ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { SA } from '../search-attributes';
+import { clusterWorkflowId, cycleStateQuery, type CycleState, type CycleWorkflowInput } from './definitions';
+import { clusterWorkflow } from './cluster-workflow';
+
+const { projectCycle } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
+
+/** Children are started in batches so one workflow task never carries thousands of commands. */
+const START_BATCH = 50;
+
+/** The year's cycle of one issuing body: one cluster workflow per cluster. */
+export async function cycleWorkflow(input: CycleWorkflowInput): Promise<CycleState> {
+  const { cycle } = input;
+  const state: CycleState = {
+    cycleId: cycle.cycleId,
+    status: 'starting',
+    clusters: input.clusterIds.map((clusterId) => ({ clusterId, workflowId: clusterWorkflowId(cycle.cycleId, clusterId), done: false })),
+  };
+  setHandler(cycleStateQuery, () => state);
+
+  const results: Promise<void>[] = [];
+  for (let from = 0; from < state.clusters.length; from += START_BATCH) {
+    const batch = state.clusters.slice(from, from + START_BATCH);
+    const handles = await Promise.all(
+      batch.map((c) =>
+        startChild(clusterWorkflow, {
+          workflowId: c.workflowId,
+          args: [{ cycle, clusterId: c.clusterId }],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          typedSearchAttributes: [
+            { key: SA.body, value: cycle.bodyId },
+            { key: SA.year, value: cycle.year },
+            { key: SA.cluster, value: c.clusterId },
+          ],
+        }),
+      ),
+    );
+    handles.forEach((h, i) =>
+      results.push(
+        h.result().then(() => {
+          batch[i].done = true;
+        }),
+      ),
+    );
+  }
+  state.status = 'running';
+  await projectCycle({ cycleId: cycle.cycleId, status: 'running' });
+  await Promise.all(results);
+  state.status = 'completed';
+  await projectCycle({ cycleId: cycle.cycleId, status: 'completed' });
+  return state;
+}

@@ -1,0 +1,138 @@
+/**
+ * The cycle workflow family: one cycle workflow per (issuing body, year), one cluster workflow per
+ * cluster, one unit workflow per unit. Types, updates, queries and ID helpers shared by the workflows,
+ * the activities and the api live here, and nothing else.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+export type Lang = 'vi' | 'en';
+
+export interface Person {
+  name: string;
+  email: string;
+  lang: Lang;
+  role?: string;
+}
+
+/** Absolute instants (ISO UTC) computed by rules/schedule from the plan: workflows never do calendar maths. */
+export interface StepSchedule {
+  opensAt: string;
+  dueAt: string;
+  graceEndsAt: string;
+  reminders: { n: number; at: string; daysLeft: number }[];
+  escalations: { level: number; at: string }[];
+}
+
+export interface CycleRef {
+  cycleId: string;
+  bodyId: string;
+  bodyName: string;
+  year: number;
+  timeZone: string;
+}
+
+export interface CycleWorkflowInput {
+  cycle: CycleRef;
+  clusterIds: string[];
+}
+
+export interface ClusterWorkflowInput {
+  cycle: CycleRef;
+  clusterId: string;
+}
+
+export interface UnitWorkflowInput {
+  cycle: CycleRef;
+  clusterId: string;
+  clusterName: string;
+  unitId: string;
+  unitName: string;
+  contacts: Person[];
+  reviewer: Person;
+  clusterHead: Person;
+  steps: { registration: StepSchedule };
+}
+
+export type StepName = 'registration';
+export const STEP_NAMES: readonly StepName[] = ['registration'];
+
+/** pending → open ⇄ submitted → (returned → submitted …) → approved. */
+export type StepStatus = 'pending' | 'open' | 'submitted' | 'returned' | 'approved';
+
+export interface StepEvent {
+  at: string;
+  event: 'opened' | 'submitted' | 'returned' | 'approved' | 'reminded' | 'escalated';
+  round: number;
+  by?: string;
+  comment?: string;
+  n?: number;
+}
+
+export interface StepState {
+  step: StepName;
+  status: StepStatus;
+  /** A return opens a new round; each link action is accepted once per round. */
+  round: number;
+  schedule: StepSchedule;
+  submission?: { fields: Record<string, string>; by: string; at: string; round: number };
+  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number };
+  history: StepEvent[];
+}
+
+export interface UnitState {
+  cycleId: string;
+  clusterId: string;
+  unitId: string;
+  unitName: string;
+  stage: StepName;
+  steps: Record<StepName, StepState>;
+}
+
+export interface SubmitStepInput {
+  step: StepName;
+  round: number;
+  /** Email of the person whose link was used. */
+  by: string;
+  fields: Record<string, string>;
+}
+
+export interface ReviewStepInput {
+  step: StepName;
+  round: number;
+  by: string;
+  decision: 'approve' | 'return';
+  comment?: string;
+}
+
+export const submitStepUpdate = defineUpdate<StepState, [SubmitStepInput]>('submitStep');
+export const reviewStepUpdate = defineUpdate<StepState, [ReviewStepInput]>('reviewStep');
+export const unitStateQuery = defineQuery<UnitState>('unitState');
+
+export interface ClusterState {
+  cycleId: string;
+  clusterId: string;
+  units: { unitId: string; workflowId: string; done: boolean }[];
+}
+export const clusterStateQuery = defineQuery<ClusterState>('clusterState');
+
+export interface CycleState {
+  cycleId: string;
+  clusters: { clusterId: string; workflowId: string; done: boolean }[];
+  status: 'starting' | 'running' | 'completed';
+}
+export const cycleStateQuery = defineQuery<CycleState>('cycleState');
+
+export const cycleIdOf = (bodyId: string, year: number): string => `thidua:${bodyId}:${year}`;
+export const cycleWorkflowId = (cycleId: string): string => `${cycleId}:cycle`;
+export const clusterWorkflowId = (cycleId: string, clusterId: string): string => `${cycleId}:cluster:${clusterId}`;
+export const unitWorkflowId = (cycleId: string, unitId: string): string => `${cycleId}:unit:${unitId}`;
+
+/** Who may act on a step through a link, and with which actions. */
+export type LinkRole = 'unit' | 'reviewer';
+export const ACTIONS_BY_ROLE: Record<LinkRole, readonly ('submit' | 'approve' | 'return')[]> = {
+  unit: ['submit'],
+  reviewer: ['approve', 'return'],
+};
+
+/** Statuses in which the unit is the one expected to act (reminders and escalations apply). */
+export const awaitingUnit = (s: StepStatus): boolean => s === 'open' || s === 'returned';

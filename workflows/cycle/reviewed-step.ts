@@ -1,0 +1,215 @@
+/**
+ * One "submit → review" step of a unit (registration today; the six-month and year-end reports follow
+ * the same shape): open it on its date, ask the unit, remind before the deadline, escalate after
+ * deadline + grace, hand the submission to the reviewer, loop on returns, close on approval.
+ *
+ * Deterministic: time is Temporal's (Date.now() inside a workflow), every side effect is an activity
+ * with a business key, so a replay or a retried activity never sends an email twice.
+ */
+import { condition, log, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { SA } from '../search-attributes';
+import {
+  awaitingUnit,
+  type Person,
+  type ReviewStepInput,
+  type StepEvent,
+  type StepState,
+  type SubmitStepInput,
+  type UnitWorkflowInput,
+} from './definitions';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Checks an update against the step as it is now; throwing here rejects it without touching history. */
+export function assertCanSubmit(step: StepState, req: SubmitStepInput, contacts: Person[]): void {
+  if (!awaitingUnit(step.status)) throw new Error(`step ${step.step} is ${step.status}, not open for submission`);
+  if (req.round !== step.round) throw new Error(`round ${req.round} is over; the current round is ${step.round}`);
+  if (!contacts.some((c) => c.email === req.by)) throw new Error(`${req.by} is not a contact of this unit`);
+}
+
+export function assertCanReview(step: StepState, req: ReviewStepInput, reviewer: Person): void {
+  if (step.status !== 'submitted') throw new Error(`step ${step.step} is ${step.status}, nothing to review`);
+  if (req.round !== step.round) throw new Error(`round ${req.round} is over; the current round is ${step.round}`);
+  if (req.by !== reviewer.email) throw new Error(`${req.by} is not the reviewer of this unit`);
+  if (req.decision === 'return' && !req.comment?.trim()) throw new Error('a return needs a comment');
+}
+
+type Timer = { kind: 'reminder'; n: number; at: number; daysLeft: number } | { kind: 'escalation'; level: number; at: number };
+
+export class ReviewedStep {
+  /** Changes made by update handlers, waiting for the main loop to send their emails. */
+  private readonly inbox: StepEvent[] = [];
+
+  constructor(
+    readonly state: StepState,
+    private readonly unit: UnitWorkflowInput,
+  ) {}
+
+  submit(req: SubmitStepInput): StepState {
+    const at = iso(Date.now());
+    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round };
+    this.state.status = 'submitted';
+    this.record({ at, event: 'submitted', round: req.round, by: req.by });
+    return this.state;
+  }
+
+  review(req: ReviewStepInput): StepState {
+    const at = iso(Date.now());
+    this.state.review = { decision: req.decision, comment: req.comment, by: req.by, at, round: req.round };
+    if (req.decision === 'approve') {
+      this.state.status = 'approved';
+      this.record({ at, event: 'approved', round: req.round, by: req.by });
+    } else {
+      this.state.status = 'returned';
+      this.record({ at, event: 'returned', round: req.round, by: req.by, comment: req.comment });
+      this.state.round += 1;
+    }
+    return this.state;
+  }
+
+  async run(): Promise<void> {
+    const { schedule } = this.state;
+    const opensAt = Date.parse(schedule.opensAt);
+    if (Date.now() < opensAt) await sleep(opensAt - Date.now());
+
+    this.state.status = 'open';
+    const openedAt = Date.now();
+    this.state.history.push({ at: iso(openedAt), event: 'opened', round: this.state.round });
+    await this.project();
+    await this.notifyUnit('request', 1);
+
+    const timers = this.timers(openedAt);
+    while (!this.closed()) {
+      const next = timers[0];
+      const hasWork = () => this.inbox.length > 0;
+      if (next) await condition(hasWork, Math.max(next.at - Date.now(), 0));
+      else await condition(hasWork);
+      await this.drainInbox();
+      while (timers.length > 0 && timers[0].at <= Date.now()) await this.fire(timers.shift()!);
+    }
+    await this.drainInbox();
+  }
+
+  /**
+   * Reminders already past when the step opens are dropped (the request just went out); escalations
+   * that are past collapse to the highest one, so a late start still escalates once, not N times.
+   */
+  private timers(openedAt: number): Timer[] {
+    const { reminders, escalations } = this.state.schedule;
+    const rs: Timer[] = reminders
+      .map((r) => ({ kind: 'reminder' as const, n: r.n, at: Date.parse(r.at), daysLeft: r.daysLeft }))
+      .filter((r) => r.at > openedAt);
+    const es = escalations.map((e) => ({ kind: 'escalation' as const, level: e.level, at: Date.parse(e.at) }));
+    const past = es.filter((e) => e.at <= openedAt);
+    const kept = [...(past.length > 0 ? [past[past.length - 1]] : []), ...es.filter((e) => e.at > openedAt)];
+    return [...rs, ...kept].sort((a, b) => a.at - b.at);
+  }
+
+  private async fire(t: Timer): Promise<void> {
+    if (!awaitingUnit(this.state.status)) return;
+    if (t.kind === 'reminder') {
+      this.state.history.push({ at: iso(Date.now()), event: 'reminded', round: this.state.round, n: t.n });
+      await this.notifyUnit('reminder', t.n, { daysLeft: t.daysLeft });
+    } else {
+      this.state.history.push({ at: iso(Date.now()), event: 'escalated', round: this.state.round, n: t.level });
+      const to = uniqueByEmail([this.unit.reviewer, this.unit.clusterHead]);
+      await this.notify('escalation', `escalation:${t.level}`, to, { level: t.level });
+    }
+    await this.project();
+  }
+
+  private async drainInbox(): Promise<void> {
+    while (this.inbox.length > 0) {
+      const e = this.inbox.shift()!;
+      await this.project();
+      if (e.event === 'submitted') {
+        await this.notify('review-request', `review-request:${e.round}`, [this.unit.reviewer], {}, 'reviewer');
+      } else if (e.event === 'returned') {
+        await this.notifyUnit('returned', e.round, { comment: e.comment ?? '' });
+      } else if (e.event === 'approved') {
+        await this.notify('approved', 'approved', this.unit.contacts, {});
+      }
+    }
+  }
+
+  /** Read through a method: TypeScript would otherwise narrow the status to its last assignment. */
+  private closed(): boolean {
+    return this.state.status === 'approved';
+  }
+
+  private record(e: StepEvent): void {
+    this.state.history.push(e);
+    this.inbox.push(e);
+  }
+
+  private notifyUnit(kind: string, n: number, data: Record<string, unknown> = {}): Promise<void> {
+    return this.notify(kind, `${kind}:${n}`, this.unit.contacts, data, 'unit');
+  }
+
+  /** A permanent mail failure is recorded by the outbox and shown to the secretariat; the step goes on. */
+  private async notify(
+    kind: string,
+    keySuffix: string,
+    to: Person[],
+    data: Record<string, unknown>,
+    linkRole?: 'unit' | 'reviewer',
+  ): Promise<void> {
+    const { workflowId } = workflowInfo();
+    const step = this.state.step;
+    try {
+      await acts.notify({
+        key: `${workflowId}:${step}:${keySuffix}`,
+        kind: `${step}.${kind}`,
+        cycle: this.unit.cycle,
+        to,
+        data: {
+          unitName: this.unit.unitName,
+          clusterName: this.unit.clusterName,
+          dueAt: this.state.schedule.dueAt,
+          round: this.state.round,
+          ...data,
+        },
+        link: linkRole
+          ? { workflowId, step, role: linkRole, expiresAt: linkExpiry(this.state.schedule.graceEndsAt) }
+          : undefined,
+      });
+    } catch (err) {
+      log.error('notification failed permanently', { kind, keySuffix, error: String(err) });
+    }
+  }
+
+  private async project(): Promise<void> {
+    upsertSearchAttributes([
+      { key: SA.stage, value: this.state.step },
+      { key: SA.status, value: this.state.status },
+      { key: SA.dueAt, value: new Date(this.state.schedule.dueAt) },
+    ]);
+    await acts.projectStep({
+      cycleId: this.unit.cycle.cycleId,
+      clusterId: this.unit.clusterId,
+      unitId: this.unit.unitId,
+      unitName: this.unit.unitName,
+      workflowId: workflowInfo().workflowId,
+      state: this.state,
+    });
+  }
+}
+
+/**
+ * Links must be the same token in every reminder of a step, so their expiry derives from the schedule,
+ * not from "now": they stay usable for 180 days after deadline + grace (late submissions are accepted
+ * and escalated, not refused); a closed step refuses them earlier.
+ */
+export function linkExpiry(graceEndsAt: string): string {
+  return new Date(Date.parse(graceEndsAt) + 180 * 24 * 3600 * 1000).toISOString();
+}
+
+function uniqueByEmail(people: Person[]): Person[] {
+  return people.filter((p, i) => people.findIndex((q) => q.email === p.email) === i);
+}
