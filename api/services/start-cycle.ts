@@ -24,20 +24,28 @@ export interface CycleSummary {
   createdAt: string;
 }
 
-export async function startCycle(deps: AppDeps, input: unknown, actor: string): Promise<{ created: boolean; cycle: CycleSummary }> {
+export async function startCycle(deps: AppDeps, input: unknown, actor: string): Promise<{ cycle: CycleSummary }> {
+  const { plan, compiled } = preparePlan(input, deps.now());
+  return launchCycle(deps, plan, compiled, actor);
+}
+
+/** Validation and compilation: 400 with every problem, nothing stored. */
+export function preparePlan(input: unknown, now: Date): { plan: Plan; compiled: CompiledPlan } {
   const v = validatePlan(input);
   if (!v.ok) throw new HttpError(400, 'invalid_plan', `the plan has ${v.problems.length} problem(s)`, { problems: v.problems });
-  const plan = v.plan;
-  const now = deps.now();
-  let compiled: CompiledPlan;
   try {
-    compiled = compilePlan(plan, now);
+    return { plan: v.plan, compiled: compilePlan(v.plan, now) };
   } catch (err) {
     if (err instanceof PlanCompileError) {
       throw new HttpError(400, 'invalid_plan', err.message, { problems: [{ path: err.path, message: err.message }] });
     }
     throw err;
   }
+}
+
+/** Records the cycle under its business key and starts its workflow; 409 if it already runs. */
+export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledPlan, actor: string): Promise<{ cycle: CycleSummary }> {
+  const now = deps.now();
   const { models } = deps.db;
   const { cycleId } = compiled.cycle;
   const workflowId = cycleWorkflowId(cycleId);
@@ -76,22 +84,24 @@ export async function startCycle(deps: AppDeps, input: unknown, actor: string): 
 
   const args: CycleWorkflowInput = { cycle: compiled.cycle, clusterIds: compiled.clusters.map((c) => c.clusterId) };
   try {
-    await deps.temporal.workflow.start('cycleWorkflow', {
-      workflowId,
-      taskQueue: deps.config.TASK_QUEUE,
-      args: [args],
-      typedSearchAttributes: [
-        { key: SA.body, value: plan.body.id },
-        { key: SA.year, value: plan.year },
-      ],
-    });
+    await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+      deps.temporal.workflow.start('cycleWorkflow', {
+        workflowId,
+        taskQueue: deps.config.TASK_QUEUE,
+        args: [args],
+        typedSearchAttributes: [
+          { key: SA.body, value: plan.body.id },
+          { key: SA.year, value: plan.year },
+        ],
+      }),
+    );
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   await models.Cycle.updateOne({ _id: cycleId, status: 'starting' }, { $set: { status: 'running', updatedAt: now } });
   await models.Audit.create({ at: now, actor, action: 'cycle.start', target: cycleId, details: { workflowId } });
   const doc = await models.Cycle.findById(cycleId).lean();
-  return { created: true, cycle: summarize(doc!, compiled) };
+  return { cycle: summarize(doc!, compiled) };
 }
 
 function summarize(doc: { _id: string; workflowId: string; bodyId: string; year: number; status: string; createdAt: Date; plan: unknown }, compiled: CompiledPlan): CycleSummary {

@@ -4,7 +4,7 @@
  * express app — only the Temporal connection differs between the time-skipping and dev-server tests.
  */
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../api/app';
@@ -18,7 +18,7 @@ import { MailRenderer } from '../../lib/mail/render';
 import { startSmtpSink, type SmtpSink } from '../../lib/mail/smtp-sink';
 import { createTransport } from '../../lib/mail/transport';
 import { canConnect, hostPortOf } from '../../lib/net';
-import { templatesDir } from '../../lib/paths';
+import { templatesDir, workflowsPath } from '../../lib/paths';
 import { createWorker } from '../../worker/create-worker';
 import { freshDbUri } from './env';
 
@@ -28,9 +28,15 @@ export interface Harness {
   sink: SmtpSink;
   app: Express;
   deps: AppDeps;
-  worker: Worker;
+  /** Runs a fresh worker (a Worker runs only once) with the real activities while `fn` runs. */
+  runWorker<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling the workflows takes seconds: once per test file. */
+const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
+const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 export const TEST_TOKEN = 'test-api-token-0123456789';
 
@@ -51,19 +57,14 @@ export async function createHarness(opts: {
   const db = await connectDb(freshDbUri(opts.label));
   const sink = await startSmtpSink(db, { port: 0, log });
   const transport = createTransport(sink.url);
-  const worker = await createWorker({
-    connection: opts.connection,
-    namespace: opts.namespace ?? 'default',
-    taskQueue: opts.taskQueue,
-    deps: {
-      models: db.models,
-      transport,
-      renderer: new MailRenderer(`${templatesDir}/email`),
-      linkSecret: config.LINK_SECRET,
-      publicBaseUrl: config.PUBLIC_BASE_URL,
-      mailFrom: config.MAIL_FROM,
-    },
-  });
+  const activityDeps = {
+    models: db.models,
+    transport,
+    renderer: new MailRenderer(`${templatesDir}/email`),
+    linkSecret: config.LINK_SECRET,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    mailFrom: config.MAIL_FROM,
+  };
   const smtp = hostPortOf(sink.url);
   const deps: AppDeps = {
     config,
@@ -81,7 +82,16 @@ export async function createHarness(opts: {
     sink,
     app: createApp(deps),
     deps,
-    worker,
+    async runWorker(fn) {
+      const worker = await createWorker({
+        connection: opts.connection,
+        namespace: opts.namespace ?? 'default',
+        taskQueue: opts.taskQueue,
+        deps: activityDeps,
+        workflowBundle: await workflowBundle(),
+      });
+      return worker.runUntil(fn);
+    },
     async close() {
       transport.close();
       await sink.close();

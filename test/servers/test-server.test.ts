@@ -3,7 +3,10 @@
  * it as an `existing-path` executable, timers are skipped, and registered
  * custom search attributes are accepted.
  */
+import './quiet-worker-logs';
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawnSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { ensureTestServer, registerSearchAttributes } from '../../scripts/servers';
 import { CYCLE_YEAR, SEARCH_ATTRIBUTES } from './fixtures/search-attributes';
@@ -12,9 +15,11 @@ import { sleepDays, tagStage } from './fixtures/workflows';
 jest.setTimeout(180_000);
 
 let env: TestWorkflowEnvironment;
+let wrapper: string;
 
 beforeAll(async () => {
-  const path = await ensureTestServer();
+  wrapper = await ensureTestServer();
+  const path = wrapper;
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path } },
   });
@@ -61,4 +66,25 @@ test('registering the same search attributes again is fine', async () => {
   await expect(
     registerSearchAttributes(env.connection, env.namespace ?? 'default', SEARCH_ATTRIBUTES),
   ).resolves.toBeUndefined();
+});
+
+test('a workflow with an unregistered search attribute is rejected (registration is what makes it work)', async () => {
+  const unknown = defineSearchAttributeKey('ThiduaNotRegistered', 'KEYWORD');
+  const error = await env.client.workflow
+    .start(tagStage, {
+      taskQueue: 'servers-unregistered',
+      workflowId: 'unregistered-attribute',
+      args: ['x'],
+      typedSearchAttributes: [{ key: unknown, value: 'x' }],
+    })
+    .then(() => undefined, (err: unknown) => err);
+  // The client wraps the server's INVALID_ARGUMENT, which names the attribute.
+  expect((error as Error | undefined)?.message).toBe('Failed to start Workflow');
+  expect(String((error as { cause?: unknown }).cause)).toMatch(/ThiduaNotRegistered/);
+});
+
+test('the wrapper rejects arguments the Java server would not understand', () => {
+  const res = spawnSync(wrapper, ['7233', '--log-level', 'debug'], { encoding: 'utf8' });
+  expect(res.status).toBe(2);
+  expect(res.stderr).toContain("unsupported argument '--log-level'");
 });

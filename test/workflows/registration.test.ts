@@ -69,7 +69,7 @@ describe('registration stage (time-skipping)', () => {
     const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mailsTo = async (email: string, subject: RegExp) => (await mailbox(h, email)).filter((m) => subject.test(m.subject ?? ''));
 
-    await h.worker.runUntil(async () => {
+    await h.runWorker(async () => {
       const { cycle } = await startCycle(h.deps, plan, 'test');
       expect(cycle).toMatchObject({ cycleId, clusters: 2, units: 6, status: 'running' });
 

@@ -1,0 +1,409 @@
+/**
+ * Email delivery against real servers: sendOnce (the outbox) over the pooled transport, into the
+ * embedded SMTP sink that stores messages in MongoDB; refusing and failing SMTP servers are real
+ * `smtp-server` instances. The renderer runs over the real templates.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { connectDb, type Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { messageIdFor, PermanentMailError, sendOnce, type OutgoingMail } from '../../lib/mail/outbox';
+import { MailRenderer } from '../../lib/mail/render';
+import { startSmtpSink, type SmtpSink } from '../../lib/mail/smtp-sink';
+import { createTransport } from '../../lib/mail/transport';
+import { templatesDir } from '../../lib/paths';
+import { freshDbUri } from '../helpers/env';
+
+const log = createLogger('outbox-test', 'silent');
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+let dbUri: string;
+let db: Db;
+let sink: SmtpSink;
+let transport: Transporter;
+
+beforeAll(async () => {
+  dbUri = freshDbUri('outbox');
+  db = await connectDb(dbUri);
+  sink = await startSmtpSink(db, { port: 0, log });
+  transport = createTransport(sink.url);
+});
+
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  transport?.close();
+  await sink?.close();
+  await db?.conn.dropDatabase();
+  await db?.close();
+});
+
+let n = 0;
+function mail(over: Partial<OutgoingMail> = {}): OutgoingMail {
+  n += 1;
+  return {
+    key: `thidua:mttq-dinh-quan:2024:unit:xa-phu-tan:registration:request:${n}:${Date.now()}`,
+    cycleId: 'thidua:mttq-dinh-quan:2024',
+    kind: 'registration.request',
+    to: 'xa-phu-tan@units.test',
+    from: 'Thi đua <no-reply@thidua.local>',
+    subject: `Đề nghị đăng ký thi đua ${n}`,
+    html: `<p>Kính gửi <strong>đồng chí</strong> ${n}</p>`,
+    text: `Kính gửi đồng chí ${n}`,
+    ...over,
+  };
+}
+
+const stored = (messageId: string) => db.models.Mailbox.find({ messageId }).lean();
+
+/** A real SMTP server on a free port with the given handlers; closed in afterAll. */
+async function startServer(opts: ConstructorParameters<typeof SMTPServer>[0]): Promise<{ url: string }> {
+  const server = new SMTPServer({ authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, ...opts });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.server.address();
+  if (!address || typeof address !== 'object') throw new Error('no address');
+  return { url: `smtp://127.0.0.1:${address.port}` };
+}
+
+function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+async function rejectionOf(p: Promise<unknown>): Promise<Error & { responseCode?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { responseCode?: number };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('sendOnce', () => {
+  test('messageIdFor is stable, distinct per key, and angle-bracketed', () => {
+    expect(messageIdFor('a')).toBe(messageIdFor('a'));
+    expect(messageIdFor('a')).not.toBe(messageIdFor('b'));
+    expect(messageIdFor('a')).toMatch(/^<[0-9a-f]{40}@thidua>$/);
+  });
+
+  test('delivers once: the second call is "already-sent" and nothing more reaches the sink', async () => {
+    const m = mail();
+    expect(await sendOnce(db.models, transport, m)).toBe('sent');
+    expect(await sendOnce(db.models, transport, m)).toBe('already-sent');
+
+    const msgs = await stored(messageIdFor(m.key));
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({
+      messageId: messageIdFor(m.key),
+      envelopeFrom: 'no-reply@thidua.local',
+      envelopeTo: ['xa-phu-tan@units.test'],
+      to: 'xa-phu-tan@units.test',
+      subject: m.subject,
+      html: m.html,
+    });
+    expect(msgs[0].text?.trim()).toBe(m.text);
+    expect((msgs[0].headers as Record<string, string>)['x-thidua-key']).toBe(m.key);
+
+    const row = await db.models.Outbox.findById(m.key).lean();
+    expect(row).toMatchObject({
+      _id: m.key,
+      cycleId: m.cycleId,
+      kind: 'registration.request',
+      to: m.to,
+      subject: m.subject,
+      messageId: messageIdFor(m.key),
+      status: 'sent',
+      attempts: 1,
+    });
+    expect(row?.sentAt).toBeInstanceOf(Date);
+    expect(row?.lastError).toBeUndefined();
+    expect(await db.models.Outbox.countDocuments({ _id: m.key })).toBe(1);
+  });
+
+  test('five concurrent calls with the same key deliver exactly one message', async () => {
+    const m = mail();
+    const results = await Promise.all(Array.from({ length: 5 }, () => sendOnce(db.models, transport, m)));
+    expect(results.filter((r) => r === 'sent')).toHaveLength(1);
+    expect(results.filter((r) => r === 'already-sent')).toHaveLength(4);
+    expect(await stored(messageIdFor(m.key))).toHaveLength(1);
+    const rows = await db.models.Outbox.find({ _id: m.key }).lean();
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1]]);
+  });
+
+  test('crash window: a row left pending after the server accepted is resent with the SAME Message-ID', async () => {
+    const m = mail();
+    const messageId = messageIdFor(m.key);
+    // The first attempt: row inserted, message accepted by the server, then the process died.
+    await db.models.Outbox.create({
+      _id: m.key, cycleId: m.cycleId, kind: m.kind, to: m.to, subject: m.subject,
+      messageId, status: 'pending', attempts: 0, createdAt: new Date(),
+    });
+    await transport.sendMail({ messageId, from: m.from, to: m.to, subject: m.subject, html: m.html, text: m.text });
+
+    expect(await sendOnce(db.models, transport, m)).toBe('sent');
+    const msgs = await stored(messageId);
+    expect(msgs.map((x) => [x.messageId, x.subject])).toEqual([
+      [messageId, m.subject],
+      [messageId, m.subject],
+    ]);
+    expect(await db.models.Outbox.findById(m.key).lean()).toMatchObject({ status: 'sent', attempts: 1, messageId });
+    expect(await sendOnce(db.models, transport, m)).toBe('already-sent');
+    expect(await stored(messageId)).toHaveLength(2);
+  });
+
+  test('the Message-ID is the one fixed in the row at insert, not recomputed', async () => {
+    const m = mail();
+    const fixed = '<fixed-at-insert-1@thidua>';
+    await db.models.Outbox.create({
+      _id: m.key, kind: m.kind, to: m.to, subject: m.subject,
+      messageId: fixed, status: 'pending', attempts: 0, createdAt: new Date(),
+    });
+    expect(await sendOnce(db.models, transport, m)).toBe('sent');
+    expect(await stored(fixed)).toHaveLength(1);
+    expect(await stored(messageIdFor(m.key))).toHaveLength(0);
+  });
+
+  test('a permanent refusal (550) is recorded as failed and never retried', async () => {
+    let rcptCalls = 0;
+    const server = await startServer({
+      onRcptTo(_address, _session, callback) {
+        rcptCalls += 1;
+        callback(smtpError(550, 'No such mailbox here'));
+      },
+    });
+    const refusing = createTransport(server.url);
+    cleanups.push(() => refusing.close());
+    const m = mail({ to: 'nobody@units.test' });
+
+    const err = await rejectionOf(sendOnce(db.models, refusing, m));
+    expect(err).toBeInstanceOf(PermanentMailError);
+    expect((err as PermanentMailError).responseCode).toBe(550);
+    expect(err.message).toContain('No such mailbox here');
+    expect(rcptCalls).toBe(1);
+
+    const row = await db.models.Outbox.findById(m.key).lean();
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, lastError: err.message });
+    expect(row?.sentAt).toBeUndefined();
+
+    const again = await rejectionOf(sendOnce(db.models, refusing, m));
+    expect(again).toBeInstanceOf(PermanentMailError);
+    expect(again.message).toBe(`refused earlier: ${err.message}`);
+    expect(rcptCalls).toBe(1); // the server was not contacted again
+    expect(await db.models.Outbox.findById(m.key).lean()).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  test('a temporary failure (451) keeps the row pending; the next call after recovery sends it', async () => {
+    let accept = false;
+    const received: string[] = [];
+    const server = await startServer({
+      onData(stream, _session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          if (!accept) return callback(smtpError(451, 'Greylisted, try again later'));
+          received.push(Buffer.concat(chunks).toString('utf8'));
+          callback();
+        });
+      },
+    });
+    const flaky = createTransport(server.url);
+    cleanups.push(() => flaky.close());
+    const m = mail();
+
+    for (const attempt of [1, 2]) {
+      const err = await rejectionOf(sendOnce(db.models, flaky, m));
+      expect(err).not.toBeInstanceOf(PermanentMailError);
+      expect(err.responseCode).toBe(451);
+      expect(err.message).toContain('Greylisted, try again later');
+      expect(await db.models.Outbox.findById(m.key).lean()).toMatchObject({
+        status: 'pending',
+        attempts: attempt,
+        lastError: err.message,
+      });
+    }
+    expect(received).toHaveLength(0);
+
+    accept = true;
+    expect(await sendOnce(db.models, flaky, m)).toBe('sent');
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatch(new RegExp(`^Message-ID: ${messageIdFor(m.key)}\\r?$`, 'mi'));
+    expect(await db.models.Outbox.findById(m.key).lean()).toMatchObject({ status: 'sent', attempts: 3 });
+    expect(await sendOnce(db.models, flaky, m)).toBe('already-sent');
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('smtp sink', () => {
+  test('stores envelope, subject, text, html, headers and attachments', async () => {
+    const pdf = Buffer.alloc(1234, 7);
+    const client = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false });
+    const info = await client.sendMail({
+      messageId: '<sink-attachments-1@thidua.test>',
+      envelope: { from: 'bounce@thidua.test', to: ['a@units.test', 'hidden@units.test'] },
+      from: 'Thi đua <no-reply@thidua.test>',
+      to: 'Đơn vị A <a@units.test>',
+      subject: 'Kế hoạch thi đua 2024',
+      text: 'Xin gửi kế hoạch.',
+      html: '<p>Xin gửi <b>kế hoạch</b>.</p>',
+      headers: { 'X-Custom': 'abc-123' },
+      attachments: [
+        { filename: 'ke-hoach.pdf', content: pdf, contentType: 'application/pdf' },
+        { filename: 'ghi-chu.txt', content: 'ghi chú', contentType: 'text/plain' },
+      ],
+    });
+    client.close();
+    expect(info.accepted).toEqual(['a@units.test', 'hidden@units.test']);
+
+    const docs = await db.models.Mailbox.find({ messageId: '<sink-attachments-1@thidua.test>' });
+    expect(docs).toHaveLength(1);
+    const doc = docs[0];
+    expect(doc.receivedAt).toBeInstanceOf(Date);
+    expect(doc.envelopeFrom).toBe('bounce@thidua.test');
+    expect([...doc.envelopeTo]).toEqual(['a@units.test', 'hidden@units.test']);
+    expect(doc.from).toBe('"Thi đua" <no-reply@thidua.test>'); // as mailparser formats it
+    expect(doc.to).toBe('"Đơn vị A" <a@units.test>');
+    expect(doc.subject).toBe('Kế hoạch thi đua 2024');
+    expect(doc.text?.trim()).toBe('Xin gửi kế hoạch.');
+    expect(doc.html).toBe('<p>Xin gửi <b>kế hoạch</b>.</p>');
+    const headers = doc.headers as Record<string, string>;
+    expect(headers['x-custom']).toBe('abc-123');
+    expect(headers.subject).toBe('Kế hoạch thi đua 2024');
+    expect(headers['message-id']).toBe('<sink-attachments-1@thidua.test>');
+    expect(doc.attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
+      ['ke-hoach.pdf', 'application/pdf', 1234],
+      ['ghi-chu.txt', 'text/plain', Buffer.byteLength('ghi chú')],
+    ]);
+    expect(Buffer.from(doc.attachments[0].content as Buffer).equals(pdf)).toBe(true);
+  });
+
+  test('answers 451 while MongoDB is down, and stores nothing', async () => {
+    // A second connection to the same database, closed: the sink sees MongoDB as down.
+    const down = await connectDb(dbUri);
+    await down.close();
+    expect(down.isUp()).toBe(false);
+    const downSink = await startSmtpSink(down, { port: 0, log });
+    cleanups.push(() => downSink.close());
+
+    const client = nodemailer.createTransport({ host: '127.0.0.1', port: downSink.port, secure: false });
+    const err = await rejectionOf(
+      client.sendMail({ from: 'a@thidua.test', to: 'b@units.test', subject: 'while-down-1', text: 'x' }),
+    );
+    client.close();
+    expect(err.responseCode).toBe(451);
+    expect(err.message).toContain('Mailbox storage unavailable, try again later');
+    expect(await db.models.Mailbox.countDocuments({ subject: 'while-down-1' })).toBe(0);
+  });
+});
+
+describe('MailRenderer over templates/email', () => {
+  const emailDir = path.join(templatesDir, 'email');
+  const renderer = new MailRenderer(emailDir);
+  const data = {
+    unitName: 'MTTQ xã Phú Tân',
+    clusterName: 'Cụm thi đua số 1',
+    dueAt: '2024-03-01T10:00:00.000Z',
+    timeZone: 'Asia/Ho_Chi_Minh',
+    year: 2024,
+    bodyName: 'Ủy ban MTTQ Việt Nam huyện Định Quán',
+    recipient: { name: 'A', email: 'a@x' },
+    link: 'http://x/l/abc.def',
+    daysLeft: 3,
+    level: 1,
+    round: 2,
+    comment: 'Bổ sung',
+  };
+  // What each kind shows: the link, the due date (17:00 01/03/2024 local), a distinguishing value.
+  const kinds: Record<string, { link: boolean; due: boolean; shows: (string | number)[] }> = {
+    'registration.request': { link: true, due: true, shows: ['Cụm thi đua số 1'] },
+    'registration.reminder': { link: true, due: true, shows: ['3'] },
+    'registration.review-request': { link: true, due: false, shows: ['Cụm thi đua số 1'] },
+    'registration.returned': { link: true, due: true, shows: ['Bổ sung'] },
+    'registration.approved': { link: false, due: false, shows: [] },
+    'registration.escalation': { link: false, due: true, shows: ['Cụm thi đua số 1'] },
+  };
+
+  test.each(['vi', 'en'])('the table above lists exactly the kinds in templates/email/%s', (lang) => {
+    const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
+    expect(files.sort()).toEqual(Object.keys(kinds).sort());
+  });
+
+  const cases = (['vi', 'en'] as const).flatMap((lang) => Object.keys(kinds).map((kind) => [lang, kind] as const));
+  test.each(cases)('%s %s', (lang, kind) => {
+    const { link, due, shows } = kinds[kind];
+    const r = renderer.render(kind, lang, data);
+    expect(r.subject.length).toBeGreaterThan(10);
+    expect(r.subject).not.toMatch(/\{\{|\}\}|\n/);
+    expect(r.subject).toContain('MTTQ xã Phú Tân'); // not HTML-escaped in the subject
+    expect(r.subject).toContain('2024');
+    expect(r.html).toMatch(new RegExp(`^<!doctype html>\\s*<html lang="${lang}">`));
+    expect(r.html).toContain(`<title>${r.subject.replace(/"/g, '&quot;')}</title>`);
+    expect(r.html).not.toContain('{{');
+    expect(r.text).not.toContain('{{');
+    expect(r.text).toContain(lang === 'vi' ? 'Kính gửi đồng chí A' : 'Dear A');
+    expect(r.text).toContain('MTTQ xã Phú Tân');
+    expect(r.html.includes('href="http://x/l/abc.def"')).toBe(link);
+    expect(r.text.includes('http://x/l/abc.def')).toBe(link);
+    expect(r.text.includes('17:00 01/03/2024')).toBe(due);
+    // html-to-text wraps at 100 columns: compare with whitespace collapsed.
+    for (const s of shows) expect(r.text.replace(/\s+/g, ' ')).toContain(String(s));
+    // The footer is in the mail's language.
+    expect(r.text).toContain(lang === 'vi' ? 'Thư này được gửi tự động' : 'This message was sent automatically');
+  });
+
+  test('the due date is shown in the time zone given in the data', () => {
+    const r = renderer.render('registration.request', 'vi', { ...data, timeZone: 'Europe/Berlin' });
+    expect(r.text).toContain('11:00 01/03/2024');
+    expect(r.text).not.toContain('17:00 01/03/2024');
+  });
+
+  test('HTML in the data is escaped in the body', () => {
+    const r = renderer.render('registration.returned', 'vi', { ...data, comment: '<script>x</script>' });
+    expect(r.html).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(r.html).not.toContain('<script>');
+  });
+
+  test('an unknown kind throws naming it', () => {
+    expect(() => renderer.render('registration.nope', 'vi', data)).toThrow(
+      `no email template for kind "registration.nope" in ${emailDir}`,
+    );
+    expect(() => renderer.render('../layout', 'en', data)).toThrow('no email template for kind "../layout"');
+  });
+
+  describe('with a temporary templates dir', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thidua-templates-'));
+      fs.mkdirSync(path.join(dir, 'vi'));
+      fs.mkdirSync(path.join(dir, 'en'));
+      fs.writeFileSync(path.join(dir, 'layout.hbs'), '<html lang="{{lang}}"><h1>{{subject}}</h1>{{{body}}}</html>');
+      fs.writeFileSync(path.join(dir, 'vi', 'x.hbs'), '---\nsubject: Chỉ có tiếng Việt {{year}}\n---\n<p>Xin chào {{recipient.name}}</p>');
+      fs.writeFileSync(path.join(dir, 'en', 'y.hbs'), '---\nsubject: Only English\n---\n<p>Hello</p>');
+      fs.writeFileSync(path.join(dir, 'vi', 'broken.hbs'), '<p>no front matter</p>');
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test('English falls back to Vietnamese for a kind that exists only in vi', () => {
+      const r = new MailRenderer(dir).render('x', 'en', data);
+      expect(r).toEqual({
+        subject: 'Chỉ có tiếng Việt 2024',
+        html: '<html lang="en"><h1>Chỉ có tiếng Việt 2024</h1><p>Xin chào A</p></html>',
+        text: 'CHỈ CÓ TIẾNG VIỆT 2024\n\nXin chào A',
+      });
+    });
+
+    test('Vietnamese does not fall back to English', () => {
+      expect(() => new MailRenderer(dir).render('y', 'vi', data)).toThrow(`no email template for kind "y" in ${dir}`);
+      expect(new MailRenderer(dir).render('y', 'en', data).subject).toBe('Only English');
+    });
+
+    test('a template without its subject header is refused naming the file', () => {
+      expect(() => new MailRenderer(dir).render('broken', 'vi', data)).toThrow(
+        `${path.join(dir, 'vi', 'broken.hbs')}: expected a "---\\nsubject: …\\n---" header`,
+      );
+    });
+  });
+});

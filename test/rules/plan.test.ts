@@ -1,0 +1,275 @@
+/**
+ * The plan file: validation (every problem named by its path) and compilation into unit workflow
+ * inputs with absolute instants. Expected instants are worked out by hand from the calendar.
+ */
+import { compilePlan, PlanCompileError } from '../../rules/compile';
+import { formatPath, validatePlan, type Plan, type PlanProblem } from '../../rules/plan';
+import { smallPlan } from '../helpers/plans';
+
+/** A deep copy of smallPlan() as plain JSON, free to be broken in any way. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+const base = (): Json => JSON.parse(JSON.stringify(smallPlan()));
+
+function valid(input: unknown): Plan {
+  const r = validatePlan(input);
+  if (!r.ok) throw new Error(`expected a valid plan, got ${JSON.stringify(r.problems)}`);
+  return r.plan;
+}
+
+function problemsOf(input: unknown): PlanProblem[] {
+  const r = validatePlan(input);
+  if (r.ok) throw new Error('expected the plan to be refused');
+  return r.problems;
+}
+
+describe('formatPath', () => {
+  test.each<[PropertyKey[], string]>([
+    [[], ''],
+    [['year'], 'year'],
+    [['units', 0, 'contacts', 0, 'email'], 'units[0].contacts[0].email'],
+    [['clusters', 2, 'members', 10], 'clusters[2].members[10]'],
+    [['stages', 'registration', 'reminders', 1, 'days'], 'stages.registration.reminders[1].days'],
+    [[0, 'a'], '[0].a'],
+  ])('%j → %s', (path, expected) => {
+    expect(formatPath(path)).toBe(expected);
+  });
+});
+
+describe('validatePlan', () => {
+  test('smallPlan() is valid, and the defaults are filled in', () => {
+    const plan = valid(smallPlan());
+    expect(plan.calendar).toEqual({
+      holidays: ['2024-02-08', '2024-02-09', '2024-02-12', '2024-02-13', '2024-02-14'],
+      workingWeekdays: [1, 2, 3, 4, 5],
+      extraWorkingDays: [],
+    });
+    expect(plan.staff[0].lang).toBe('vi');
+    expect(plan.staff[1].lang).toBe('en');
+    expect(plan.stages.registration).toEqual({
+      opensOn: '2024-02-05',
+      deadline: '2024-03-01',
+      reminders: [
+        { days: 7, unit: 'working' },
+        { days: 3, unit: 'working' },
+        { days: 1, unit: 'working' },
+      ],
+      grace: { days: 2, unit: 'working' },
+      escalations: [
+        { days: 0, unit: 'working' },
+        { days: 3, unit: 'working' },
+      ],
+    });
+  });
+
+  test('timeZone, calendar and schedule defaults when left out', () => {
+    const p = base();
+    delete p.timeZone;
+    delete p.calendar;
+    p.stages.registration = { deadline: '2024-03-01' };
+    const plan = valid(p);
+    expect(plan.timeZone).toBe('Asia/Ho_Chi_Minh');
+    expect(plan.calendar).toEqual({ holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] });
+    expect(plan.stages.registration).toEqual({
+      deadline: '2024-03-01',
+      reminders: [
+        { days: 7, unit: 'working' },
+        { days: 3, unit: 'working' },
+        { days: 1, unit: 'working' },
+      ],
+      grace: { days: 0, unit: 'working' },
+      escalations: [{ days: 0, unit: 'working' }],
+    });
+  });
+
+  test.each<[string, (p: Json) => void, PlanProblem | PlanProblem[]]>([
+    ['missing apiVersion', (p) => delete p.apiVersion, { path: 'apiVersion', message: 'Invalid input: expected "thidua/v1"' }],
+    ['wrong apiVersion', (p) => (p.apiVersion = 'thidua/v2'), { path: 'apiVersion', message: 'Invalid input: expected "thidua/v1"' }],
+    ['bad body.id', (p) => (p.body.id = 'MTTQ Định Quán'), { path: 'body.id', message: 'must be lowercase letters, digits and dashes (max 63)' }],
+    ['body.id too long', (p) => (p.body.id = 'a'.repeat(64)), { path: 'body.id', message: 'must be lowercase letters, digits and dashes (max 63)' }],
+    ['empty body.name', (p) => (p.body.name = '  '), { path: 'body.name', message: 'Too small: expected string to have >=1 characters' }],
+    ['year too small', (p) => (p.year = 1999), { path: 'year', message: 'Too small: expected number to be >=2000' }],
+    ['year too big', (p) => (p.year = 2101), { path: 'year', message: 'Too big: expected number to be <=2100' }],
+    ['year as a string', (p) => (p.year = '2024'), { path: 'year', message: 'Invalid input: expected number, received string' }],
+    ['unknown time zone', (p) => (p.timeZone = 'Asia/Saigon_City'), { path: 'timeZone', message: 'is not a known IANA time zone' }],
+    ['bad contact email', (p) => (p.units[0].contacts[0].email = 'chu-tich-at-units.test'), { path: 'units[0].contacts[0].email', message: 'Invalid email address' }],
+    ['bad staff email', (p) => (p.staff[1].email = 'binh@'), { path: 'staff[1].email', message: 'Invalid email address' }],
+    ['unit without contacts', (p) => (p.units[2].contacts = []), { path: 'units[2].contacts', message: 'a unit needs at least one contact' }],
+    ['unknown contact lang', (p) => (p.units[0].contacts[0].lang = 'fr'), { path: 'units[0].contacts[0].lang', message: 'Invalid option: expected one of "vi"|"en"' }],
+    ['unknown reviewer', (p) => (p.units[3].reviewer = 'cb-chau'), { path: 'units[3].reviewer', message: 'unknown staff id "cb-chau"' }],
+    ['unknown parent', (p) => (p.units[1].parent = 'huyen-x'), { path: 'units[1].parent', message: 'unknown unit id "huyen-x"' }],
+    ['unit in two clusters', (p) => p.clusters[1].members.push('xa-phu-vinh'), { path: 'clusters[1].members[3]', message: 'unit "xa-phu-vinh" is already in cluster "cum-1"' }],
+    ['unit listed twice in one cluster', (p) => p.clusters[0].members.push('xa-phu-loi'), { path: 'clusters[0].members[3]', message: 'unit "xa-phu-loi" is listed twice' }],
+    ['unknown member', (p) => (p.clusters[1].members[1] = 'xa-khong-co'), { path: 'clusters[1].members[1]', message: 'unknown unit id "xa-khong-co"' }],
+    ['empty cluster', (p) => { p.clusters[1].members = []; p.units = p.units.slice(0, 3); }, [
+      { path: 'clusters[1].members', message: 'a cluster needs at least one member unit' },
+      { path: 'clusters[1].head', message: 'head "tt-dinh-quan" is not a member of the cluster' },
+    ]],
+    ['head not a member', (p) => (p.clusters[0].head = 'xa-gia-canh'), { path: 'clusters[0].head', message: 'head "xa-gia-canh" is not a member of the cluster' }],
+    ['deputy not a member', (p) => (p.clusters[1].deputy = 'xa-phu-tan'), { path: 'clusters[1].deputy', message: 'deputy "xa-phu-tan" is not a member of the cluster' }],
+    ['duplicate unit id', (p) => p.units.push({ ...p.units[3], name: 'Gia Canh 2' }), { path: 'units[6].id', message: 'duplicate id "xa-gia-canh"' }],
+    ['duplicate staff id', (p) => p.staff.push({ id: 'cb-an', name: 'Lê An', email: 'le.an@mttq.test' }), { path: 'staff[2].id', message: 'duplicate id "cb-an"' }],
+    ['duplicate cluster id', (p) => (p.clusters[1].id = 'cum-1'), { path: 'clusters[1].id', message: 'duplicate id "cum-1"' }],
+    ['opensOn after the deadline', (p) => (p.stages.registration.opensOn = '2024-03-02'), { path: 'stages.registration.opensOn', message: 'opens after its deadline (2024-03-01)' }],
+    ['impossible date 2024-02-30', (p) => (p.stages.registration.deadline = '2024-02-30'), { path: 'stages.registration.deadline', message: 'is not a real calendar date' }],
+    ['impossible holiday 2023-02-29', (p) => (p.calendar.holidays = ['2023-02-29']), { path: 'calendar.holidays[0]', message: 'is not a real calendar date' }],
+    ['working weekday 0', (p) => (p.calendar.workingWeekdays = [0, 1]), { path: 'calendar.workingWeekdays[0]', message: 'Too small: expected number to be >=1' }],
+    ['no working weekdays', (p) => (p.calendar.workingWeekdays = []), { path: 'calendar.workingWeekdays', message: 'Too small: expected array to have >=1 items' }],
+    ['negative reminder (number)', (p) => (p.stages.registration.reminders = [7, -1]), { path: 'stages.registration.reminders[1]', message: 'Invalid input' }],
+    ['negative grace (number)', (p) => (p.stages.registration.grace = -2), { path: 'stages.registration.grace', message: 'Invalid input' }],
+    ['negative escalation (object)', (p) => (p.stages.registration.escalations = [{ days: -1, unit: 'calendar' }]), { path: 'stages.registration.escalations[0].days', message: 'Too small: expected number to be >=0' }],
+    ['unknown offset unit', (p) => (p.stages.registration.escalations = [{ days: 1, unit: 'hours' }]), { path: 'stages.registration.escalations[0]', message: 'Invalid input' }],
+  ])('%s', (_what, breakIt, problem) => {
+    const p = base();
+    breakIt(p);
+    expect(problemsOf(p)).toEqual(Array.isArray(problem) ? problem : [problem]);
+  });
+
+  test('several problems are reported together, in document order', () => {
+    const p = base();
+    p.year = 1999;
+    p.units[0].contacts[0].email = 'bad';
+    p.units[1].reviewer = 'nobody';
+    p.clusters[0].head = 'xa-gia-canh';
+    p.stages.registration.opensOn = '2024-03-04';
+    expect(problemsOf(p)).toEqual([
+      { path: 'year', message: 'Too small: expected number to be >=2000' },
+      { path: 'units[0].contacts[0].email', message: 'Invalid email address' },
+      { path: 'units[1].reviewer', message: 'unknown staff id "nobody"' },
+      { path: 'clusters[0].head', message: 'head "xa-gia-canh" is not a member of the cluster' },
+      { path: 'stages.registration.opensOn', message: 'opens after its deadline (2024-03-01)' },
+    ]);
+  });
+
+  test('a missing plan is one problem at the root', () => {
+    expect(problemsOf(null)).toEqual([{ path: '(root)', message: 'Invalid input: expected object, received null' }]);
+  });
+});
+
+describe('compilePlan', () => {
+  const NOW = new Date('2024-01-15T03:00:00.000Z');
+  const cycle = {
+    cycleId: 'thidua:mttq-dinh-quan:2024',
+    bodyId: 'mttq-dinh-quan',
+    bodyName: 'Ủy ban MTTQ Việt Nam huyện Định Quán',
+    year: 2024,
+    timeZone: 'Asia/Ho_Chi_Minh',
+  };
+  // Holidays (Tết) Thu 08/02 – Wed 14/02 except the weekend. Asia/Ho_Chi_Minh is UTC+7.
+  const registration = {
+    opensAt: '2024-02-04T17:00:00.000Z', // Mon 05/02 00:00 local
+    dueAt: '2024-03-01T10:00:00.000Z', // Fri 01/03 17:00 local
+    graceEndsAt: '2024-03-05T10:00:00.000Z', // +2 working days: Mon 04/03, Tue 05/03
+    reminders: [
+      { n: 1, at: '2024-02-21T01:00:00.000Z', daysLeft: 7 }, // Wed 21/02: 22, 23, 26, 27, 28, 29/02, 01/03
+      { n: 2, at: '2024-02-27T01:00:00.000Z', daysLeft: 3 }, // Tue 27/02: 28, 29/02, 01/03
+      { n: 3, at: '2024-02-29T01:00:00.000Z', daysLeft: 1 }, // Thu 29/02
+    ],
+    escalations: [
+      { level: 1, at: '2024-03-06T01:00:00.000Z' }, // Wed 06/03, first working day after the grace
+      { level: 2, at: '2024-03-11T01:00:00.000Z' }, // +3 working days: 07, 08, (weekend) 11/03
+    ],
+  };
+  const chuTich = (id: string, name: string, lang: 'vi' | 'en' = 'vi') => ({
+    name: `Chủ tịch ${name}`,
+    email: `${id}@units.test`,
+    role: 'Chủ tịch',
+    lang,
+  });
+  const an = { name: 'Nguyễn Văn An', email: 'an@mttq.test', lang: 'vi' };
+  const binh = { name: 'Trần Thị Bình', email: 'binh@mttq.test', lang: 'en' };
+
+  test('cycle ids and 2 clusters with 3 units each', () => {
+    const c = compilePlan(valid(smallPlan()), NOW);
+    expect(c.cycle).toEqual(cycle);
+    expect(c.clusters.map((k) => [k.clusterId, k.name, k.units.map((u) => u.unitId)])).toEqual([
+      ['cum-1', 'Cụm thi đua số 1', ['xa-phu-tan', 'xa-phu-vinh', 'xa-phu-loi']],
+      ['cum-2', 'Cụm thi đua số 2', ['xa-gia-canh', 'xa-ngoc-dinh', 'tt-dinh-quan']],
+    ]);
+  });
+
+  test.each<[number, number, string, string, object, object]>([
+    [0, 0, 'xa-phu-tan', 'MTTQ xã Phú Tân', an, chuTich('xa-phu-tan', 'MTTQ xã Phú Tân')],
+    [0, 2, 'xa-phu-loi', 'MTTQ xã Phú Lợi', an, chuTich('xa-phu-tan', 'MTTQ xã Phú Tân')],
+    [1, 0, 'xa-gia-canh', 'MTTQ xã Gia Canh', binh, chuTich('tt-dinh-quan', 'MTTQ thị trấn Định Quán')],
+    [1, 2, 'tt-dinh-quan', 'MTTQ thị trấn Định Quán', binh, chuTich('tt-dinh-quan', 'MTTQ thị trấn Định Quán')],
+  ])('clusters[%i].units[%i] = %s: reviewer and cluster head resolved to persons', (ci, ui, unitId, unitName, reviewer, head) => {
+    const c = compilePlan(valid(smallPlan()), NOW);
+    const cluster = c.clusters[ci];
+    const lang = unitId === 'xa-gia-canh' ? 'en' : 'vi';
+    expect(cluster.units[ui]).toEqual({
+      cycle,
+      clusterId: cluster.clusterId,
+      clusterName: cluster.name,
+      unitId,
+      unitName,
+      contacts: [chuTich(unitId, unitName, lang)],
+      reviewer,
+      clusterHead: head,
+      steps: { registration },
+    });
+  });
+
+  test('the registration schedule of smallPlan, worked out by hand, is the same for every unit', () => {
+    const c = compilePlan(valid(smallPlan()), NOW);
+    for (const u of c.clusters.flatMap((k) => k.units)) expect(u.steps.registration).toEqual(registration);
+  });
+
+  test('a plan without opensOn opens at the `now` passed in; nothing else changes', () => {
+    const p = base();
+    delete p.stages.registration.opensOn;
+    const c = compilePlan(valid(p), NOW);
+    expect(c.clusters[1].units[1].steps.registration).toEqual({ ...registration, opensAt: '2024-01-15T03:00:00.000Z' });
+  });
+
+  test('opening late drops the reminders before opensOn', () => {
+    const p = base();
+    p.stages.registration.opensOn = '2024-02-26';
+    const r = compilePlan(valid(p), NOW).clusters[0].units[0].steps.registration;
+    expect(r.opensAt).toBe('2024-02-25T17:00:00.000Z');
+    expect(r.reminders).toEqual([
+      { n: 1, at: '2024-02-27T01:00:00.000Z', daysLeft: 3 },
+      { n: 2, at: '2024-02-29T01:00:00.000Z', daysLeft: 1 },
+    ]);
+  });
+
+  // Every Saturday from 2013 to 2035: with Saturday as the only working weekday, no working day exists.
+  const allSaturdays = (() => {
+    const out: string[] = [];
+    for (let d = new Date('2013-01-05T00:00:00Z'); d.getUTCFullYear() < 2036; d = new Date(d.getTime() + 7 * 86_400_000)) {
+      out.push(d.toISOString().slice(0, 10));
+    }
+    return out;
+  })();
+
+  test.each<[string, (p: Json) => void, string]>([
+    [
+      'a calendar without any working day',
+      (p) => (p.calendar = { workingWeekdays: [6], holidays: allSaturdays }),
+      'stages.registration: No working day within 3660 days of 2024-03-01: check the calendar',
+    ],
+    [
+      'escalation offsets going backwards',
+      (p) => (p.stages.registration.escalations = [3, 0]),
+      'stages.registration: Escalation level 2 ({"days":0,"unit":"working"}) comes before level 1',
+    ],
+    [
+      'opensOn on a Sunday deadline that moves back to Friday',
+      (p) => Object.assign(p.stages.registration, { opensOn: '2024-03-03', deadline: '2024-03-03' }),
+      'stages.registration: opensOn 2024-03-03 is after the deadline 2024-03-01',
+    ],
+  ])('%s passes validation but fails compilation with a PlanCompileError and its path', (_what, breakIt, message) => {
+    const p = base();
+    breakIt(p);
+    const plan = valid(p);
+    let caught: unknown;
+    try {
+      compilePlan(plan, NOW);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(PlanCompileError);
+    expect((caught as PlanCompileError).path).toBe('stages.registration');
+    expect((caught as PlanCompileError).message).toBe(message);
+  });
+});
