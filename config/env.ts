@@ -63,7 +63,8 @@ export class ConfigError extends Error {
 
 /** Parses settings; throws ConfigError listing every bad variable by name. */
 export function parseEnv(env: NodeJS.ProcessEnv): Config {
-  const result = envSchema.safeParse(env);
+  // `PORT=` in a .env template means "unset", not "0".
+  const result = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
@@ -82,5 +83,6 @@ export function parseEnv(env: NodeJS.ProcessEnv): Config {
 }
 
 function redact(name: string, value: string): string {
-  return /SECRET|TOKEN|PASSWORD/.test(name) ? `${value.slice(0, 2)}…` : value;
+  // A refused URL may still carry a password (mongodb://user:pass@…): never print it.
+  return /SECRET|TOKEN|PASSWORD/.test(name) ? `${value.slice(0, 2)}…` : value.replace(/\/\/[^/@\s]*@/, '//***@');
 }

@@ -70,6 +70,8 @@ const outboxSchema = new Schema(
     status: { type: String, enum: ['pending', 'sent', 'failed'], required: true },
     attempts: { type: Number, default: 0 },
     lastError: { type: String },
+    /** Set while one attempt is sending, so overlapping attempts do not both send. */
+    claimedUntil: { type: Date },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date },
   },

@@ -35,6 +35,10 @@ export class PermanentMailError extends Error {
 export const messageIdFor = (key: string): string =>
   `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@thidua>`;
 
+/** How long one attempt may hold a message while sending; a crashed attempt's claim expires after it. */
+const CLAIM_MS = 60_000;
+const POLL_MS = 200;
+
 export async function sendOnce(models: Models, transport: Transporter, mail: OutgoingMail): Promise<SendResult> {
   const { Outbox } = models;
   try {
@@ -52,10 +56,26 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  const row = await Outbox.findById(mail.key).lean();
-  if (!row) throw new Error(`outbox row ${mail.key} vanished`);
-  if (row.status === 'sent') return 'already-sent';
-  if (row.status === 'failed') throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+
+  // Overlapping attempts (an activity retried while the first is still running) must not both send:
+  // one claims the row atomically, the others wait for its outcome.
+  const waitUntil = Date.now() + CLAIM_MS + 5_000;
+  let row;
+  for (;;) {
+    const current = await Outbox.findById(mail.key).lean();
+    if (!current) throw new Error(`outbox row ${mail.key} vanished`);
+    if (current.status === 'sent') return 'already-sent';
+    if (current.status === 'failed') throw new PermanentMailError(`refused earlier: ${current.lastError ?? 'unknown reason'}`);
+    const now = new Date();
+    row = await Outbox.findOneAndUpdate(
+      { _id: mail.key, status: 'pending', $or: [{ claimedUntil: { $exists: false } }, { claimedUntil: null }, { claimedUntil: { $lt: now } }] },
+      { $set: { claimedUntil: new Date(now.getTime() + CLAIM_MS) } },
+      { new: true },
+    ).lean();
+    if (row) break;
+    if (Date.now() > waitUntil) throw new Error(`outbox row ${mail.key} is held by another attempt; retry later`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 
   try {
     await transport.sendMail({
@@ -74,12 +94,15 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
     const permanent = typeof code === 'number' && code >= 500;
     await Outbox.updateOne(
       { _id: mail.key },
-      { $set: { lastError: reason, ...(permanent ? { status: 'failed' } : {}) }, $inc: { attempts: 1 } },
+      { $set: { lastError: reason, ...(permanent ? { status: 'failed' } : {}) }, $unset: { claimedUntil: 1 }, $inc: { attempts: 1 } },
     );
     if (permanent) throw new PermanentMailError(reason, code);
     throw err;
   }
   // ← the documented window: accepted by the SMTP server, not yet recorded.
-  await Outbox.updateOne({ _id: mail.key }, { $set: { status: 'sent', sentAt: new Date() }, $inc: { attempts: 1 } });
+  await Outbox.updateOne(
+    { _id: mail.key },
+    { $set: { status: 'sent', sentAt: new Date() }, $unset: { claimedUntil: 1 }, $inc: { attempts: 1 } },
+  );
   return 'sent';
 }

@@ -29,7 +29,7 @@ export interface Harness {
   app: Express;
   deps: AppDeps;
   /** Runs a fresh worker (a Worker runs only once) with the real activities while `fn` runs. */
-  runWorker<T>(fn: () => Promise<T>): Promise<T>;
+  runWorker<T>(fn: () => Promise<T>, connection?: NativeConnection): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -82,9 +82,9 @@ export async function createHarness(opts: {
     sink,
     app: createApp(deps),
     deps,
-    async runWorker(fn) {
+    async runWorker(fn, connection = opts.connection) {
       const worker = await createWorker({
-        connection: opts.connection,
+        connection,
         namespace: opts.namespace ?? 'default',
         taskQueue: opts.taskQueue,
         deps: activityDeps,
