@@ -19,7 +19,7 @@ export function resolveSecrets(config: Config): Config & Secrets {
     try {
       stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Secrets>;
     } catch (err) {
-      throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix or remove it`);
+      throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix or remove it`, { cause: err });
     }
   }
   const merged: Secrets = {

@@ -71,7 +71,7 @@ export async function startMongo(opts: MongoOptions): Promise<MongoServer> {
       `${kind} did not answer ping on ${uri}: ${why}\n` +
         `Command: ${command} ${args.join(' ')}\n` +
         `Log ${logFile}, last lines:\n${logTail(logFile)}\n` +
-        'What to do: read the log; a port in use or a data directory locked by another server are the usual causes.',
+        'What to do: read the log; a port in use or a data directory locked by another server are the usual causes.', { cause: err }
     );
   }
 

@@ -55,7 +55,7 @@ export async function registerSearchAttributes(
     } catch (err) {
       // Already there (another caller won the race, or the server could not list).
       if (!hasGrpcCode(err, GRPC_ALREADY_EXISTS)) {
-        throw new Error(`Could not add search attribute '${name}' (${type}) to namespace '${namespace}': ${String(err)}`);
+        throw new Error(`Could not add search attribute '${name}' (${type}) to namespace '${namespace}': ${String(err)}`, { cause: err });
       }
     }
   }

@@ -98,7 +98,7 @@ export async function startTemporalDev(opts: TemporalDevOptions): Promise<Tempor
       `Temporal dev server did not become ready on ${address} (namespace '${namespace}'): ${why}\n` +
         `Command: ${temporal} ${args.join(' ')}\n` +
         `Log ${logFile}, last lines:\n${logTail(logFile)}\n` +
-        'What to do: read the log; a locked or corrupt db file, or a port in use, are the usual causes.',
+        'What to do: read the log; a locked or corrupt db file, or a port in use, are the usual causes.', { cause: err }
     );
   }
 

@@ -48,7 +48,7 @@ export async function buildCdsArchive(java: JavaInfo, libDir: string, archive: s
       `The Temporal test server did not answer on 127.0.0.1:${port} during its first run: ` +
         `${err instanceof Error ? err.message : String(err)}\n` +
         `Command: ${java.executable} ${args.join(' ')}\nLog ${logFile}, last lines:\n${logTail(logFile)}\n` +
-        `What to do: check the log; delete ${libDir} to refetch the jars.`,
+        `What to do: check the log; delete ${libDir} to refetch the jars.`, { cause: err }
     );
   } finally {
     // SIGTERM, not SIGKILL: the archive is written by the JVM's exit path.

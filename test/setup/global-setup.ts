@@ -10,7 +10,6 @@ import { ensureTestServer, startMongo, startTemporalDev, type MongoServer, type 
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __thiduaServers: { mongo: MongoServer; temporal: TemporalDevServer; dir: string } | undefined;
 }
 
