@@ -70,12 +70,23 @@ const outboxSchema = new Schema(
     status: { type: String, enum: ['pending', 'sent', 'failed'], required: true },
     attempts: { type: Number, default: 0 },
     lastError: { type: String },
-    /** Set while one attempt is sending, so overlapping attempts do not both send. */
-    claimedUntil: { type: Date },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date },
   },
   { collection: 'outbox', versionKey: false },
+);
+
+/**
+ * A lease on one outbox row while an attempt sends it. Inserting under the row's key is the atomic
+ * step (a unique _id is atomic on MongoDB and FerretDB alike; FerretDB's findOneAndUpdate is not).
+ */
+const outboxClaimSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    owner: { type: String, required: true },
+    until: { type: Date, required: true },
+  },
+  { collection: 'outbox_claims', versionKey: false },
 );
 
 /** One row per (token, round, action): a link acts once per round of its step. */
@@ -157,6 +168,7 @@ export function createModels(conn: Connection) {
     ClusterPlan: conn.model('ClusterPlan', clusterPlanSchema) as Model<ClusterPlanDoc>,
     StepState: conn.model('StepState', stepStateSchema) as Model<StepStateDoc>,
     Outbox: conn.model('Outbox', outboxSchema) as Model<OutboxDoc>,
+    OutboxClaim: conn.model('OutboxClaim', outboxClaimSchema),
     LinkUse: conn.model('LinkUse', linkUseSchema),
     ActionInbox: conn.model('ActionInbox', actionInboxSchema),
     Audit: conn.model('Audit', auditSchema),

@@ -3,7 +3,7 @@
  * the server accepted the message and the process died before the row was marked sent. A retry then
  * resends it with the same Message-ID, so the duplicate is recognisable downstream.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import { isDuplicateKey, type Models } from '../db';
 
@@ -58,24 +58,29 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
   }
 
   // Overlapping attempts (an activity retried while the first is still running) must not both send:
-  // one claims the row atomically, the others wait for its outcome.
+  // one takes a lease on the row, the others wait for its outcome.
+  const owner = randomUUID();
   const waitUntil = Date.now() + CLAIM_MS + 5_000;
   let row;
   for (;;) {
-    const current = await Outbox.findById(mail.key).lean();
-    if (!current) throw new Error(`outbox row ${mail.key} vanished`);
-    if (current.status === 'sent') return 'already-sent';
-    if (current.status === 'failed') throw new PermanentMailError(`refused earlier: ${current.lastError ?? 'unknown reason'}`);
-    const now = new Date();
-    row = await Outbox.findOneAndUpdate(
-      { _id: mail.key, status: 'pending', $or: [{ claimedUntil: { $exists: false } }, { claimedUntil: null }, { claimedUntil: { $lt: now } }] },
-      { $set: { claimedUntil: new Date(now.getTime() + CLAIM_MS) } },
-      { new: true },
-    ).lean();
-    if (row) break;
+    row = await Outbox.findById(mail.key).lean();
+    if (!row) throw new Error(`outbox row ${mail.key} vanished`);
+    if (row.status === 'sent') return 'already-sent';
+    if (row.status === 'failed') throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+    if (await claim(models, mail.key, owner)) {
+      // Re-read under the lease: the previous holder may have finished just before we claimed.
+      row = await Outbox.findById(mail.key).lean();
+      if (row?.status === 'sent') return release(models, mail.key, owner).then(() => 'already-sent' as const);
+      if (row?.status === 'failed') {
+        await release(models, mail.key, owner);
+        throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+      }
+      break;
+    }
     if (Date.now() > waitUntil) throw new Error(`outbox row ${mail.key} is held by another attempt; retry later`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+  if (!row) throw new Error(`outbox row ${mail.key} vanished`);
 
   try {
     await transport.sendMail({
@@ -94,15 +99,45 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
     const permanent = typeof code === 'number' && code >= 500;
     await Outbox.updateOne(
       { _id: mail.key },
-      { $set: { lastError: reason, ...(permanent ? { status: 'failed' } : {}) }, $unset: { claimedUntil: 1 }, $inc: { attempts: 1 } },
+      { $set: { lastError: reason, ...(permanent ? { status: 'failed' } : {}) }, $inc: { attempts: 1 } },
     );
+    await release(models, mail.key, owner);
     if (permanent) throw new PermanentMailError(reason, code);
     throw err;
   }
   // ← the documented window: accepted by the SMTP server, not yet recorded.
   await Outbox.updateOne(
     { _id: mail.key },
-    { $set: { status: 'sent', sentAt: new Date() }, $unset: { claimedUntil: 1 }, $inc: { attempts: 1 } },
+    { $set: { status: 'sent', sentAt: new Date() }, $inc: { attempts: 1 } },
   );
+  await release(models, mail.key, owner);
   return 'sent';
+}
+
+/** Takes the lease, or steals it when its holder's time is up (a crashed attempt). */
+async function claim(models: Models, key: string, owner: string): Promise<boolean> {
+  const { OutboxClaim } = models;
+  const until = new Date(Date.now() + CLAIM_MS);
+  try {
+    await OutboxClaim.create({ _id: key, owner, until });
+    return true;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const held = await OutboxClaim.findById(key).lean();
+  if (held && held.until.getTime() < Date.now()) {
+    // Only the stealer whose delete matched the stale lease exactly may try to insert; the insert decides.
+    await OutboxClaim.deleteOne({ _id: key, owner: held.owner });
+    try {
+      await OutboxClaim.create({ _id: key, owner, until });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+  return false;
+}
+
+async function release(models: Models, key: string, owner: string): Promise<void> {
+  await models.OutboxClaim.deleteOne({ _id: key, owner });
 }
