@@ -1,5 +1,5 @@
 /** The worker process: runs workflows and activities; never serves HTTP or SMTP. */
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
 import { connectDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
@@ -11,6 +11,9 @@ import { createWorker } from './create-worker';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger('worker', config.LOG_LEVEL);
+  // The SDK's own INFO lines (bundler output, worker states) drown ours; keep its warnings and errors.
+  const sdkLevel: LogLevel = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN';
+  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
   const missing = (['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL'] as const).filter((k) => !config[k]);
   if (missing.length > 0) {
     log.fatal(`the worker needs ${missing.join(', ')} (npm start sets them for the embedded servers)`);

@@ -7,10 +7,9 @@
  */
 import { Connection } from '@temporalio/client';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from './ports';
+import { freePort, tcpAccepts } from './ports';
 import { spawnServer } from './server-process';
 import { ensureTestServer } from './test-server';
 import { waitUntil } from './wait';
@@ -21,9 +20,9 @@ async function timeOneStart(wrapper: string): Promise<number> {
   const t0 = performance.now();
   const proc = spawnServer({ name: 'test server', command: wrapper, args: [String(port)], logFile });
   try {
-    // Poll the TCP port first: a refused gRPC connect backs off for ~1 s,
-    // which would round every measurement up to whole seconds.
-    await waitUntil(() => tcpConnect(port), { timeoutMs: 30_000, intervalMs: 20 });
+    // Poll the TCP port first (see tcpAccepts), or every measurement would
+    // be rounded up to whole seconds by gRPC's reconnect backoff.
+    await waitUntil(() => tcpAccepts(port), { timeoutMs: 30_000, intervalMs: 20 });
     const c = await Connection.connect({ address: `127.0.0.1:${port}` });
     await c.workflowService.getSystemInfo({});
     await c.close();
@@ -31,16 +30,6 @@ async function timeOneStart(wrapper: string): Promise<number> {
   } finally {
     await proc.stop();
   }
-}
-
-function tcpConnect(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('error', reject);
-  });
 }
 
 async function main(): Promise<void> {

@@ -21,3 +21,23 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Resolve once something accepts TCP connections on 127.0.0.1:`port`.
+ *
+ * Readiness checks poll this before opening a gRPC connection: a refused
+ * gRPC connect backs off for about a second before retrying, which would
+ * add up to a second to every server start.
+ */
+export function tcpAccepts(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(err);
+    });
+  });
+}

@@ -4,7 +4,7 @@
  */
 import { Connection } from '@temporalio/client';
 import * as path from 'node:path';
-import { freePort } from './ports';
+import { freePort, tcpAccepts } from './ports';
 import { logTail, spawnServer } from './server-process';
 import { ensureTemporalCli } from './temporal-cli';
 import { waitUntil } from './wait';
@@ -73,6 +73,7 @@ export async function startTemporalDev(opts: TemporalDevOptions): Promise<Tempor
   try {
     await waitUntil(
       async () => {
+        await tcpAccepts(port);
         const connection = await Connection.connect({ address, connectTimeout: '2s' });
         try {
           // Answering describeNamespace means the frontend is up AND our

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JavaInfo } from './java';
-import { freePort } from './ports';
+import { freePort, tcpAccepts } from './ports';
 import { logTail, spawnServer } from './server-process';
 import { QUIET_CDS_FLAGS, TEST_SERVER_JVM_FLAGS, TEST_SERVER_MAIN_CLASS } from './test-server-jvm';
 import { waitUntil } from './wait';
@@ -33,6 +33,7 @@ export async function buildCdsArchive(java: JavaInfo, libDir: string, archive: s
   try {
     await waitUntil(
       async () => {
+        await tcpAccepts(port);
         const connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: '2s' });
         try {
           await connection.workflowService.getSystemInfo({});
