@@ -1,14 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createLinkToken, linkUrl } from '../lib/links';
 import { PermanentMailError, sendOnce } from '../lib/mail/outbox';
+import { STEP_KINDS } from '../rules/steps';
 import type { CycleRef, LinkRole, Person, StepName } from '../workflows/cycle/definitions';
 import type { ActivityDeps } from '.';
 
 export interface NotifyInput {
   /** Business key of the notice; each recipient's message is keyed `<key>:<email>`. */
   key: string;
-  /** Template name, e.g. `registration.reminder`. */
+  /** What the message is: request, reminder, escalation, review-request, returned, approved. */
   kind: string;
+  /** The step it is about: its own templates (`<step>.<kind>`) win over the generic `step.<kind>`. */
+  step: StepName;
   cycle: CycleRef;
   to: Person[];
   data: Record<string, unknown>;
@@ -48,8 +51,9 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
               }),
             )
           : undefined;
-        const mail = deps.renderer.render(input.kind, person.lang, {
+        const mail = deps.renderer.render([`${input.step}.${input.kind}`, `step.${input.kind}`], person.lang, {
           ...input.data,
+          stepTitle: STEP_KINDS[input.step].title[person.lang],
           year: input.cycle.year,
           bodyName: input.cycle.bodyName,
           timeZone: input.cycle.timeZone,
@@ -60,7 +64,7 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
           const r = await sendOnce(deps.models, deps.transport, {
             key: `${input.key}:${person.email}`,
             cycleId: input.cycle.cycleId,
-            kind: input.kind,
+            kind: `${input.step}.${input.kind}`,
             to: person.email,
             from: deps.mailFrom,
             ...mail,

@@ -98,6 +98,8 @@ export type TallyResult = RoundResult & {
   /** One ballot per member unit. */
   issued: number;
   quota: number;
+  /** The eligible units in the plan's order (a record's keys lose that order for numeric ids). */
+  eligible: string[];
   threshold: BallotConfig['threshold'];
   /** Number the threshold share is taken of (valid ballots or members). */
   thresholdBase: number;
@@ -222,6 +224,7 @@ export function tally(config: BallotConfig, members: readonly string[], ballots:
     returned: ballots.length,
     ...counted,
     quota: c.quota,
+    eligible: [...c.eligible],
     threshold: c.threshold,
     thresholdBase,
     needed,
@@ -299,8 +302,7 @@ const percent = (votes: number, of: number) => (of === 0 ? 0 : fromHundredths(Ma
 
 /** The numbers a ballot minutes (biên bản kiểm phiếu) lists. */
 export function minutesSummary(result: TallyResult): MinutesSummary {
-  const units = Object.keys(result.votes);
-  const rows = [...units]
+  const rows = [...result.eligible]
     .sort((a, b) => result.votes[b] - result.votes[a])
     .map((unitId) => ({
       unitId,

@@ -7,6 +7,7 @@ import { cycleIdOf } from '../workflows/cycle/definitions';
 import type { CalendarConfig } from './calendar';
 import type { Plan } from './plan';
 import { computeStepSchedule } from './schedule';
+import { stepsOfStage, type StageName, type StepName } from './steps';
 
 export interface CompiledCluster {
   clusterId: string;
@@ -41,7 +42,12 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     year: plan.year,
     timeZone: plan.timeZone,
   };
-  const registration = schedule('stages.registration', () => computeStepSchedule(plan.stages.registration, cal), now);
+  const steps: Partial<Record<StepName, StepSchedule>> = {};
+  for (const [stage, input] of Object.entries(plan.stages) as [StageName, Plan['stages']['registration'] | undefined][]) {
+    if (!input) continue;
+    const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
+    for (const step of stepsOfStage(stage)) steps[step] = s;
+  }
   const staff = new Map(plan.staff.map((s) => [s.id, s]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const person = (p: Person): Person => ({ name: p.name, email: p.email, lang: p.lang, role: p.role });
@@ -65,7 +71,7 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
             contacts: u.contacts.map(person),
             reviewer: person(staff.get(u.reviewer)!),
             clusterHead: head,
-            steps: { registration },
+            steps,
           };
         }),
       };

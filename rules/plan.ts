@@ -86,7 +86,12 @@ export const planSchema = z
     staff: z.array(staffSchema).min(1),
     units: z.array(unitSchema).min(1),
     clusters: z.array(clusterSchema).min(1),
-    stages: z.object({ registration: stepScheduleSchema }),
+    /** Each stage schedules its unit steps (rules/steps.ts); only registration is required. */
+    stages: z.object({
+      registration: stepScheduleSchema,
+      midYear: stepScheduleSchema.optional(),
+      reports: stepScheduleSchema.optional(),
+    }),
   })
   .superRefine((plan, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -115,9 +120,10 @@ export const planSchema = z
       if (c.deputy !== undefined && !c.members.includes(c.deputy))
         issue(['clusters', i, 'deputy'], `deputy "${c.deputy}" is not a member of the cluster`);
     });
-    const reg = plan.stages.registration;
-    if (reg.opensOn !== undefined && reg.opensOn > reg.deadline)
-      issue(['stages', 'registration', 'opensOn'], `opens after its deadline (${reg.deadline})`);
+    for (const [name, stage] of Object.entries(plan.stages)) {
+      if (stage?.opensOn !== undefined && stage.opensOn > stage.deadline)
+        issue(['stages', name, 'opensOn'], `opens after its deadline (${stage.deadline})`);
+    }
   });
 
 export type Plan = z.infer<typeof planSchema>;

@@ -6,6 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { verifyLinkToken, type LinkClaims } from '../../lib/links';
 import { formatPath } from '../../rules/plan';
+import { isStepName, STEP_KINDS, type StepName } from '../../rules/steps';
 import { ACTIONS_BY_ROLE } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
@@ -13,11 +14,18 @@ import { performLinkAction, type LinkAction } from '../services/link-actions';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `is longer than ${max} characters`);
 const round = z.coerce.number().int().min(1);
-const actionSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('submit'), round, content: text(10000), targets: text(10000) }),
-  z.object({ action: z.literal('approve'), round, comment: z.string().trim().max(2000).optional() }),
-  z.object({ action: z.literal('return'), round, comment: text(2000) }),
-]);
+
+/** The form of a step: its own fields to submit; a comment to approve or (required) to return. */
+const actionSchemaFor = (step: StepName) =>
+  z.discriminatedUnion('action', [
+    z.object({
+      action: z.literal('submit'),
+      round,
+      ...Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, text(f.maxLength)])),
+    }),
+    z.object({ action: z.literal('approve'), round, comment: z.string().trim().max(2000).optional() }),
+    z.object({ action: z.literal('return'), round, comment: text(2000) }),
+  ]);
 
 const REASONS: Record<string, [string, string]> = {
   malformed: ['Liên kết không hợp lệ.', 'This link is not valid.'],
@@ -34,7 +42,7 @@ export function linksRouter(deps: AppDeps): Router {
   const message = (res: Response, status: number, lang: Lang, vi: string, en: string, extra: Record<string, unknown> = {}) =>
     page(res, status, lang, 'message', { status, title: lang === 'en' ? en : vi, ...extra });
 
-  const verify = (req: Request, res: Response): { claims: LinkClaims; tokenId: string; lang: Lang } | undefined => {
+  const verify = (req: Request, res: Response): { claims: LinkClaims; step: StepName; tokenId: string; lang: Lang } | undefined => {
     const lang = langOf(req.query);
     const v = verifyLinkToken(deps.config.LINK_SECRET, String(req.params.token), deps.now().getTime());
     if (!v.ok) {
@@ -42,13 +50,17 @@ export function linksRouter(deps: AppDeps): Router {
       message(res, v.status, lang, vi, en);
       return undefined;
     }
-    return { claims: v.claims, tokenId: v.tokenId, lang };
+    if (!isStepName(v.claims.s)) {
+      message(res, 410, lang, 'Bước này không còn tồn tại.', 'This step no longer exists.');
+      return undefined;
+    }
+    return { claims: v.claims, step: v.claims.s, tokenId: v.tokenId, lang };
   };
 
   r.get('/l/:token', async (req, res) => {
     const ok = verify(req, res);
     if (!ok) return;
-    const { claims, lang } = ok;
+    const { claims, step, lang } = ok;
     const row = await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`).lean();
     if (!row) return message(res, 404, lang, 'Bước này chưa mở.', 'This step is not open yet.');
     if (row.status === 'approved') {
@@ -61,7 +73,14 @@ export function linksRouter(deps: AppDeps): Router {
       role: claims.r,
       person: claims.p,
       unitName: row.unitName,
-      step: claims.s,
+      stepTitle: STEP_KINDS[step].title[lang],
+      fields: STEP_KINDS[step].fields.map((f) => ({
+        id: f.id,
+        label: f.label[lang],
+        maxLength: f.maxLength,
+        rows: f.rows,
+        value: state.submission?.fields[f.id] ?? '',
+      })),
       status: row.status,
       round: row.round,
       dueAt: state.schedule.dueAt,
@@ -78,13 +97,13 @@ export function linksRouter(deps: AppDeps): Router {
   r.post('/l/:token', async (req, res) => {
     const ok = verify(req, res);
     if (!ok) return;
-    const { claims, tokenId, lang } = ok;
-    const parsed = actionSchema.safeParse(req.body);
+    const { claims, step, tokenId, lang } = ok;
+    const parsed = actionSchemaFor(step).safeParse(req.body);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || 'action'}: ${i.message}`);
       return message(res, 400, lang, 'Nội dung gửi chưa hợp lệ.', 'The form is not valid.', { problems });
     }
-    const body = parsed.data;
+    const body = parsed.data as { action: LinkAction; round: number; comment?: string } & Record<string, string>;
     if (!(ACTIONS_BY_ROLE[claims.r] as readonly string[]).includes(body.action)) {
       return message(res, 403, lang, 'Liên kết này không cho phép thao tác đó.', 'This link does not allow that action.');
     }
@@ -93,7 +112,7 @@ export function linksRouter(deps: AppDeps): Router {
       tokenId,
       action: body.action as LinkAction,
       round: body.round,
-      fields: body.action === 'submit' ? { content: body.content, targets: body.targets } : undefined,
+      fields: body.action === 'submit' ? Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, body[f.id]])) : undefined,
       comment: body.action === 'submit' ? undefined : body.comment,
     });
     switch (outcome.kind) {
@@ -118,7 +137,7 @@ export function linksRouter(deps: AppDeps): Router {
 }
 
 const DONE: Record<string, [string, string]> = {
-  submit: ['Đã gửi đăng ký. Cán bộ theo dõi sẽ thẩm định và phản hồi qua email.', 'Registration sent. Your reviewer will check it and reply by email.'],
+  submit: ['Đã gửi. Cán bộ theo dõi sẽ thẩm định và phản hồi qua email.', 'Sent. Your reviewer will check it and reply by email.'],
   approve: ['Đã duyệt. Đơn vị sẽ được thông báo qua email.', 'Approved. The unit will be told by email.'],
   return: ['Đã trả lại kèm ý kiến. Đơn vị sẽ được thông báo qua email.', 'Returned with your comment. The unit will be told by email.'],
 };

@@ -32,10 +32,15 @@ export class MailRenderer {
     this.layout = this.hbs.compile(fs.readFileSync(path.join(dir, 'layout.hbs'), 'utf8'));
   }
 
-  /** English falls back to Vietnamese (the first language) when a translation is missing. */
-  render(kind: string, lang: Lang, data: Record<string, unknown>): RenderedMail {
-    const t = this.load(kind, lang) ?? this.load(kind, 'vi');
-    if (!t) throw new Error(`no email template for kind "${kind}" in ${this.dir}`);
+  /**
+   * Renders the first of `kinds` that has a template (a step's own wording before the generic one);
+   * English falls back to Vietnamese (the first language) when a translation is missing.
+   */
+  render(kinds: string | string[], lang: Lang, data: Record<string, unknown>): RenderedMail {
+    const list = Array.isArray(kinds) ? kinds : [kinds];
+    let t: Compiled | undefined;
+    for (const kind of list) if ((t = this.load(kind, lang) ?? this.load(kind, 'vi'))) break;
+    if (!t) throw new Error(`no email template for kind "${list.join('" or "')}" in ${this.dir}`);
     const ctx = { ...data, lang };
     const subject = t.subject(ctx).replace(/\s+/g, ' ').trim();
     const html = this.layout({ ...ctx, subject, body: t.body(ctx) });

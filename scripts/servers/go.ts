@@ -1,10 +1,10 @@
-import { tryRun } from './which';
+import { tryRun } from './try-run';
 
 /**
  * Check that a Go toolchain is available before trying to build with it, so
  * the error says "install Go" rather than "spawn go ENOENT".
  */
-export function requireGo(forWhat: string): string {
+export function requireGo(forWhat: string): void {
   const version = tryRun('go', ['version']);
   if (!version) {
     throw new Error(
@@ -13,5 +13,4 @@ export function requireGo(forWhat: string): string {
         'Go modules are fetched from the Go module proxy.',
     );
   }
-  return 'go';
 }

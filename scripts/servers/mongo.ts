@@ -8,7 +8,7 @@ import { ensureFerretDb } from './ferretdb';
 import { freePort } from './ports';
 import { logTail, spawnServer } from './server-process';
 import { waitUntil } from './wait';
-import { tryRun } from './which';
+import { tryRun } from './try-run';
 
 export type MongoKind = 'mongod' | 'ferretdb';
 

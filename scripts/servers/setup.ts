@@ -12,7 +12,7 @@ import { mongodOnPath } from './mongo';
 import { toolsDir } from './paths';
 import { ensureTemporalCli, temporalCliVersion } from './temporal-cli';
 import { ensureTestServer, testServerVersion } from './test-server';
-import { tryRun } from './which';
+import { tryRun } from './try-run';
 
 export async function setupServers(log: (line: string) => void = console.log): Promise<void> {
   const started = Date.now();

@@ -11,7 +11,7 @@ import { requireGo } from './go';
 import { toolsBinDir } from './paths';
 import { runCommand } from './run-command';
 import { withToolsLock } from './tools-lock';
-import { tryRun } from './which';
+import { tryRun } from './try-run';
 
 /**
  * Pinned CLI version. v1.5.1 is the newest tag `go install` accepts: from

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { SERVERS_SRC_DIR } from './paths';
 import { runCommand } from './run-command';
 import { hashFiles, readStamp, writeStamp } from './stamp';
-import { tryRun } from './which';
+import { tryRun } from './try-run';
 
 export const TEST_SERVER_POM = path.join(SERVERS_SRC_DIR, 'test-server', 'pom.xml');
 

@@ -123,7 +123,7 @@ describe('api', () => {
       expect(incomplete.status).toBe(400);
       expect(incomplete.text).toContain('targets');
       const handle = client.workflow.getHandle(wid);
-      expect((await handle.query(unitStateQuery)).steps.registration.status).toBe('open');
+      expect((await handle.query(unitStateQuery)).steps.registration!.status).toBe('open');
 
       // The real action, then its replay: 200 once, 410 after.
       const ok = await supertest(h.app).post(link).type('form').send({ action: 'submit', round: '1', content: 'Nội dung', targets: 'Chỉ tiêu' });
@@ -131,11 +131,11 @@ describe('api', () => {
       const replay = await supertest(h.app).post(link).type('form').send({ action: 'submit', round: '1', content: 'Khác', targets: 'Khác' });
       expect(replay.status).toBe(410);
       const state = await handle.query(unitStateQuery);
-      expect(state.steps.registration).toMatchObject({ status: 'submitted', submission: { fields: { content: 'Nội dung' } } });
+      expect(state.steps.registration!).toMatchObject({ status: 'submitted', submission: { fields: { content: 'Nội dung' } } });
       expect(await h.db.models.Audit.countDocuments({ action: 'step.submit' })).toBe(1);
 
       const live = await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/units/xa-phu-vinh`).set(auth).expect(200);
-      expect(live.body.state.steps.registration.status).toBe('submitted');
+      expect(live.body.state.steps.registration!.status).toBe('submitted');
       await client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });
@@ -162,7 +162,7 @@ describe('api', () => {
         // Like the api's periodic retrier: a fresh worker first waits out the old one's sticky queue.
         expect(await eventually(() => deliverInbox(h.deps), 'the queued click to be delivered')).toBe(1);
         const state = await client.workflow.getHandle(wid).query(unitStateQuery);
-        expect(state.steps.registration.submission?.fields.content).toBe('Khi hệ thống bận');
+        expect(state.steps.registration!.submission?.fields.content).toBe('Khi hệ thống bận');
       });
     } finally {
       await h2.close();

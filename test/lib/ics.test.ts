@@ -49,6 +49,10 @@ const inspection: CalendarItem = {
   status: 'CANCELLED',
 };
 
+// ical.js does not know the X-WR-* extensions and returns their raw text; MS-OXCICAL §2.1.3.1.1.10
+// defines X-WR-CALNAME as TEXT (escaped like SUMMARY), which is how calendar clients read it.
+(ICAL.design.icalendar.property as Record<string, { defaultType: string }>)['x-wr-calname'] = { defaultType: 'text' };
+
 type Parsed = { calendar: ICAL.Component; events: ICAL.Component[] };
 
 function parse(ics: string): Parsed {

@@ -225,7 +225,7 @@ describe('compilePlan', () => {
   test('opening late drops the reminders before opensOn', () => {
     const p = base();
     p.stages.registration.opensOn = '2024-02-26';
-    const r = compilePlan(valid(p), NOW).clusters[0].units[0].steps.registration;
+    const r = compilePlan(valid(p), NOW).clusters[0].units[0].steps.registration!;
     expect(r.opensAt).toBe('2024-02-25T17:00:00.000Z');
     expect(r.reminders).toEqual([
       { n: 1, at: '2024-02-27T01:00:00.000Z', daysLeft: 3 },

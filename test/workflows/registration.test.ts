@@ -140,11 +140,11 @@ describe('registration stage (time-skipping)', () => {
       const loi: UnitState = await state('xa-phu-loi');
       // A timer fires at its instant plus the few milliseconds a workflow task takes: compare to the minute.
       const minute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
-      const at = (kind: string) => loi.steps.registration.history.filter((e) => e.event === kind).map((e) => minute(Date.parse(e.at)));
+      const at = (kind: string) => loi.steps.registration!.history.filter((e) => e.event === kind).map((e) => minute(Date.parse(e.at)));
       expect(at('reminded')).toEqual([d.reminder7, d.reminder3, d.reminder1]);
       expect(at('escalated')).toEqual([d.escalation1, d.escalation2]);
-      expect(loi.steps.registration.status).toBe('open');
-      expect(new Date(d.dueAt).toISOString()).toBe(loi.steps.registration.schedule.dueAt);
+      expect(loi.steps.registration!.status).toBe('open');
+      expect(new Date(d.dueAt).toISOString()).toBe(loi.steps.registration!.schedule.dueAt);
 
       // Each escalation went to the reviewer and the cluster head (Phú Tân's contact), once per level.
       expect((await mailsTo('an@mttq.test', /\[Quá hạn.*Phú Lợi/)).map((m) => m.subject)).toEqual([
@@ -165,7 +165,7 @@ describe('registration stage (time-skipping)', () => {
 
       // The query and the MongoDB read model agree.
       const tan = await state('xa-phu-tan');
-      expect(tan.steps.registration).toMatchObject({ status: 'approved', round: 2, submission: { fields: { content: 'Nội dung lần 2' } } });
+      expect(tan.steps.registration!).toMatchObject({ status: 'approved', round: 2, submission: { fields: { content: 'Nội dung lần 2' } } });
       const rows = await h.db.models.StepState.find({ cycleId }).lean();
       expect(Object.fromEntries(rows.map((r) => [r.unitId, r.status]))).toEqual({
         'xa-phu-tan': 'approved',

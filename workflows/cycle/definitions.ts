@@ -4,6 +4,9 @@
  * the activities and the api live here, and nothing else.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { StageName, StepName } from '../../rules/steps';
+
+export type { StageName, StepName };
 
 export type Lang = 'vi' | 'en';
 
@@ -50,11 +53,9 @@ export interface UnitWorkflowInput {
   contacts: Person[];
   reviewer: Person;
   clusterHead: Person;
-  steps: { registration: StepSchedule };
+  /** Only the steps the plan schedules. */
+  steps: Partial<Record<StepName, StepSchedule>>;
 }
-
-export type StepName = 'registration';
-export const STEP_NAMES: readonly StepName[] = ['registration'];
 
 /** pending → open ⇄ submitted → (returned → submitted …) → approved. */
 export type StepStatus = 'pending' | 'open' | 'submitted' | 'returned' | 'approved';
@@ -84,8 +85,9 @@ export interface UnitState {
   clusterId: string;
   unitId: string;
   unitName: string;
-  stage: StepName;
-  steps: Record<StepName, StepState>;
+  /** The stage of the first step (in plan order) that is not approved yet; 'done' when all are. */
+  stage: StageName | 'done';
+  steps: Partial<Record<StepName, StepState>>;
 }
 
 export interface SubmitStepInput {

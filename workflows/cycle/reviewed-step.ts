@@ -6,9 +6,8 @@
  * Deterministic: time is Temporal's (Date.now() inside a workflow), every side effect is an activity
  * with a business key, so a replay or a retried activity never sends an email twice.
  */
-import { condition, log, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { SA } from '../search-attributes';
 import {
   awaitingUnit,
   type Person,
@@ -49,6 +48,8 @@ export class ReviewedStep {
   constructor(
     readonly state: StepState,
     private readonly unit: UnitWorkflowInput,
+    /** Called after every change the step makes (the unit workflow projects it and updates search attributes). */
+    private readonly changed: (step: ReviewedStep) => Promise<void>,
   ) {}
 
   submit(req: SubmitStepInput): StepState {
@@ -165,7 +166,8 @@ export class ReviewedStep {
     try {
       await acts.notify({
         key: `${workflowId}:${step}:${keySuffix}`,
-        kind: `${step}.${kind}`,
+        kind,
+        step,
         cycle: this.unit.cycle,
         to,
         data: {
@@ -184,20 +186,8 @@ export class ReviewedStep {
     }
   }
 
-  private async project(): Promise<void> {
-    upsertSearchAttributes([
-      { key: SA.stage, value: this.state.step },
-      { key: SA.status, value: this.state.status },
-      { key: SA.dueAt, value: new Date(this.state.schedule.dueAt) },
-    ]);
-    await acts.projectStep({
-      cycleId: this.unit.cycle.cycleId,
-      clusterId: this.unit.clusterId,
-      unitId: this.unit.unitId,
-      unitName: this.unit.unitName,
-      workflowId: workflowInfo().workflowId,
-      state: this.state,
-    });
+  private project(): Promise<void> {
+    return this.changed(this);
   }
 }
 

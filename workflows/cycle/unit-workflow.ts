@@ -1,8 +1,12 @@
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { STEP_KINDS, STEP_NAMES } from '../../rules/steps';
+import { SA } from '../search-attributes';
 import {
   reviewStepUpdate,
   submitStepUpdate,
   unitStateQuery,
+  type StepName,
   type StepSchedule,
   type StepState,
   type UnitState,
@@ -10,28 +14,61 @@ import {
 } from './definitions';
 import { assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 
-const newStep = (schedule: StepSchedule): StepState => ({
-  step: 'registration',
-  status: 'pending',
-  round: 1,
-  schedule,
-  history: [],
+const { projectStep } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** One unit's year. Today: the registration step; later stages are added here behind patched(). */
+const newStep = (step: StepName, schedule: StepSchedule): StepState => ({ step, status: 'pending', round: 1, schedule, history: [] });
+
+/**
+ * One unit's year: every step its plan schedules (registration, the six-month report, the year-end
+ * reports) runs on its own dates, concurrently — stages may overlap, and only the steps the plan names
+ * gate each other.
+ */
 export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState> {
-  const registration = new ReviewedStep(newStep(input.steps.registration), input);
+  const steps = new Map<StepName, ReviewedStep>();
   const state: UnitState = {
     cycleId: input.cycle.cycleId,
     clusterId: input.clusterId,
     unitId: input.unitId,
     unitName: input.unitName,
     stage: 'registration',
-    steps: { registration: registration.state },
+    steps: {},
   };
-  const stepOf = (name: string) => {
-    if (name !== 'registration') throw new Error(`unknown step ${name}`);
-    return registration;
+
+  /** The step the unit is "at": the first one, in plan order, that is not approved yet. */
+  const current = () => STEP_NAMES.map((n) => steps.get(n)).find((s) => s && s.state.status !== 'approved');
+
+  const changed = async (step: ReviewedStep) => {
+    const at = current();
+    state.stage = at ? STEP_KINDS[at.state.step].stage : 'done';
+    upsertSearchAttributes([
+      { key: SA.stage, value: at ? at.state.step : 'done' },
+      { key: SA.status, value: at ? at.state.status : 'approved' },
+      ...(at ? [{ key: SA.dueAt, value: new Date(at.state.schedule.dueAt) }] : []),
+    ]);
+    await projectStep({
+      cycleId: input.cycle.cycleId,
+      clusterId: input.clusterId,
+      unitId: input.unitId,
+      unitName: input.unitName,
+      workflowId: workflowInfo().workflowId,
+      state: step.state,
+    });
+  };
+
+  for (const name of STEP_NAMES) {
+    const schedule = input.steps[name];
+    if (!schedule) continue;
+    const step = new ReviewedStep(newStep(name, schedule), input, changed);
+    steps.set(name, step);
+    state.steps[name] = step.state;
+  }
+  const stepOf = (name: string): ReviewedStep => {
+    const step = steps.get(name as StepName);
+    if (!step) throw new Error(`step ${name} is not part of this unit's plan`);
+    return step;
   };
 
   setHandler(unitStateQuery, () => state);
@@ -42,7 +79,8 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     validator: (req) => assertCanReview(stepOf(req.step).state, req, input.reviewer),
   });
 
-  await registration.run();
+  await Promise.all([...steps.values()].map((s) => s.run()));
+  state.stage = 'done';
   await condition(allHandlersFinished);
   return state;
 }
