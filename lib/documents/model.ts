@@ -148,9 +148,16 @@ export const officialDocumentSchema = z
   });
 export type OfficialDocument = z.infer<typeof officialDocumentSchema>;
 
-/** Validates a document; throws a ZodError naming the bad fields. */
+/** Parses with a schema; throws an Error whose message names each bad field and why. */
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new Error(`Invalid ${what}:\n${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+/** Validates a document; throws an Error naming the bad fields. */
 export function parseOfficialDocument(input: unknown): OfficialDocument {
-  return officialDocumentSchema.parse(input);
+  return parseWith(officialDocumentSchema, input, 'document');
 }
 
 /** 'Số: 109/KH-MTTQ-BTT'; 'Số:   /KH-MTTQ-BTT' for a draft without a number; '' without a symbol and number. */

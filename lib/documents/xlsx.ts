@@ -6,6 +6,7 @@
  */
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
+import { parseWith } from './model';
 
 export const scoreTableSchema = z
   .object({
@@ -82,7 +83,7 @@ function colLetter(col: number): string {
 
 /** Builds the workbook (exposed for callers that add sheets or write it themselves). */
 export function buildScoreWorkbook(input: ScoreTableInput): ExcelJS.Workbook {
-  const t = scoreTableSchema.parse(input);
+  const t = parseWith(scoreTableSchema, input, 'score table');
   const L = SCORE_TABLE_LAYOUT;
   const wb = new ExcelJS.Workbook();
   wb.creator = 'thidua';
