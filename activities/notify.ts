@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createLinkToken, linkUrl } from '../lib/links';
+import { icsForMail } from '../lib/mail/ics';
 import { PermanentMailError, sendOnce } from '../lib/mail/outbox';
 import { STEP_KINDS } from '../rules/steps';
 import type { CycleRef, LinkRole, Person, StepName } from '../workflows/cycle/definitions';
@@ -18,6 +19,9 @@ export interface NotifyInput {
   /** When set, every recipient gets a personal link to this step. */
   link?: { workflowId: string; step: StepName; role: LinkRole; expiresAt: string };
 }
+
+/** Messages that ask a unit to act carry the deadline as a calendar item. */
+const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned']);
 
 export interface NotifyResult {
   sent: string[];
@@ -60,6 +64,26 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
           recipient: person,
           link,
         });
+        // One calendar item per unit and step (stable UID), so every reminder updates the same entry.
+        const dueAt = typeof input.data.dueAt === 'string' ? input.data.dueAt : undefined;
+        const attachments =
+          input.link && dueAt && KINDS_WITH_DEADLINE.has(input.kind)
+            ? [
+                icsForMail(
+                  {
+                    uid: `${input.link.workflowId}:${input.step}:due@thidua`,
+                    sequence: 0,
+                    kind: 'deadline',
+                    title: `${STEP_KINDS[input.step].title[person.lang]} – ${String(input.data.unitName ?? '')}`,
+                    description: link,
+                    url: link,
+                    start: dueAt,
+                  },
+                  'PUBLISH',
+                  dueAt,
+                ),
+              ]
+            : undefined;
         try {
           const r = await sendOnce(deps.models, deps.transport, {
             key: `${input.key}:${person.email}`,
@@ -68,6 +92,7 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
             to: person.email,
             from: deps.mailFrom,
             ...mail,
+            attachments,
           });
           (r === 'sent' ? result.sent : result.alreadySent).push(person.email);
         } catch (err) {

@@ -8,8 +8,9 @@
  * Rule decisions (each one is covered by test/rules/ballot.test.ts):
  * - The ballot is secret: the tally never reads who cast a ballot. Self-vote prevention happens when a
  *   ballot is cast (checkMarksForVoter); a `castBy` left on a ballot is ignored by the tally.
- * - A ballot is invalid if it marks more units than the quota, the same unit twice, or a unit that is
- *   not eligible (or is malformed). Only the first reason is recorded, checked in that order.
+ * - A ballot is invalid if it marks more (distinct) units than the quota, the same unit twice, or a
+ *   unit that is not eligible (or is malformed). Only the first reason is recorded, checked in that
+ *   order; checkMarksForVoter lists them all.
  *   An empty ballot is a valid abstention: it counts in "valid ballots" (and so in the threshold base).
  * - Threshold: votes ≥ share × base (strict: votes > share × base), base = valid ballots or members.
  *   It is turned into an integer `needed` (float-safe, so share 2/3 of 9 needs exactly 6), and a unit
@@ -138,12 +139,15 @@ function marksProblems(marks: unknown, eligible: ReadonlySet<string>, limit: num
     return [{ reason: 'malformed', message: 'a ballot must be a list of unit ids' }];
   }
   const problems: BallotProblem[] = [];
-  if (marks.length > limit) problems.push({ reason: 'over-quota', message: `marks ${marks.length} units, more than the ${limit} allowed` });
   const seen = new Set<string>();
+  const dupes: BallotProblem[] = [];
   for (const m of marks as string[]) {
-    if (seen.has(m)) problems.push({ reason: 'duplicate-mark', unitId: m, message: `marks "${m}" more than once` });
+    if (seen.has(m)) dupes.push({ reason: 'duplicate-mark', unitId: m, message: `marks "${m}" more than once` });
     seen.add(m);
   }
+  // Counted in distinct units: ["c", "c"] with quota 1 is a duplicate mark, not an over-quota one.
+  if (seen.size > limit) problems.push({ reason: 'over-quota', message: `marks ${seen.size} units, more than the ${limit} allowed` });
+  problems.push(...dupes);
   for (const m of seen) {
     if (!eligible.has(m)) problems.push({ reason: 'ineligible', unitId: m, message: `marks "${m}", which is not eligible` });
   }

@@ -270,7 +270,8 @@ describe('checkMarksForVoter', () => {
     ['a self-vote when allowed', { ...OVER_HALF_VALID, selfVoteAllowed: true }, 'a', ['a'], []],
     ['a self-vote among two marks', QUOTA_2, 'c', ['a', 'c'], ['self-vote']],
     ['self-vote and over quota', OVER_HALF_VALID, 'a', ['a', 'b'], ['self-vote', 'over-quota']],
-    ['every problem', QUOTA_2, 'e', ['e', 'e', 'x'], ['self-vote', 'over-quota', 'duplicate-mark', 'ineligible']],
+    ['every problem', QUOTA_2, 'e', ['e', 'e', 'x', 'a'], ['self-vote', 'over-quota', 'duplicate-mark', 'ineligible']],
+    ['a repeated mark is a duplicate, not over quota', OVER_HALF_VALID, 'a', ['b', 'b'], ['duplicate-mark']],
   ])('%s', (_label, config, voter, marks, expected) => {
     expect(checkMarksForVoter(config, voter, marks).map((p) => p.reason)).toEqual(expected);
   });

@@ -79,6 +79,12 @@ describe('registration stage (time-skipping)', () => {
       const [request] = await mailsTo('xa-phu-tan@units.test', /Đề nghị đăng ký thi đua/);
       expect(request.subject).toContain('MTTQ xã Phú Tân');
       expect(request.text).toContain('17:00');
+      // The deadline travels as a calendar item, at 17:00 local on the deadline day (10:00 UTC).
+      const [ics] = (await h.db.models.Mailbox.findById(request._id).lean())!.attachments;
+      expect(ics).toMatchObject({ filename: 'thidua.ics', contentType: 'text/calendar' });
+      const icsText = ics.content!.toString('utf8');
+      expect(icsText).toContain(`DTSTART:${new Date(d.dueAt).toISOString().replace(/[-:]/g, '').replace('.000', '')}`);
+      expect(icsText.replace(/\r\n /g, '')).toContain(`UID:thidua:mttq-dinh-quan:${d.year}:unit:xa-phu-tan:registration:due@thidua`);
       const [englishRequest] = await mailsTo('xa-gia-canh@units.test', /Please register/);
       expect(englishRequest).toBeDefined();
 
