@@ -66,7 +66,7 @@ describe('nextHead', () => {
       { head: 'b', deputy: 'a', skipped: ['a'], relaxed: true },
     ],
     [
-      'everyone recent but one never was head: never-head wins',
+      'recent heads are skipped in walk order',
       { members: ['a', 'b', 'c', 'd'], head: 'a', history: [{ year: 2023, head: 'b' }, { year: 2024, head: 'c' }] },
       'rotate',
       { avoidRecent: 2 },
