@@ -21,7 +21,7 @@ export interface NotifyInput {
 }
 
 /** Messages that ask a unit to act carry the deadline as a calendar item. */
-const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned']);
+const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed']);
 
 export interface NotifyResult {
   sent: string[];
@@ -72,7 +72,8 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
                 icsForMail(
                   {
                     uid: `${input.link.workflowId}:${input.step}:due@thidua`,
-                    sequence: 0,
+                    // A moved deadline updates the same calendar entry (same UID, higher sequence).
+                    sequence: Number(input.data.scheduleVersion ?? 0),
                     kind: 'deadline',
                     title: `${STEP_KINDS[input.step].title[person.lang]} – ${String(input.data.unitName ?? '')}`,
                     description: link,

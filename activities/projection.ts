@@ -49,7 +49,7 @@ export function createProjectionActivities({ models }: Pick<ActivityDeps, 'model
       await models.ClusterPlan.updateOne({ _id: `${input.cycleId}:${input.clusterId}` }, { $set: { status: input.status } });
     },
 
-    async projectCycle(input: { cycleId: string; status: 'running' | 'completed' }): Promise<void> {
+    async projectCycle(input: { cycleId: string; status: 'running' | 'completed' | 'cancelled' }): Promise<void> {
       await models.Cycle.updateOne({ _id: input.cycleId }, { $set: { status: input.status, updatedAt: new Date() } });
     },
   };

@@ -230,7 +230,7 @@ export function totalScore(sheet: SheetInput, entry: ScoreEntry, opts: { step?: 
     maxBase: fromHundredths(maxBaseH),
     bonus: fromHundredths(bonusH),
     deduction: fromHundredths(deductionH),
-    total: fromHundredths(baseH + bonusH - deductionH),
+    total: fromHundredths(Math.max(0, baseH + bonusH - deductionH)),
     byGroup: Object.fromEntries(byGroupH.map(([id, h]) => [id, fromHundredths(h)])),
   };
 }

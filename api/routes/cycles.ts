@@ -5,7 +5,9 @@ import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definition
 import { requireStaffApi } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
+import { cancelCycle, moveDeadline } from '../services/coordinate';
 import { startCycle } from '../services/start-cycle';
+import type { StageName } from '../../rules/steps';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 
@@ -53,6 +55,17 @@ export function cyclesRouter(deps: AppDeps): Router {
         lastProgressAt: s.lastProgressAt,
       })),
     });
+  });
+
+  /** Move a stage's deadline (all clusters, or one with `clusterId`); pending reminders are re-planned. */
+  r.post('/:cycleId/stages/:stage/deadline', async (req, res) => {
+    const stage = req.params.stage;
+    if (!['registration', 'midYear', 'reports'].includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
+    res.json(await moveDeadline(deps, req.params.cycleId, stage as StageName, req.body, 'api-token'));
+  });
+
+  r.post('/:cycleId/cancel', async (req, res) => {
+    res.status(202).json(await cancelCycle(deps, req.params.cycleId, req.body, 'api-token'));
   });
 
   /** Live state straight from the unit workflow (a Temporal query), not from the read model. */

@@ -63,7 +63,7 @@ export function linksRouter(deps: AppDeps): Router {
     const { claims, step, lang } = ok;
     const row = await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`).lean();
     if (!row) return message(res, 404, lang, 'Bước này chưa mở.', 'This step is not open yet.');
-    if (row.status === 'approved') {
+    if (row.status === 'approved' || row.status === 'cancelled') {
       return message(res, 410, lang, 'Bước này đã hoàn thành; liên kết không còn hiệu lực.', 'This step is closed; the link no longer works.', { unitName: row.unitName });
     }
     const state = row.state as { submission?: { fields: Record<string, string> }; schedule: { dueAt: string }; review?: { comment?: string } };

@@ -12,7 +12,7 @@ const cycleSchema = new Schema(
     bodyName: { type: String, required: true },
     year: { type: Number, required: true },
     workflowId: { type: String, required: true },
-    status: { type: String, enum: ['starting', 'running', 'completed', 'failed'], required: true },
+    status: { type: String, enum: ['starting', 'running', 'completed', 'cancelled', 'failed'], required: true },
     plan: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },

@@ -8,6 +8,7 @@ import {
   AlignmentType,
   BorderStyle,
   Document,
+  LineRuleType,
   Packer,
   PageOrientation,
   Paragraph,
@@ -90,7 +91,7 @@ function runs(text: RichText, size: number, base: { bold?: boolean; italic?: boo
 function centred(text: string, style: RunStyle, extra: { before?: number; after?: number } = {}): Paragraph {
   return new Paragraph({
     alignment: AlignmentType.CENTER,
-    spacing: { before: extra.before ?? 0, after: extra.after ?? 0, line: 240 },
+    spacing: { before: extra.before ?? 0, after: extra.after ?? 0, line: 240, lineRule: LineRuleType.AUTO },
     children: [run(text, style)],
   });
 }
@@ -99,7 +100,7 @@ function centred(text: string, style: RunStyle, extra: { before?: number; after?
 function rule(cellWidth: number, fraction: number): Paragraph {
   const indent = Math.round((cellWidth * (1 - fraction)) / 2);
   return new Paragraph({
-    spacing: { before: 0, after: 120, line: 120, lineRule: 'exact' },
+    spacing: { before: 0, after: 120, line: 120, lineRule: LineRuleType.EXACT },
     indent: { left: indent, right: indent },
     border: { bottom: { style: BorderStyle.SINGLE, size: 6, color: '000000', space: 1 } },
     children: [run('', { size: 6 })],
@@ -157,7 +158,7 @@ function titleBlock(doc: OfficialDocument, size: number): Paragraph[] {
 function paragraphOf(text: RichText, size: number, opts: { align?: Align; indent?: boolean; bold?: boolean; italic?: boolean; left?: number; hanging?: number }): Paragraph {
   return new Paragraph({
     alignment: opts.align ?? AlignmentType.JUSTIFIED,
-    spacing: { before: PARA_BEFORE, after: 0, line: LINE_SPACING },
+    spacing: { before: PARA_BEFORE, after: 0, line: LINE_SPACING, lineRule: LineRuleType.AUTO },
     indent: {
       firstLine: opts.indent && !opts.hanging ? FIRST_LINE_INDENT : undefined,
       left: opts.left,
@@ -182,7 +183,7 @@ function tableOf(block: TableBlock, size: number): Table {
       children: [
         new Paragraph({
           alignment: style.align ?? AlignmentType.LEFT,
-          spacing: { before: 0, after: 0, line: 240 },
+          spacing: { before: 0, after: 0, line: 240, lineRule: LineRuleType.AUTO },
           children: [run(text, { size: cellSize, bold: style.bold })],
         }),
       ],
@@ -223,7 +224,7 @@ function blockOf(block: Block, size: number): (Paragraph | Table)[] {
       });
     case 'table': {
       // A table directly after another block needs a little air above it.
-      return [new Paragraph({ spacing: { before: 0, after: 0, line: 120, lineRule: 'exact' }, children: [] }), tableOf(block, size)];
+      return [new Paragraph({ spacing: { before: 0, after: 0, line: 120, lineRule: LineRuleType.EXACT }, children: [] }), tableOf(block, size)];
     }
   }
 }
@@ -246,8 +247,8 @@ function footer(doc: OfficialDocument, size: number): Table | null {
   let leftCol: Paragraph[] = [];
   if (doc.recipients.length) {
     leftCol = [
-      new Paragraph({ spacing: { before: 0, after: 0, line: 240 }, children: [run(RECIPIENTS_LABEL, { size: 12, bold: true, italic: true })] }),
-      ...doc.recipients.map((r) => new Paragraph({ spacing: { before: 0, after: 0, line: 240 }, children: [run(r, { size: 11 })] })),
+      new Paragraph({ spacing: { before: 0, after: 0, line: 240, lineRule: LineRuleType.AUTO }, children: [run(RECIPIENTS_LABEL, { size: 12, bold: true, italic: true })] }),
+      ...doc.recipients.map((r) => new Paragraph({ spacing: { before: 0, after: 0, line: 240, lineRule: LineRuleType.AUTO }, children: [run(r, { size: 11 })] })),
     ];
   } else if (doc.leftSignature) {
     leftCol = signatureLines(doc.leftSignature, size);

@@ -87,6 +87,11 @@ describe('renderDocx: the plan (Kế hoạch số 109)', () => {
     const fonts = new Set(runs.map((r) => /<w:rFonts w:ascii="([^"]+)"/.exec(r)?.[1]));
     expect([...fonts]).toEqual(['Times New Roman']);
     expect(out.styles).toMatch(/<w:rFonts w:ascii="Times New Roman"/);
+    // Line spacing always says its rule (LibreOffice reads a bare w:line as exact, clipping diacritics).
+    const spacings = out.document.match(/<w:spacing [^>]*w:line="[^>]*>/g)!;
+    expect(spacings.length).toBeGreaterThan(10);
+    for (const sp of spacings) expect(sp).toMatch(/w:lineRule="(auto|exact)"/);
+    expect(out.document).toContain('<w:spacing w:after="0" w:before="120" w:line="276" w:lineRule="auto"/>');
     // Body text 14 pt (28 half-points); 'Nơi nhận:' 12 pt.
     expect(out.styles).toMatch(/<w:sz w:val="28"\/>/);
     const recipientsRun = runs.find((r) => r.includes('>Nơi nhận:<'))!;

@@ -1,4 +1,4 @@
-import { ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
 import { clusterStateQuery, unitWorkflowId, type ClusterState, type ClusterWorkflowInput } from './definitions';
@@ -41,12 +41,18 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     ),
   );
   await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'running' });
-  await Promise.all(
-    handles.map(async (h, i) => {
-      await h.result();
-      state.units[i].done = true;
-    }),
-  );
+  try {
+    await Promise.all(
+      handles.map(async (h, i) => {
+        await h.result();
+        state.units[i].done = true;
+      }),
+    );
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(() => projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'cancelled' }));
+    throw err;
+  }
   await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'completed' });
   return state;
 }

@@ -1,4 +1,4 @@
-import { ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
 import { clusterWorkflowId, cycleStateQuery, type CycleState, type CycleWorkflowInput } from './definitions';
@@ -46,7 +46,14 @@ export async function cycleWorkflow(input: CycleWorkflowInput): Promise<CycleSta
   }
   state.status = 'running';
   await projectCycle({ cycleId: cycle.cycleId, status: 'running' });
-  await Promise.all(results);
+  try {
+    await Promise.all(results);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelled by the coordinator: the children were asked to cancel and have closed their steps.
+    await CancellationScope.nonCancellable(() => projectCycle({ cycleId: cycle.cycleId, status: 'cancelled' }));
+    throw err;
+  }
   state.status = 'completed';
   await projectCycle({ cycleId: cycle.cycleId, status: 'completed' });
   return state;

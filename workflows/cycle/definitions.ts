@@ -57,12 +57,12 @@ export interface UnitWorkflowInput {
   steps: Partial<Record<StepName, StepSchedule>>;
 }
 
-/** pending → open ⇄ submitted → (returned → submitted …) → approved. */
-export type StepStatus = 'pending' | 'open' | 'submitted' | 'returned' | 'approved';
+/** pending → open ⇄ submitted → (returned → submitted …) → approved; any unfinished step → cancelled. */
+export type StepStatus = 'pending' | 'open' | 'submitted' | 'returned' | 'approved' | 'cancelled';
 
 export interface StepEvent {
   at: string;
-  event: 'opened' | 'submitted' | 'returned' | 'approved' | 'reminded' | 'escalated';
+  event: 'opened' | 'submitted' | 'returned' | 'approved' | 'reminded' | 'escalated' | 'rescheduled' | 'cancelled';
   round: number;
   by?: string;
   comment?: string;
@@ -75,6 +75,8 @@ export interface StepState {
   /** A return opens a new round; each link action is accepted once per round. */
   round: number;
   schedule: StepSchedule;
+  /** How many times the coordinator moved this step's dates (0: as planned). */
+  scheduleVersion?: number;
   submission?: { fields: Record<string, string>; by: string; at: string; round: number };
   review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number };
   history: StepEvent[];
@@ -106,7 +108,16 @@ export interface ReviewStepInput {
   comment?: string;
 }
 
+/** A coordinator moves a step's dates: every pending reminder and escalation is re-planned. */
+export interface RescheduleStepInput {
+  step: StepName;
+  schedule: StepSchedule;
+  by: string;
+  reason?: string;
+}
+
 export const submitStepUpdate = defineUpdate<StepState, [SubmitStepInput]>('submitStep');
+export const rescheduleStepUpdate = defineUpdate<StepState, [RescheduleStepInput]>('rescheduleStep');
 export const reviewStepUpdate = defineUpdate<StepState, [ReviewStepInput]>('reviewStep');
 export const unitStateQuery = defineQuery<UnitState>('unitState');
 

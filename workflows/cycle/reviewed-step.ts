@@ -6,11 +6,12 @@
  * Deterministic: time is Temporal's (Date.now() inside a workflow), every side effect is an activity
  * with a business key, so a replay or a retried activity never sends an email twice.
  */
-import { condition, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import {
   awaitingUnit,
   type Person,
+  type RescheduleStepInput,
   type ReviewStepInput,
   type StepEvent,
   type StepState,
@@ -39,11 +40,21 @@ export function assertCanReview(step: StepState, req: ReviewStepInput, reviewer:
   if (req.decision === 'return' && !req.comment?.trim()) throw new Error('a return needs a comment');
 }
 
+export function assertCanReschedule(step: StepState, req: RescheduleStepInput): void {
+  if (step.status === 'approved' || step.status === 'cancelled') throw new Error(`step ${step.step} is ${step.status}; its dates can no longer move`);
+  const { opensAt, dueAt, graceEndsAt } = req.schedule;
+  const t = [opensAt, dueAt, graceEndsAt].map((x) => Date.parse(x));
+  if (t.some(Number.isNaN)) throw new Error('the new schedule has an invalid instant');
+  if (!(t[0] <= t[1] && t[1] <= t[2])) throw new Error('the new schedule must open before its deadline, and the grace must end after it');
+}
+
 type Timer = { kind: 'reminder'; n: number; at: number; daysLeft: number } | { kind: 'escalation'; level: number; at: number };
 
 export class ReviewedStep {
   /** Changes made by update handlers, waiting for the main loop to send their emails. */
   private readonly inbox: StepEvent[] = [];
+  /** Set by a reschedule: the main loop re-plans its timers from the new schedule. */
+  private replan = false;
 
   constructor(
     readonly state: StepState,
@@ -74,10 +85,34 @@ export class ReviewedStep {
     return this.state;
   }
 
+  reschedule(req: RescheduleStepInput): StepState {
+    const at = iso(Date.now());
+    this.state.schedule = req.schedule;
+    this.state.scheduleVersion = (this.state.scheduleVersion ?? 0) + 1;
+    const e: StepEvent = { at, event: 'rescheduled', round: this.state.round, by: req.by, comment: req.reason };
+    // Before the step opens nobody has been asked yet: nobody needs telling, the request carries the new date.
+    if (this.state.status === 'pending') this.state.history.push(e);
+    else this.record(e);
+    this.replan = true;
+    return this.state;
+  }
+
+  /** The cycle was cancelled: an unfinished step closes as cancelled and the unit is told. */
+  async cancel(): Promise<void> {
+    if (this.state.status === 'approved' || this.state.status === 'cancelled') return;
+    const wasOpen = this.state.status !== 'pending';
+    this.state.status = 'cancelled';
+    this.state.history.push({ at: iso(Date.now()), event: 'cancelled', round: this.state.round });
+    await this.project();
+    if (wasOpen) await this.notify('cancelled', 'cancelled', this.unit.contacts, {});
+  }
+
   async run(): Promise<void> {
-    const { schedule } = this.state;
-    const opensAt = Date.parse(schedule.opensAt);
-    if (Date.now() < opensAt) await sleep(opensAt - Date.now());
+    // Wait for the opening date; a reschedule may move it while we wait.
+    while (Date.now() < Date.parse(this.state.schedule.opensAt)) {
+      await condition(() => this.replan, Date.parse(this.state.schedule.opensAt) - Date.now());
+      this.replan = false;
+    }
 
     this.state.status = 'open';
     const openedAt = Date.now();
@@ -85,12 +120,16 @@ export class ReviewedStep {
     await this.project();
     await this.notifyUnit('request', 1);
 
-    const timers = this.timers(openedAt);
+    let timers = this.timers(openedAt);
     while (!this.closed()) {
       const next = timers[0];
-      const hasWork = () => this.inbox.length > 0;
+      const hasWork = () => this.inbox.length > 0 || this.replan;
       if (next) await condition(hasWork, Math.max(next.at - Date.now(), 0));
       else await condition(hasWork);
+      if (this.replan) {
+        this.replan = false;
+        timers = this.timers(Date.now(), false);
+      }
       await this.drainInbox();
       while (timers.length > 0 && timers[0].at <= Date.now()) await this.fire(timers.shift()!);
     }
@@ -98,29 +137,36 @@ export class ReviewedStep {
   }
 
   /**
-   * Reminders already past when the step opens are dropped (the request just went out); escalations
-   * that are past collapse to the highest one, so a late start still escalates once, not N times.
+   * Reminders already past are dropped (at opening, the request just went out). At opening, past
+   * escalations collapse to the highest one, so a late start still escalates once, not N times; after
+   * a reschedule, past ones are dropped (they were about the old deadline).
    */
-  private timers(openedAt: number): Timer[] {
+  private timers(from: number, collapsePastEscalations = true): Timer[] {
     const { reminders, escalations } = this.state.schedule;
     const rs: Timer[] = reminders
       .map((r) => ({ kind: 'reminder' as const, n: r.n, at: Date.parse(r.at), daysLeft: r.daysLeft }))
-      .filter((r) => r.at > openedAt);
+      .filter((r) => r.at > from);
     const es = escalations.map((e) => ({ kind: 'escalation' as const, level: e.level, at: Date.parse(e.at) }));
-    const past = es.filter((e) => e.at <= openedAt);
-    const kept = [...(past.length > 0 ? [past[past.length - 1]] : []), ...es.filter((e) => e.at > openedAt)];
+    const past = collapsePastEscalations ? es.filter((e) => e.at <= from) : [];
+    const kept = [...(past.length > 0 ? [past[past.length - 1]] : []), ...es.filter((e) => e.at > from)];
     return [...rs, ...kept].sort((a, b) => a.at - b.at);
+  }
+
+  /** Keys of the original schedule stay as they were; a moved schedule gets its own (v1:reminder:1…). */
+  private versioned(key: string): string {
+    const v = this.state.scheduleVersion ?? 0;
+    return v === 0 ? key : `v${v}:${key}`;
   }
 
   private async fire(t: Timer): Promise<void> {
     if (!awaitingUnit(this.state.status)) return;
     if (t.kind === 'reminder') {
       this.state.history.push({ at: iso(Date.now()), event: 'reminded', round: this.state.round, n: t.n });
-      await this.notifyUnit('reminder', t.n, { daysLeft: t.daysLeft });
+      await this.notify('reminder', this.versioned(`reminder:${t.n}`), this.unit.contacts, { daysLeft: t.daysLeft }, 'unit');
     } else {
       this.state.history.push({ at: iso(Date.now()), event: 'escalated', round: this.state.round, n: t.level });
       const to = uniqueByEmail([this.unit.reviewer, this.unit.clusterHead]);
-      await this.notify('escalation', `escalation:${t.level}`, to, { level: t.level });
+      await this.notify('escalation', this.versioned(`escalation:${t.level}`), to, { level: t.level });
     }
     await this.project();
   }
@@ -135,13 +181,15 @@ export class ReviewedStep {
         await this.notifyUnit('returned', e.round, { comment: e.comment ?? '' });
       } else if (e.event === 'approved') {
         await this.notify('approved', 'approved', this.unit.contacts, {});
+      } else if (e.event === 'rescheduled' && this.state.status !== 'approved') {
+        await this.notify('deadline-changed', this.versioned('deadline-changed'), this.unit.contacts, { reason: e.comment ?? '' }, 'unit');
       }
     }
   }
 
   /** Read through a method: TypeScript would otherwise narrow the status to its last assignment. */
   private closed(): boolean {
-    return this.state.status === 'approved';
+    return this.state.status === 'approved' || this.state.status === 'cancelled';
   }
 
   private record(e: StepEvent): void {
@@ -175,6 +223,7 @@ export class ReviewedStep {
           clusterName: this.unit.clusterName,
           dueAt: this.state.schedule.dueAt,
           round: this.state.round,
+          scheduleVersion: this.state.scheduleVersion ?? 0,
           ...data,
         },
         link: linkRole

@@ -1,8 +1,18 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { STEP_KINDS, STEP_NAMES } from '../../rules/steps';
 import { SA } from '../search-attributes';
 import {
+  rescheduleStepUpdate,
   reviewStepUpdate,
   submitStepUpdate,
   unitStateQuery,
@@ -12,7 +22,7 @@ import {
   type UnitState,
   type UnitWorkflowInput,
 } from './definitions';
-import { assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 
 const { projectStep } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -79,7 +89,20 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     validator: (req) => assertCanReview(stepOf(req.step).state, req, input.reviewer),
   });
 
-  await Promise.all([...steps.values()].map((s) => s.run()));
+  setHandler(rescheduleStepUpdate, (req) => stepOf(req.step).reschedule(req), {
+    validator: (req) => assertCanReschedule(stepOf(req.step).state, req),
+  });
+
+  try {
+    await Promise.all([...steps.values()].map((s) => s.run()));
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // The cycle was cancelled: close what is still open, tell the people concerned, then end as cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      for (const s of steps.values()) await s.cancel();
+    });
+    throw err;
+  }
   state.stage = 'done';
   await condition(allHandlersFinished);
   return state;

@@ -1,0 +1,138 @@
+/**
+ * A coordinator's changes to a running cycle. Moving a stage's deadline recomputes its schedule with
+ * the plan's calendar and sends each affected unit workflow a `rescheduleStep` update (idempotent by
+ * update id, so repeating the same request is safe); cancelling cancels the cycle workflow, which
+ * passes the cancellation down to its clusters and units.
+ */
+import { createHash } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { calendarOf } from '../../rules/compile';
+import { offsetSchema, type Plan } from '../../rules/plan';
+import { computeStepSchedule } from '../../rules/schedule';
+import { stepsOfStage, type StageName } from '../../rules/steps';
+import { rescheduleStepUpdate, type StepSchedule, type UnitWorkflowInput } from '../../workflows/cycle/definitions';
+import type { AppDeps } from '../deps';
+import { HttpError, isUnavailable } from '../errors';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+
+export const moveDeadlineSchema = z.object({
+  deadline: isoDate,
+  opensOn: isoDate.optional(),
+  reminders: z.array(offsetSchema).optional(),
+  grace: offsetSchema.optional(),
+  escalations: z.array(offsetSchema).optional(),
+  /** Only this cluster's units (each cluster's dates may differ); all clusters when absent. */
+  clusterId: z.string().min(1).optional(),
+  reason: z.string().trim().max(500).optional(),
+});
+
+export interface MoveDeadlineResult {
+  stage: StageName;
+  schedule: StepSchedule;
+  updated: { unitId: string; step: string }[];
+  refused: { unitId: string; step: string; reason: string }[];
+  unavailable: { unitId: string; step: string }[];
+}
+
+async function loadCycle(deps: AppDeps, cycleId: string) {
+  const cycle = await deps.db.models.Cycle.findById(cycleId).lean();
+  if (!cycle) throw new HttpError(404, 'not_found', `no cycle ${cycleId}`);
+  return cycle;
+}
+
+export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageName, input: unknown, actor: string): Promise<MoveDeadlineResult> {
+  const parsed = moveDeadlineSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid_request', 'the request is not valid', {
+      problems: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+    });
+  }
+  const req = parsed.data;
+  const cycle = await loadCycle(deps, cycleId);
+  if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is ${cycle.status}`);
+  const plan = cycle.plan as Plan;
+  const current = plan.stages[stage];
+  if (!current) throw new HttpError(404, 'not_found', `the plan has no stage ${stage}`);
+
+  const merged = {
+    ...current,
+    deadline: req.deadline,
+    opensOn: req.opensOn ?? current.opensOn,
+    reminders: req.reminders ?? current.reminders,
+    grace: req.grace ?? current.grace,
+    escalations: req.escalations ?? current.escalations,
+  };
+  let computed;
+  try {
+    computed = computeStepSchedule(merged, calendarOf(plan));
+  } catch (err) {
+    throw new HttpError(400, 'invalid_request', (err as Error).message, { problems: [{ path: 'deadline', message: (err as Error).message }] });
+  }
+  const clusters = await deps.db.models.ClusterPlan.find({ cycleId, ...(req.clusterId ? { clusterId: req.clusterId } : {}) }).lean();
+  if (req.clusterId && clusters.length === 0) throw new HttpError(404, 'not_found', `no cluster ${req.clusterId} in ${cycleId}`);
+
+  const result: MoveDeadlineResult = { stage, schedule: undefined as unknown as StepSchedule, updated: [], refused: [], unavailable: [] };
+  const fingerprint = createHash('sha256').update(JSON.stringify(computed)).digest('hex').slice(0, 16);
+  for (const cluster of clusters) {
+    const units = cluster.units as UnitWorkflowInput[];
+    for (const unit of units) {
+      for (const step of stepsOfStage(stage)) {
+        const old = unit.steps[step];
+        if (!old) continue;
+        // A step that had no opening date keeps the instant it opened at.
+        const schedule: StepSchedule = { ...computed, opensAt: computed.opensAt ?? old.opensAt };
+        result.schedule = schedule;
+        const workflowId = `${cycleId}:unit:${unit.unitId}`;
+        try {
+          await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+            deps.temporal.workflow
+              .getHandle(workflowId)
+              .executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason: req.reason }], updateId: `reschedule:${step}:${fingerprint}` }),
+          );
+          result.updated.push({ unitId: unit.unitId, step });
+          unit.steps[step] = schedule;
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) {
+            result.refused.push({ unitId: unit.unitId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
+          } else if (err instanceof WorkflowNotFoundError) {
+            result.refused.push({ unitId: unit.unitId, step, reason: 'the unit workflow does not exist' });
+          } else if (isUnavailable(err)) {
+            result.unavailable.push({ unitId: unit.unitId, step });
+          } else throw err;
+        }
+      }
+    }
+    // Keep the stored plan in step with what the workflows now run on.
+    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units } });
+  }
+  if (!req.clusterId && result.unavailable.length === 0) {
+    await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, updatedAt: deps.now() } });
+  }
+  await deps.db.models.Audit.create({
+    at: deps.now(),
+    actor,
+    action: 'stage.move-deadline',
+    target: `${cycleId}:${stage}`,
+    details: { request: req, updated: result.updated.length, refused: result.refused, unavailable: result.unavailable },
+  });
+  if (result.updated.length === 0 && result.unavailable.length > 0) {
+    throw new HttpError(503, 'unavailable', 'Temporal or the worker did not answer; nothing was moved. Send the same request again.');
+  }
+  return result;
+}
+
+export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<{ cycleId: string; status: string }> {
+  const reason = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) }).safeParse(input);
+  if (!reason.success) {
+    throw new HttpError(400, 'invalid_request', 'the request is not valid', {
+      problems: reason.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+    });
+  }
+  const cycle = await loadCycle(deps, cycleId);
+  if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is already ${cycle.status}`);
+  await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(cycle.workflowId).cancel());
+  await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'cycle.cancel', target: cycleId, details: { reason: reason.data.reason } });
+  return { cycleId, status: 'cancelling' };
+}

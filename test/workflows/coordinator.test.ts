@@ -1,0 +1,111 @@
+/**
+ * A coordinator changes a running cycle through the api: moving a deadline re-plans every pending
+ * reminder and escalation (and tells the units, with an updated calendar entry); cancelling closes
+ * every open step and tells the people concerned. On the time-skipping server, over a real calendar.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import supertest from 'supertest';
+import { registerSearchAttributes } from '../../scripts/servers';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
+import { cycleStateQuery, unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
+import { required } from '../helpers/env';
+import { actThroughLink, createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { smallPlan } from '../helpers/plans';
+
+const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
+
+describe('coordinator changes to a running cycle (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Harness;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
+    });
+    await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
+    h = await createHarness({ label: 'coordinator', client: env.client, connection: env.nativeConnection, taskQueue: 'coordinator-test' });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await env?.teardown();
+  });
+
+  test('move a deadline, then cancel the cycle', async () => {
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    // Mondays in March of next year: the plan opens on the first, is due on the Friday 18 days later.
+    const first = new Date(Date.UTC(year, 2, 1));
+    const monday = new Date(Date.UTC(year, 2, 1 + ((8 - first.getUTCDay()) % 7)));
+    const day = (n: number) => new Date(monday.getTime() + n * 86400000).toISOString().slice(0, 10);
+    const local = (n: number, hhmm: string) => Date.parse(`${day(n)}T${hhmm}:00+07:00`);
+    const plan = smallPlan({
+      year,
+      calendar: { holidays: [] },
+      stages: { registration: { opensOn: day(0), deadline: day(18), reminders: [1], grace: 0, escalations: [0] } },
+    });
+    const cycleId = `thidua:mttq-dinh-quan:${year}`;
+    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
+    const state = (unitId: string) => env.client.workflow.getHandle(unitWorkflowId(cycleId, unitId)).query(unitStateQuery);
+    const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
+
+    await h.runWorker(async () => {
+      await supertest(h.app).post('/api/cycles').set(auth).send(plan).expect(201);
+      await sleepUntil(local(0, '09:00'));
+      // Phú Tân is done before anything moves.
+      const req = await eventually(async () => (await mailsTo('xa-phu-tan@units.test', /Đề nghị đăng ký/))[0], 'request');
+      await actThroughLink(h, linkIn(req.text), { action: 'submit', content: 'a', targets: 'b' });
+      const review = await eventually(async () => (await mailsTo('an@mttq.test', /\[Thẩm định\]/))[0], 'review');
+      await actThroughLink(h, linkIn(review.text), { action: 'approve' });
+      await eventually(async () => (await state('xa-phu-tan')).steps.registration!.status === 'approved', 'approval');
+
+      // Bad requests change nothing.
+      const bad = await supertest(h.app).post(`/api/cycles/${cycleId}/stages/registration/deadline`).set(auth).send({ deadline: '25/03' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details.problems[0].path).toBe('deadline');
+      expect((await supertest(h.app).post(`/api/cycles/${cycleId}/stages/nope/deadline`).set(auth).send({ deadline: day(25) })).status).toBe(404);
+      expect((await supertest(h.app).post(`/api/cycles/${cycleId}/stages/registration/deadline`).send({ deadline: day(25) })).status).toBe(401);
+
+      // One week later (Friday day 25), with a reason.
+      const moved = await supertest(h.app)
+        .post(`/api/cycles/${cycleId}/stages/registration/deadline`)
+        .set(auth)
+        .send({ deadline: day(25), reason: 'Trùng lịch hội nghị tỉnh' });
+      expect(moved.status).toBe(200);
+      expect(moved.body.updated).toHaveLength(5);
+      expect(moved.body.refused).toEqual([{ unitId: 'xa-phu-tan', step: 'registration', reason: 'step registration is approved; its dates can no longer move' }]);
+      expect(Date.parse(moved.body.schedule.dueAt)).toBe(local(25, '17:00'));
+
+      // Each waiting unit is told, with the calendar entry updated in place (same UID, SEQUENCE:1).
+      const notice = await eventually(async () => (await mailsTo('xa-phu-loi@units.test', /\[Thay đổi thời hạn\]/))[0], 'deadline-changed notice');
+      expect(notice.text).toContain('Trùng lịch hội nghị tỉnh');
+      const ics = (await h.db.models.Mailbox.findById(notice._id).lean())!.attachments[0].content!.toString('utf8');
+      expect(ics).toContain('SEQUENCE:1');
+      expect(ics).toContain(`DTSTART:${new Date(local(25, '17:00')).toISOString().replace(/[-:]/g, '').replace('.000', '')}`);
+      expect(await mailsTo('xa-phu-tan@units.test', /\[Thay đổi thời hạn\]/)).toHaveLength(0);
+
+      // Nothing fires at the old dates; the reminder and escalation follow the new deadline.
+      await sleepUntil(local(22, '12:00')); // past the old deadline's escalation (day 21, 08:00)
+      expect(await mailsTo('an@mttq.test', /\[Quá hạn/)).toHaveLength(0);
+      await sleepUntil(local(28, '12:00')); // past the new escalation (Monday day 28, 08:00)
+      await eventually(async () => (await mailsTo('an@mttq.test', /\[Quá hạn.*Phú Lợi/)).length === 1, 'escalation after the new deadline');
+      const loi = (await state('xa-phu-loi')).steps.registration!;
+      const minute = (iso: string) => Math.floor(Date.parse(iso) / 60000) * 60000;
+      expect(loi.history.filter((e) => e.event === 'reminded').map((e) => minute(e.at))).toEqual([local(24, '08:00')]);
+      expect(loi.history.filter((e) => e.event === 'escalated').map((e) => minute(e.at))).toEqual([local(28, '08:00')]);
+      expect(loi.scheduleVersion).toBe(1);
+
+      // Cancel: a reason is required; then every open step closes and its unit is told.
+      expect((await supertest(h.app).post(`/api/cycles/${cycleId}/cancel`).set(auth).send({})).status).toBe(400);
+      expect((await supertest(h.app).post(`/api/cycles/${cycleId}/cancel`).set(auth).send({ reason: 'Thay đổi kế hoạch' })).status).toBe(202);
+      await eventually(async () => (await h.db.models.Cycle.findById(cycleId).lean())?.status === 'cancelled', 'the cycle to be cancelled');
+      const rows = await h.db.models.StepState.find({ cycleId }).lean();
+      expect(Object.fromEntries(rows.map((r) => [r.unitId, r.status]))).toMatchObject({ 'xa-phu-tan': 'approved', 'xa-phu-loi': 'cancelled', 'tt-dinh-quan': 'cancelled' });
+      expect(await mailsTo('xa-phu-loi@units.test', /\[Hủy\]/)).toHaveLength(1);
+      expect(await mailsTo('xa-phu-tan@units.test', /\[Hủy\]/)).toHaveLength(0);
+      // The unit's link is now closed (410), and a second cancel is refused.
+      const loiReq = (await mailsTo('xa-phu-loi@units.test', /Đề nghị đăng ký/))[0];
+      expect((await supertest(h.app).get(linkIn(loiReq.text))).status).toBe(410);
+      expect((await supertest(h.app).post(`/api/cycles/${cycleId}/cancel`).set(auth).send({ reason: 'again' })).status).toBe(409);
+      await expect(env.client.workflow.getHandle(`${cycleId}:cycle`).query(cycleStateQuery)).resolves.toBeDefined();
+    });
+  });
+});
