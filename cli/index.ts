@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `thidua` command line (run as `npm run thidua -- …`). */
 import { Command, CommanderError } from 'commander';
+import { cycleStart, cycleStatus } from './cycle';
 import { CliError, planCheck } from './plan-check';
 
 const program = new Command('thidua').description('Thi đua – khen thưởng on Temporal').exitOverride();
@@ -13,13 +14,32 @@ plan
     process.stdout.write(`${planCheck(file)}\n`);
   });
 
-try {
-  program.parse();
-} catch (err) {
+const cycle = program.command('cycle').description('start and follow a cycle through the api (`npm start` or --api/--token)');
+const apiOptions = (c: Command) =>
+  c.option('--api <url>', 'api base URL (default: THIDUA_API_URL, or localhost:$PORT)').option('--token <token>', 'API token (default: API_TOKEN, or DATA_DIR/secrets.json)');
+apiOptions(cycle.command('start'))
+  .argument('<plan>', 'plan file (YAML or JSON)')
+  .option('--no-wait', 'return once the cycle is started, without waiting for every unit')
+  .option('--timeout <seconds>', 'how long to wait for every unit to be running', '600')
+  .description('start a real cycle from a plan, with a progress bar while its units start')
+  .action((plan: string, opts: { api?: string; token?: string; wait: boolean; timeout: string }) => cycleStart(plan, opts, process.stdout));
+apiOptions(cycle.command('status'))
+  .argument('<cycleId>', 'e.g. thidua:mttq-dinh-quan:2027')
+  .description('where a cycle stands: steps by status, and who is overdue')
+  .action(async (cycleId: string, opts: { api?: string; token?: string }) => {
+    process.stdout.write(`${await cycleStatus(cycleId, opts)}\n`);
+  });
+
+async function main(): Promise<void> {
+  await program.parseAsync();
+}
+
+main().catch((err: unknown) => {
   if (err instanceof CliError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(err.exitCode);
   }
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-  throw err;
-}
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,298 @@
+/**
+ * Benchmark 1 — starting a cycle. A generated plan of N units (clusters of 10, unique emails, one
+ * reviewer per 20 units, registration open now with its deadline next year so no reminder or
+ * escalation fires) is launched with `launchCycle` against a real worker (createWorker, real
+ * activities) and an in-process SMTP sink (lib/mail/smtp-sink.ts) on fresh servers.
+ *
+ * Figures, each timed from the call to launchCycle:
+ *  - "unit workflows running" (the target): a visibility count
+ *    `ExecutionStatus='Running' AND ThiduaBody='<id>' AND WorkflowType='unitWorkflow'` reaches N.
+ *    Visibility is used because it is Temporal's own definition of "running" and is measured the
+ *    same way for the baseline, so the two rates compare like with like.
+ *  - "units opened + projected" (informational): every unit wrote its read-model row (step_states
+ *    upsert, done when the step opens) — i.e. each unit's first workflow task and activity ran.
+ *  - "request emails accepted" (informational): the SMTP sink stored N request emails.
+ * The two informational figures are counted in-process from MongoDB command monitoring (the
+ * upserts and the sink's inserts), so no polling query loads FerretDB while it is being measured;
+ * the final row counts are checked with real queries afterwards.
+ *
+ * Baseline, same run, same servers, measured first: N workflows that only await a signal
+ * (bench/fixtures/trivial-workflow.ts), started with `client.workflow.start` at a bounded
+ * concurrency (RAW_CONCURRENCY) with the same ThiduaBody search attribute, with a worker polling
+ * their task queue, until the same visibility count reaches N.
+ *
+ * Usage: tsx bench/cycle-start.ts [--quick] [--n 200,1000]
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { PageRenderer } from '../api/pages';
+import type { AppDeps } from '../api/deps';
+import { launchCycle, preparePlan } from '../api/services/start-cycle';
+import type { AppConfig } from '../config';
+import { parseEnv } from '../config/env';
+import { createLogger } from '../lib/logger';
+import { MailRenderer } from '../lib/mail/render';
+import { startSmtpSink } from '../lib/mail/smtp-sink';
+import { createTransport } from '../lib/mail/transport';
+import { canConnect, hostPortOf } from '../lib/net';
+import { templatesDir, workflowsPath } from '../lib/paths';
+import type { PlanInput } from '../rules/plan';
+import { createWorker } from '../worker/create-worker';
+import { SA } from '../workflows/search-attributes';
+import { connectMonitoredDb, statLines } from './lib/db';
+import { cpuDelta, cpuSnapshot } from './lib/machine';
+import { runPool, sleep } from './lib/pool';
+import { printMachine, printRow, recordResults, type ResultRow } from './lib/report';
+import { startBenchServers, type BenchServers } from './lib/servers';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const TARGET = 0.7;
+/** Concurrent client.workflow.start calls in the baseline. */
+const RAW_CONCURRENCY = 100;
+const POLL_MS = 200;
+const PHASE_TIMEOUT_MS = 30 * 60_000;
+const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+/** N units in clusters of 10 (the last may be smaller), one reviewer per 20 units, unique emails. */
+export function generatePlan(n: number, bodyId: string): PlanInput {
+  const nextYear = new Date().getUTCFullYear() + 1;
+  const staff = Array.from({ length: Math.ceil(n / 20) }, (_, k) => ({
+    id: `cb-${k}`,
+    name: `Cán bộ theo dõi ${k}`,
+    email: `cb-${k}@staff.bench.test`,
+    lang: (k % 4 === 3 ? 'en' : 'vi') as 'vi' | 'en',
+  }));
+  const units = Array.from({ length: n }, (_, i) => ({
+    id: `u-${i}`,
+    name: `MTTQ xã số ${i}`,
+    contacts: [{ name: `Chủ tịch MTTQ xã số ${i}`, email: `u-${i}@units.bench.test`, role: 'Chủ tịch', lang: (i % 5 === 4 ? 'en' : 'vi') as 'vi' | 'en' }],
+    reviewer: `cb-${Math.floor(i / 20)}`,
+  }));
+  const clusters = Array.from({ length: Math.ceil(n / 10) }, (_, c) => {
+    const members = units.slice(c * 10, c * 10 + 10).map((u) => u.id);
+    return { id: `cum-${c}`, name: `Cụm thi đua số ${c + 1}`, members, head: members[0] };
+  });
+  return {
+    apiVersion: 'thidua/v1',
+    body: { id: bodyId, name: 'Ủy ban MTTQ Việt Nam tỉnh Benchmark', place: 'Benchmark' },
+    year: nextYear,
+    timeZone: 'Asia/Ho_Chi_Minh',
+    staff,
+    units,
+    clusters,
+    // No opensOn: the step opens when the cycle starts. Deadline next year: reminders and escalations are months away.
+    stages: { registration: { deadline: `${nextYear}-06-30`, reminders: [7, 3, 1], grace: 2, escalations: [0, 3] } },
+  };
+}
+
+interface Figures {
+  [figure: string]: number | undefined; // ms from t0 until the count reached N
+}
+
+/** Polls the visibility count (and watches in-process counters) until every figure reached n. */
+async function waitFigures(
+  t0: number,
+  n: number,
+  visibility: () => Promise<number>,
+  counters: Record<string, () => number>,
+): Promise<Figures> {
+  const done: Figures = {};
+  const names = ['visibility', ...Object.keys(counters)];
+  let lastLog = Date.now();
+  let vis = 0;
+  // In-process counters are checked every 20 ms (cheap); visibility every POLL_MS.
+  let nextPoll = 0;
+  while (names.some((k) => done[k] === undefined)) {
+    const now = Date.now();
+    if (now - t0 > PHASE_TIMEOUT_MS) throw new Error(`timed out: ${JSON.stringify({ vis, ...Object.fromEntries(Object.entries(counters).map(([k, f]) => [k, f()])) })}`);
+    if (done.visibility === undefined && now >= nextPoll) {
+      nextPoll = now + POLL_MS;
+      vis = await visibility();
+      if (vis >= n) done.visibility = Date.now() - t0;
+    }
+    for (const [k, f] of Object.entries(counters)) if (done[k] === undefined && f() >= n) done[k] = Date.now() - t0;
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      console.log(`    … ${((Date.now() - t0) / 1000).toFixed(0)} s: running ${vis}/${n}, ${Object.entries(counters).map(([k, f]) => `${k} ${f()}`).join(', ')}`);
+    }
+    await sleep(20);
+  }
+  return done;
+}
+
+async function runSize(n: number, mode: 'quick' | 'full', bundlePromise: ReturnType<typeof bundleWorkflowCode>): Promise<ResultRow[]> {
+  console.log(`\n── cycle-start, N = ${n} units (${Math.ceil(n / 10)} clusters, ${Math.ceil(n / 20)} reviewers): starting fresh servers`);
+  const servers: BenchServers = await startBenchServers('cycle-start');
+  const connection = await Connection.connect({ address: servers.temporal.address });
+  const native = await NativeConnection.connect({ address: servers.temporal.address });
+  const client = new Client({ connection });
+  const db = await connectMonitoredDb(`${servers.mongo.uri}bench_cycle_start`);
+  const log = createLogger('bench', 'warn');
+  const sink = await startSmtpSink(db, { port: 0, log });
+  const transport = createTransport(sink.url);
+  console.log(`   temporal ${servers.temporal.address}, ${servers.mongo.kind} ${servers.mongo.uri}, sink ${sink.url}, dir ${servers.dir}`);
+  try {
+    // ── Baseline: raw starts of a trivial workflow.
+    const rawBody = `raw-${n}`;
+    const rawWorker = await Worker.create({
+      connection: native,
+      taskQueue: 'bench-raw',
+      workflowsPath: path.join(__dirname, 'fixtures', 'trivial-workflow.ts'),
+    });
+    const rawRun = rawWorker.run();
+    const cpu0 = cpuSnapshot();
+    const t0 = Date.now();
+    let startsDoneMs = 0;
+    const starts = runPool(n, RAW_CONCURRENCY, (i) =>
+      client.workflow.start('awaitSignalWorkflow', {
+        workflowId: `${rawBody}-${i}`,
+        taskQueue: 'bench-raw',
+        typedSearchAttributes: [{ key: SA.body, value: rawBody }],
+      }),
+    ).then(() => (startsDoneMs = Date.now() - t0));
+    const rawFig = await waitFigures(
+      t0,
+      n,
+      async () => (await client.workflow.count(`ExecutionStatus='Running' AND ThiduaBody='${rawBody}' AND WorkflowType='awaitSignalWorkflow'`)).count,
+      {},
+    );
+    await starts;
+    const rawCpu = cpuDelta(cpu0, cpuSnapshot());
+    rawWorker.shutdown();
+    await rawRun;
+    const rawMs = rawFig.visibility!;
+    const rawRate = n / (rawMs / 1000);
+    console.log(`   baseline: ${n} trivial workflows running in ${(rawMs / 1000).toFixed(2)} s (${rawRate.toFixed(1)}/s; start calls returned after ${(startsDoneMs / 1000).toFixed(2)} s, concurrency ${RAW_CONCURRENCY})`);
+    console.log(`   baseline CPU s: ${JSON.stringify(rawCpu)}`);
+
+    // ── Ours: launchCycle with a real worker, activities and SMTP sink.
+    const config: AppConfig = {
+      ...parseEnv({ DATA_DIR: path.join(servers.dir, 'unused'), PUBLIC_BASE_URL: 'http://thidua.bench', TASK_QUEUE: 'bench-cycle', LOG_LEVEL: 'warn' }),
+      LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
+      API_TOKEN: 'bench-api-token-0123456789',
+    };
+    const smtp = hostPortOf(sink.url);
+    const deps: AppDeps = {
+      config,
+      db,
+      temporal: client,
+      pages: new PageRenderer(`${templatesDir}/pages`),
+      log,
+      mailboxEnabled: true,
+      smtpUp: () => canConnect(smtp.host, smtp.port),
+      now: () => new Date(),
+    };
+    const bodyId = `bench-${n}`;
+    const { plan, compiled } = preparePlan(generatePlan(n, bodyId), new Date());
+    const worker = await createWorker({
+      connection: native,
+      namespace: 'default',
+      taskQueue: config.TASK_QUEUE,
+      workflowBundle: await bundlePromise,
+      deps: {
+        models: db.models,
+        transport,
+        renderer: new MailRenderer(`${templatesDir}/email`),
+        linkSecret: config.LINK_SECRET,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        mailFrom: config.MAIL_FROM,
+      },
+    });
+    const run = worker.run();
+    let projected = 0;
+    let mailed = 0;
+    db.onSucceeded((command, collection, reply) => {
+      if (command === 'update' && collection === 'step_states') projected += Array.isArray(reply.upserted) ? reply.upserted.length : 0;
+      if (command === 'insert' && collection === 'mailbox') mailed += Number(reply.n ?? 0);
+    });
+    db.resetStats();
+    const cpu1 = cpuSnapshot();
+    const t1 = Date.now();
+    let launchMs = 0;
+    let clustersMs = 0;
+    const launched = launchCycle(deps, plan, compiled, 'bench').then(() => (launchMs = Date.now() - t1));
+    const clusters = Math.ceil(n / 10);
+    const fig = await waitFigures(
+      t1,
+      n,
+      async () => {
+        if (!clustersMs) {
+          const c = (await client.workflow.count(`ExecutionStatus='Running' AND ThiduaBody='${bodyId}' AND WorkflowType='clusterWorkflow'`)).count;
+          if (c >= clusters) clustersMs = Date.now() - t1;
+        }
+        return (await client.workflow.count(`ExecutionStatus='Running' AND ThiduaBody='${bodyId}' AND WorkflowType='unitWorkflow'`)).count;
+      },
+      { projected: () => projected, mailed: () => mailed },
+    );
+    await launched;
+    const ourCpu = cpuDelta(cpu1, cpuSnapshot());
+    const stats = new Map(db.stats);
+
+    // Check with real queries that exactly N of each exist.
+    const [rows, mails, vis] = await Promise.all([
+      db.models.StepState.countDocuments({ cycleId: compiled.cycle.cycleId }),
+      db.models.Mailbox.countDocuments({}),
+      client.workflow.count(`ThiduaBody='${bodyId}' AND WorkflowType='unitWorkflow'`),
+    ]);
+    worker.shutdown();
+    await run;
+    const ok = rows === n && mails === n && vis.count === n;
+    console.log(`   ours: launchCycle returned after ${(launchMs / 1000).toFixed(2)} s; all ${clusters} clusters running after ${(clustersMs / 1000).toFixed(2)} s`);
+    for (const [k, label] of [['visibility', 'unit workflows running'], ['projected', 'units opened + projected'], ['mailed', 'request emails accepted']] as const)
+      console.log(`   ours: ${label.padEnd(25)} after ${(fig[k]! / 1000).toFixed(2)} s = ${(n / (fig[k]! / 1000)).toFixed(1)}/s`);
+    console.log(`   check: unit workflows ${vis.count}, step_states rows ${rows}, mailbox messages ${mails} — ${ok ? 'all exactly N' : 'MISMATCH'}`);
+    console.log(`   ours CPU s: ${JSON.stringify(ourCpu)}`);
+    console.log(`   MongoDB commands during the launch (per unit; worker + api + sink):`);
+    for (const l of statLines(stats, n, 'unit')) console.log(`     ${l}`);
+    if (!ok) throw new Error('the counts after the run are not exactly N');
+
+    const cpuNote = (c: Record<string, number>) =>
+      Object.entries(c)
+        .map(([k, v]) => `${k.replace(/ \(.*\)/, '')} ${v}`)
+        .join(', ');
+    const base = { benchmark: 'cycle-start', n, mode, baseline: rawRate };
+    return [
+      { ...base, figure: 'unit workflows running (visibility)', ours: n / (fig.visibility! / 1000), target: TARGET, note: `ours ${(fig.visibility! / 1000).toFixed(1)} s vs raw ${(rawMs / 1000).toFixed(1)} s; CPU s ours: ${cpuNote(ourCpu)}; raw: ${cpuNote(rawCpu)}` },
+      { ...base, figure: 'units opened + projected (read model)', ours: n / (fig.projected! / 1000), note: `${(fig.projected! / 1000).toFixed(1)} s` },
+      { ...base, figure: 'request emails accepted (SMTP sink)', ours: n / (fig.mailed! / 1000), note: `${(fig.mailed! / 1000).toFixed(1)} s` },
+    ];
+  } finally {
+    transport.close();
+    await sink.close();
+    await db.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await native.close().catch(() => undefined);
+    await servers.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const nArg = process.argv.indexOf('--n');
+  const sizes = nArg > 0 ? process.argv[nArg + 1].split(',').map(Number) : quick ? [200] : [1000, 5000];
+  const mode = quick || nArg > 0 ? 'quick' : 'full';
+  console.log(`cycle-start benchmark (${mode}: N = ${sizes.join(', ')})`);
+  printMachine();
+  const bundle = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const rows: ResultRow[] = [];
+  for (const n of sizes) {
+    const r = await runSize(n, mode, bundle);
+    r.forEach(printRow);
+    rows.push(...r);
+  }
+  recordResults(rows);
+  const missed = rows.filter((r) => r.target !== undefined && r.ours / r.baseline < r.target);
+  if (missed.length) console.log(`\ncycle-start: ${missed.length} figure(s) MISS the target of ${TARGET} (see above)`);
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
