@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { AppDeps } from './deps';
 import { HttpError, jsonErrorHandler, sendError } from './errors';
 import { cyclesRouter } from './routes/cycles';
+import { dashboardRouter } from './routes/dashboard';
 import { healthRouter } from './routes/health';
 import { linksRouter } from './routes/links';
 import { staffPagesRouter } from './routes/staff-pages';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/cycles', cyclesRouter(deps));
   app.use(linksRouter(deps));
   app.use(staffPagesRouter(deps));
+  app.use(dashboardRouter(deps));
   app.use('/api', (_req, res) => sendError(res, new HttpError(404, 'not_found', 'no such route')));
   app.use(jsonErrorHandler);
   return app;

@@ -228,7 +228,7 @@ async function runSize(n: number, mode: 'quick' | 'full', bundlePromise: ReturnT
     );
     await launched;
     const ourCpu = cpuDelta(cpu1, cpuSnapshot());
-    const stats = new Map(db.stats);
+    const stats = new Map([...db.stats].map(([k, v]) => [k, { ...v }]));
 
     // Check with real queries that exactly N of each exist.
     const [rows, mails, vis] = await Promise.all([

@@ -55,6 +55,23 @@ export const stepScheduleSchema = z.object({
   escalations: z.array(offsetSchema).default([{ days: 0, unit: 'working' }]),
 });
 
+/** How the year's official documents are headed and signed (Nghị định 30 layout). */
+export const documentSettingsSchema = z.object({
+  number: z.string().trim().optional(),
+  symbol: z.string().trim().default('KH-MTTQ-BTT'),
+  /** The issuing department under the body, in capitals. */
+  issuingDepartment: z.string().trim().default('BAN THƯỜNG TRỰC'),
+  signer: z
+    .object({
+      onBehalf: z.enum(['TM.', 'KT.']).optional(),
+      onBehalfOf: z.string().trim().optional(),
+      title: z.string().trim().min(1),
+      name: z.string().trim().min(1),
+    })
+    .optional(),
+  recipients: z.array(z.string().trim().min(1)).default([]),
+});
+
 export const planSchema = z
   .object({
     apiVersion: z.literal('thidua/v1'),
@@ -87,6 +104,7 @@ export const planSchema = z
     units: z.array(unitSchema).min(1),
     clusters: z.array(clusterSchema).min(1),
     /** Each stage schedules its unit steps (rules/steps.ts); only registration is required. */
+    document: documentSettingsSchema.optional(),
     stages: z.object({
       registration: stepScheduleSchema,
       midYear: stepScheduleSchema.optional(),

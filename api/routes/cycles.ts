@@ -5,6 +5,7 @@ import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definition
 import { requireStaffApi } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
+import { contentTypeOf, latestDocument, listDocuments, readDocument } from '../../lib/documents/store';
 import { cancelCycle, moveDeadline } from '../services/coordinate';
 import { startCycle } from '../services/start-cycle';
 import type { StageName } from '../../rules/steps';
@@ -66,6 +67,24 @@ export function cyclesRouter(deps: AppDeps): Router {
 
   r.post('/:cycleId/cancel', async (req, res) => {
     res.status(202).json(await cancelCycle(deps, req.params.cycleId, req.body, 'api-token'));
+  });
+
+  r.get('/:cycleId/documents', async (req, res) => {
+    res.json({ documents: await listDocuments(deps.db, req.params.cycleId) });
+  });
+
+  /** The latest version of a document, e.g. /documents/plan.docx (Kế hoạch) for Word. */
+  r.get('/:cycleId/documents/:name', async (req, res) => {
+    const m = /^([a-z-]+)\.(docx|html|xlsx|pdf)$/.exec(req.params.name);
+    if (!m) throw new HttpError(404, 'not_found', 'expected <kind>.<docx|html|xlsx|pdf>');
+    const format = m[2] as 'docx' | 'html' | 'xlsx' | 'pdf';
+    const doc = await latestDocument(deps.db, req.params.cycleId, m[1], format);
+    if (!doc) throw new HttpError(404, 'not_found', `no ${req.params.name} for ${req.params.cycleId}`);
+    res
+      .type(contentTypeOf(format))
+      .set('Content-Disposition', `${format === 'html' ? 'inline' : 'attachment'}; filename="${doc.filename}"`)
+      .set('X-Document-Version', String(doc.version))
+      .send(await readDocument(deps.db, doc.fileId));
   });
 
   /** Live state straight from the unit workflow (a Temporal query), not from the read model. */

@@ -16,6 +16,8 @@ export const DEFAULT_SLA_DAYS = 5;
 export const DEFAULT_IDLE_DAYS = 5;
 /** At most this many workflows are described in Temporal per request. */
 export const MAX_TEMPORAL_CANDIDATES = 50;
+/** How long one request may wait for Temporal's answers before showing the MongoDB part alone. */
+export const TEMPORAL_BUDGET_MS = 3000;
 /** An activity on this attempt or later is reported as stuck. */
 export const MIN_STUCK_ATTEMPT = 4;
 
@@ -89,6 +91,7 @@ export type WaitingOn = 'unit' | 'reviewer' | null;
 
 export interface StepCell {
   step: StepName;
+  stepTitle: string;
   /** 'none': the unit has no row for this step (not started, or the plan does not schedule it for it). */
   status: StepStatus | 'none';
   statusLabel: string;
@@ -166,6 +169,8 @@ export interface CycleView {
   status: string;
   timeZone: string;
   steps: { step: StepName; title: string; stage: StageName }[];
+  /** Columns of the matrix: the unit, then one per step. */
+  columnCount: number;
   clusters: ClusterView[];
   counts: { total: number; byStatus: StatusCount[]; byStage: StageCount[] };
   stuck: StuckItem[];
@@ -244,6 +249,8 @@ export function reasonText(code: ReasonCode, p: Record<string, string | number>,
 // ---------------------------------------------------------------------------------------------------
 // Pure computations
 
+const stepTitle = (step: StepName, lang: Lang) => STEP_KINDS[step].title[lang];
+
 const iso = (d: Date | string | undefined | null): string | undefined => (d ? new Date(d).toISOString() : undefined);
 
 const dayNumber = (instant: string, tz: string): number => Date.parse(`${localDate(instant, tz)}T00:00:00Z`) / DAY_MS;
@@ -282,7 +289,7 @@ export function submittedAt(row: Pick<StepRow, 'lastProgressAt' | 'state'>): Dat
 export function stepCell(step: StepName, row: StepRow | undefined, now: Date, tz: string, lang: Lang, idleDays: number): StepCell {
   const t = tr(lang);
   if (!row) {
-    return { step, status: 'none', statusLabel: statusLabel('none', lang), round: 0, daysOverdue: 0, waitingOn: null, waitingOnLabel: '', text: '—', tone: 'none' };
+    return { step, stepTitle: stepTitle(step, lang), status: 'none', statusLabel: statusLabel('none', lang), round: 0, daysOverdue: 0, waitingOn: null, waitingOnLabel: '', text: '—', tone: 'none' };
   }
   const status = (ALL_STATUSES as string[]).includes(row.status) ? (row.status as StepStatus) : 'pending';
   const late = daysOverdue(row, now, tz);
@@ -295,6 +302,7 @@ export function stepCell(step: StepName, row: StepRow | undefined, now: Date, tz
   const tone = status === 'approved' ? 'ok' : late > 0 ? 'late' : idle ? 'idle' : waitingOn === 'unit' ? 'wait-unit' : waitingOn === 'reviewer' ? 'wait-review' : 'none';
   return {
     step,
+    stepTitle: stepTitle(step, lang),
     status,
     statusLabel: statusLabel(status, lang),
     round: row.round,
@@ -392,8 +400,6 @@ function layout(cycle: CycleRow, clusters: ClusterRow[], rows: StepRow[]): { clu
   });
 }
 
-const stepTitle = (step: StepName, lang: Lang) => STEP_KINDS[step].title[lang];
-
 /** One cycle: the matrix, the counts and the read-model part of the stuck list. */
 export function buildCycleView(
   cycle: CycleRow,
@@ -482,7 +488,7 @@ export function buildCycleView(
         clusterName: '',
         unitId: '',
         unitName: mail.kind,
-        workflowId: mail._id.split(':').slice(0, 3).join(':'),
+        workflowId: '',
         daysOverdue: 0,
         reasons: [reason],
       });
@@ -497,6 +503,7 @@ export function buildCycleView(
     status: cycle.status,
     timeZone: tz,
     steps,
+    columnCount: steps.length + 1,
     clusters: views,
     counts,
     stuck: sortStuck([...items.values()]),
@@ -534,13 +541,13 @@ export function temporalCandidates(cycles: CycleView[], rows: StepRow[], limit =
 export function applyTemporalFacts(cycle: CycleView, rows: StepRow[], facts: Map<string, WorkflowFacts>, opts: DashboardOptions): void {
   const { lang, now } = opts;
   const tz = cycle.timeZone;
-  const mine = rows.filter((r) => r.cycleId === cycle._id);
+  const mine = rows.filter((r) => r.cycleId === cycle.cycleId);
   const itemFor = (row: StepRow): StuckItem => {
     let item = cycle.stuck.find((s) => s.workflowId === row.workflowId && s.step === row.step);
     if (!item) {
       const step = row.step as StepName;
       item = {
-        cycleId: cycle._id,
+        cycleId: cycle.cycleId,
         clusterId: row.clusterId,
         clusterName: cycle.clusters.find((c) => c.clusterId === row.clusterId)?.name ?? row.clusterId,
         unitId: row.unitId,
@@ -589,6 +596,8 @@ export interface DashboardQuery {
   slaDays: number;
   idleDays: number;
   lang: Lang;
+  /** Only the read model (the spreadsheet needs no Temporal facts). */
+  skipTemporal?: boolean;
 }
 
 /** Reads the read model, builds every cycle's view, then asks Temporal (bounded) about the candidates. */
@@ -620,8 +629,8 @@ export async function loadDashboard(deps: AppDeps, q: DashboardQuery): Promise<D
   const t = tr(q.lang);
   const candidates = temporalCandidates(views, rows);
   const temporal = { available: true, candidates: candidates.total, checked: 0 };
-  if (candidates.ids.length > 0) {
-    const budgetMs = Math.min(deps.config.UPDATE_TIMEOUT_MS, 5000);
+  if (candidates.ids.length > 0 && !q.skipTemporal) {
+    const budgetMs = Math.min(deps.config.UPDATE_TIMEOUT_MS, TEMPORAL_BUDGET_MS);
     const result = await inspectWorkflows(deps.temporal, candidates.ids, budgetMs);
     temporal.checked = result.facts.size;
     if (result.unavailable) {

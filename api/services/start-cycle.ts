@@ -12,6 +12,7 @@ import { SA } from '../../workflows/search-attributes';
 import { cycleWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
+import { generatePlanDocuments } from './documents';
 
 export interface CycleSummary {
   cycleId: string;
@@ -101,6 +102,10 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
   await models.Cycle.updateOne({ _id: cycleId, status: 'starting' }, { $set: { status: 'running', updatedAt: now } });
   await models.Audit.create({ at: now, actor, action: 'cycle.start', target: cycleId, details: { workflowId } });
   const doc = await models.Cycle.findById(cycleId).lean();
+  // The cycle runs even if its documents cannot be rendered; the failure is logged and they can be regenerated.
+  await generatePlanDocuments(deps, cycleId, plan, doc!.createdAt).catch((err) =>
+    deps.log.warn({ err: (err as Error).message, cycleId }, 'plan documents not generated'),
+  );
   return { cycle: summarize(doc!, compiled) };
 }
 
