@@ -9,6 +9,8 @@ export interface ProjectStepInput {
   unitName: string;
   workflowId: string;
   state: StepState;
+  /** Who may act for the unit now (absent in histories recorded before people could be replaced). */
+  people?: { contacts: string[]; reviewer: string };
 }
 
 /** Keeps the MongoDB read model in step with the workflows, for the api and the secretariat. */
@@ -36,6 +38,7 @@ export function createProjectionActivities({ models }: Pick<ActivityDeps, 'model
               lastProgressAt: new Date(last?.at ?? state.schedule.opensAt),
               version,
               state,
+              ...(input.people ? { people: input.people } : {}),
             },
           },
           { upsert: true },

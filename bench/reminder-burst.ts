@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const nArg = process.argv.indexOf('--n');
   const n = nArg > 0 ? Number(process.argv[nArg + 1]) : quick ? 200 : 5000;
-  const mode = quick || nArg > 0 ? 'quick' : 'full';
+  const mode = quick ? 'quick' : n === 5000 ? 'full' : 'custom';
   console.log(`reminder-burst benchmark (${mode}: N = ${n}, concurrency ${CONCURRENCY})`);
   printMachine();
   const servers = await startBenchServers('reminder-burst');

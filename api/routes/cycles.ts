@@ -6,7 +6,7 @@ import { requireStaffApi } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { contentTypeOf, latestDocument, listDocuments, readDocument } from '../../lib/documents/store';
-import { cancelCycle, moveDeadline } from '../services/coordinate';
+import { cancelCycle, moveDeadline, replacePerson, submitOnBehalf } from '../services/coordinate';
 import { startCycle } from '../services/start-cycle';
 import type { StageName } from '../../rules/steps';
 
@@ -63,6 +63,15 @@ export function cyclesRouter(deps: AppDeps): Router {
     const stage = req.params.stage;
     if (!['registration', 'midYear', 'reports'].includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
     res.json(await moveDeadline(deps, req.params.cycleId, stage as StageName, req.body, 'api-token'));
+  });
+
+  /** A submission received on paper, recorded by staff for the unit. */
+  r.post('/:cycleId/units/:unitId/steps/:step/submission', async (req, res) => {
+    res.json(await submitOnBehalf(deps, req.params.cycleId, req.params.unitId, req.params.step, req.body, 'api-token'));
+  });
+
+  r.post('/:cycleId/units/:unitId/people', async (req, res) => {
+    res.json(await replacePerson(deps, req.params.cycleId, req.params.unitId, req.body, 'api-token'));
   });
 
   r.post('/:cycleId/cancel', async (req, res) => {

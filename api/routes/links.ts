@@ -66,6 +66,11 @@ export function linksRouter(deps: AppDeps): Router {
     if (row.status === 'approved' || row.status === 'cancelled') {
       return message(res, 410, lang, 'Bước này đã hoàn thành; liên kết không còn hiệu lực.', 'This step is closed; the link no longer works.', { unitName: row.unitName });
     }
+    const people = row.people as { contacts?: string[]; reviewer?: string } | undefined;
+    const current = claims.r === 'unit' ? people?.contacts?.includes(claims.p) : people?.reviewer === claims.p;
+    if (people?.reviewer && !current) {
+      return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.', { unitName: row.unitName });
+    }
     const state = row.state as { submission?: { fields: Record<string, string> }; schedule: { dueAt: string }; review?: { comment?: string } };
     const timeZone = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as { timeZone?: string } | undefined;
     page(res, 200, lang, 'link', {

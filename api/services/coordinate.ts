@@ -11,7 +11,15 @@ import { calendarOf } from '../../rules/compile';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
 import { stepsOfStage, type StageName } from '../../rules/steps';
-import { rescheduleStepUpdate, type StepSchedule, type UnitWorkflowInput } from '../../workflows/cycle/definitions';
+import { isStepName, STEP_KINDS } from '../../rules/steps';
+import {
+  replacePersonUpdate,
+  rescheduleStepUpdate,
+  submitStepUpdate,
+  unitWorkflowId,
+  type StepSchedule,
+  type UnitWorkflowInput,
+} from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError, isUnavailable } from '../errors';
 
@@ -135,4 +143,57 @@ export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown
   await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(cycle.workflowId).cancel());
   await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'cycle.cancel', target: cycleId, details: { reason: reason.data.reason } });
   return { cycleId, status: 'cancelling' };
+}
+
+const problemsOf = (err: z.ZodError) => ({ problems: err.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })) });
+
+/** Sends one update to a unit workflow; a refusal by its validator is a 409 with the reason. */
+async function updateUnit<R>(deps: AppDeps, workflowId: string, send: () => Promise<R>): Promise<R> {
+  try {
+    return await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, send);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_found', `no unit workflow ${workflowId}`);
+    throw err;
+  }
+}
+
+/** Staff record a submission for a unit (received on paper); marked as such in the step and the audit. */
+export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: string, step: string, input: unknown, actor: string) {
+  if (!isStepName(step)) throw new HttpError(404, 'not_found', `no step ${step}`);
+  const schema = z.object({
+    round: z.number().int().min(1),
+    note: z.string().trim().max(500).optional(),
+    fields: z.object(Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, z.string().trim().min(1, 'is required').max(f.maxLength)]))),
+  });
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  const workflowId = unitWorkflowId(cycleId, unitId);
+  const { round, note, fields } = parsed.data;
+  const state = await updateUnit(deps, workflowId, () =>
+    deps.temporal.workflow.getHandle(workflowId).executeUpdate(submitStepUpdate, {
+      args: [{ step, round, by: `staff:${actor}`, fields: fields as Record<string, string>, onBehalf: { note: note ?? 'received on paper' } }],
+      updateId: `on-behalf:${step}:${round}`,
+    }),
+  );
+  await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'step.submit.on-behalf', target: `${workflowId}:${step}`, details: { round, note } });
+  return { workflowId, step, status: state.status, round: state.round };
+}
+
+const personSchema = z.object({ name: z.string().trim().min(1), email: z.email(), lang: z.enum(['vi', 'en']).default('vi'), role: z.string().optional() });
+
+/** Replace a unit's contact or its reviewer: the old person's links stop working, the new one is told. */
+export async function replacePerson(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string) {
+  const parsed = z.object({ role: z.enum(['contact', 'reviewer']), email: z.email(), person: personSchema }).safeParse(input);
+  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  const workflowId = unitWorkflowId(cycleId, unitId);
+  const req = parsed.data;
+  const people = await updateUnit(deps, workflowId, () =>
+    deps.temporal.workflow.getHandle(workflowId).executeUpdate(replacePersonUpdate, {
+      args: [{ role: req.role, email: req.email, person: req.person, by: actor }],
+    }),
+  );
+  await deps.db.models.StepState.updateMany({ workflowId }, { $set: { people } });
+  await deps.db.models.Audit.create({ at: deps.now(), actor, action: `unit.replace-${req.role}`, target: workflowId, details: { from: req.email, to: req.person.email } });
+  return { workflowId, people };
 }

@@ -11,7 +11,7 @@ export interface ResultRow {
   benchmark: string;
   figure: string;
   n: number;
-  mode: 'quick' | 'full';
+  mode: 'quick' | 'full' | 'custom';
   ours: number; // per second
   baseline: number; // per second
   /** Minimum ours/baseline; undefined → informational figure, no target. */

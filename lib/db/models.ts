@@ -50,6 +50,8 @@ const stepStateSchema = new Schema(
     /** History length of the projected state: a late, older projection never overwrites a newer one. */
     version: { type: Number, required: true },
     state: { type: Schema.Types.Mixed, required: true },
+    /** Who may act for the unit now; a replaced person's links are refused. */
+    people: { contacts: [String], reviewer: String },
   },
   { collection: 'step_states', versionKey: false, minimize: false },
 );

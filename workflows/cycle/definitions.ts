@@ -67,6 +67,8 @@ export interface StepEvent {
   by?: string;
   comment?: string;
   n?: number;
+  /** Recorded by staff for the unit (e.g. received on paper). */
+  onBehalf?: boolean;
 }
 
 export interface StepState {
@@ -77,12 +79,14 @@ export interface StepState {
   schedule: StepSchedule;
   /** How many times the coordinator moved this step's dates (0: as planned). */
   scheduleVersion?: number;
-  submission?: { fields: Record<string, string>; by: string; at: string; round: number };
+  submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean };
   review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number };
   history: StepEvent[];
 }
 
 export interface UnitState {
+  /** Who may act for the unit now: a replaced person's links stop working. */
+  people: { contacts: string[]; reviewer: string };
   cycleId: string;
   clusterId: string;
   unitId: string;
@@ -95,9 +99,11 @@ export interface UnitState {
 export interface SubmitStepInput {
   step: StepName;
   round: number;
-  /** Email of the person whose link was used. */
+  /** Email of the person whose link was used, or the staff member recording it on the unit's behalf. */
   by: string;
   fields: Record<string, string>;
+  /** Set when staff record the submission for the unit (received on paper); the api checked the role. */
+  onBehalf?: { note?: string };
 }
 
 export interface ReviewStepInput {
@@ -116,7 +122,17 @@ export interface RescheduleStepInput {
   reason?: string;
 }
 
+/** A coordinator replaces a unit's contact or its reviewer; the new person gets their own links. */
+export interface ReplacePersonInput {
+  role: 'contact' | 'reviewer';
+  /** The email of the person being replaced. */
+  email: string;
+  person: Person;
+  by: string;
+}
+
 export const submitStepUpdate = defineUpdate<StepState, [SubmitStepInput]>('submitStep');
+export const replacePersonUpdate = defineUpdate<UnitState['people'], [ReplacePersonInput]>('replacePerson');
 export const rescheduleStepUpdate = defineUpdate<StepState, [RescheduleStepInput]>('rescheduleStep');
 export const reviewStepUpdate = defineUpdate<StepState, [ReviewStepInput]>('reviewStep');
 export const unitStateQuery = defineQuery<UnitState>('unitState');

@@ -30,7 +30,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function assertCanSubmit(step: StepState, req: SubmitStepInput, contacts: Person[]): void {
   if (!awaitingUnit(step.status)) throw new Error(`step ${step.step} is ${step.status}, not open for submission`);
   if (req.round !== step.round) throw new Error(`round ${req.round} is over; the current round is ${step.round}`);
-  if (!contacts.some((c) => c.email === req.by)) throw new Error(`${req.by} is not a contact of this unit`);
+  if (!req.onBehalf && !contacts.some((c) => c.email === req.by)) throw new Error(`${req.by} is not a contact of this unit`);
 }
 
 export function assertCanReview(step: StepState, req: ReviewStepInput, reviewer: Person): void {
@@ -65,9 +65,10 @@ export class ReviewedStep {
 
   submit(req: SubmitStepInput): StepState {
     const at = iso(Date.now());
-    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round };
+    const onBehalf = req.onBehalf ? true : undefined;
+    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round, onBehalf };
     this.state.status = 'submitted';
-    this.record({ at, event: 'submitted', round: req.round, by: req.by });
+    this.record({ at, event: 'submitted', round: req.round, by: req.by, onBehalf, comment: req.onBehalf?.note });
     return this.state;
   }
 
@@ -95,6 +96,18 @@ export class ReviewedStep {
     else this.record(e);
     this.replan = true;
     return this.state;
+  }
+
+  /**
+   * Someone new acts for the unit (or reviews it): they get the message they would have had, with
+   * their own link, if the step is waiting for them now.
+   */
+  async introduce(role: 'contact' | 'reviewer', person: Person): Promise<void> {
+    if (role === 'contact' && awaitingUnit(this.state.status)) {
+      await this.notify('request', this.versioned(`request:${person.email}`), [person], {}, 'unit');
+    } else if (role === 'reviewer' && this.state.status === 'submitted') {
+      await this.notify('review-request', `review-request:${this.state.round}:${person.email}`, [person], {}, 'reviewer');
+    }
   }
 
   /** The cycle was cancelled: an unfinished step closes as cancelled and the unit is told. */

@@ -12,11 +12,13 @@ import type { Activities } from '../../activities';
 import { STEP_KINDS, STEP_NAMES } from '../../rules/steps';
 import { SA } from '../search-attributes';
 import {
+  replacePersonUpdate,
   rescheduleStepUpdate,
   reviewStepUpdate,
   submitStepUpdate,
   unitStateQuery,
   type StepName,
+  type ReplacePersonInput,
   type StepSchedule,
   type StepState,
   type UnitState,
@@ -39,6 +41,7 @@ const newStep = (step: StepName, schedule: StepSchedule): StepState => ({ step, 
 export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState> {
   const steps = new Map<StepName, ReviewedStep>();
   const state: UnitState = {
+    people: { contacts: input.contacts.map((c) => c.email), reviewer: input.reviewer.email },
     cycleId: input.cycle.cycleId,
     clusterId: input.clusterId,
     unitId: input.unitId,
@@ -65,6 +68,7 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
       unitName: input.unitName,
       workflowId: workflowInfo().workflowId,
       state: step.state,
+      people: state.people,
     });
   };
 
@@ -93,8 +97,41 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     validator: (req) => assertCanReschedule(stepOf(req.step).state, req),
   });
 
+  // People are replaced in the workflow's own input, which the steps read for every message they send.
+  const introductions: ReplacePersonInput[] = [];
+  setHandler(
+    replacePersonUpdate,
+    (req) => {
+      if (req.role === 'reviewer') input.reviewer = req.person;
+      else input.contacts = input.contacts.map((c) => (c.email === req.email ? req.person : c));
+      if (req.role === 'contact' && input.clusterHead.email === req.email) input.clusterHead = req.person;
+      state.people = { contacts: input.contacts.map((c) => c.email), reviewer: input.reviewer.email };
+      introductions.push(req);
+      return state.people;
+    },
+    {
+      validator: (req) => {
+        if (req.role === 'reviewer' && input.reviewer.email !== req.email) throw new Error(`${req.email} is not this unit's reviewer`);
+        if (req.role === 'contact' && !input.contacts.some((c) => c.email === req.email)) throw new Error(`${req.email} is not a contact of this unit`);
+        if (req.role === 'contact' && req.email !== req.person.email && input.contacts.some((c) => c.email === req.person.email))
+          throw new Error(`${req.person.email} is already a contact of this unit`);
+      },
+    },
+  );
+  const introduceLoop = async () => {
+    for (;;) {
+      await condition(() => introductions.length > 0);
+      const req = introductions.shift()!;
+      for (const s of steps.values()) {
+        await s.introduce(req.role, req.person);
+        await changed(s);
+      }
+    }
+  };
+
   try {
-    await Promise.all([...steps.values()].map((s) => s.run()));
+    // The introductions loop never ends by itself: the year ends when every step has.
+    await Promise.race([Promise.all([...steps.values()].map((s) => s.run())), introduceLoop()]);
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // The cycle was cancelled: close what is still open, tell the people concerned, then end as cancelled.

@@ -1,0 +1,15 @@
+/**
+ * Fault tests (`npm run test:faults`): the real worker process, Temporal dev server, MongoDB-compatible
+ * server and SMTP server, each killed or stopped mid-cycle. One file at a time (each starts its own
+ * servers and a worker process); kept out of `npm test` by their `.fault.ts` suffix.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/faults'],
+  testMatch: ['**/*.fault.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  setupFiles: ['<rootDir>/test/setup/quiet-sdk.ts'],
+  testTimeout: 300000,
+  maxWorkers: 1,
+  verbose: true,
+};
