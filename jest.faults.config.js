@@ -1,3 +1,4 @@
+/* global module */
 /**
  * Fault tests (`npm run test:faults`): the real worker process, Temporal dev server, MongoDB-compatible
  * server and SMTP server, each killed or stopped mid-cycle. One file at a time (each starts its own

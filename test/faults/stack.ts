@@ -136,7 +136,6 @@ export class WorkerProc {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        NODE_ENV: 'production',
         ...this.env,
         TEMPORAL_NAMESPACE: 'default',
         LINK_SECRET,
@@ -181,11 +180,12 @@ export class WorkerProc {
   identity(): { cmdline: string; children: string[] } {
     const pid = this.proc!.pid;
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    let children: string[] = [];
+    let children: string[];
     try {
       children = fs
         .readdirSync(`/proc/${pid}/task`)
-        .flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+        .flatMap((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean))
+        .map((c) => `${c}: ${fs.readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ')}`);
     } catch {
       children = [];
     }
@@ -385,7 +385,7 @@ export class Actors {
     const round = /name="round" value="(\d+)"/.exec(page.text)?.[1];
     if (!round) return; // the page offers no form now (e.g. waiting for review)
     const res = await supertest(this.api.app).post(pathname).type('form').send({ ...form, round });
-    this.outcomes.push(`${what}: ${res.status}`);
+    this.outcomes.push(`${what}: HTTP ${res.status}`);
     say(this.label, `${what} → HTTP ${res.status}`);
     if (res.status === 200 || res.status === 202 || res.status === 410) this.done.add(what);
   }
@@ -505,3 +505,76 @@ export function tmpDir(label: string): string {
 }
 
 export { freePort, startSmtpSink, type SmtpSink, connectDb };
+
+// ───────────────────────────── the end of a scenario ─────────────────────────────
+
+export interface CycleOutcome {
+  states: Map<string, UnitState>;
+  expected: Set<string>;
+  mail: MailReport;
+  outbox: Awaited<ReturnType<typeof outboxReport>>;
+  readModel: Map<string, { status: string; version: number }>;
+}
+
+/**
+ * Waits until every unit reached its expected state, every message the histories call for is in the
+ * mailbox and no outbox row is pending; prints what it found (and, on a timeout, where things stand).
+ */
+export async function finishCycle(label: string, api: Api, cycleId: string, acting: string[], ms = { states: 150_000, mail: 120_000 }): Promise<CycleOutcome> {
+  const states = await poll(
+    async () => {
+      const s = await unitStates(api, cycleId);
+      return settled(s, acting) ? s : undefined;
+    },
+    'every unit to reach its expected state',
+    ms.states,
+    1000,
+  ).catch(async (err) => {
+    const s = await unitStates(api, cycleId).catch(() => undefined);
+    say(label, `states: ${JSON.stringify(s ? [...s].map(([u, x]) => [u, x.steps.registration!.status, x.steps.registration!.history.map((e) => e.event + (e.n ?? ''))]) : 'n/a')}`);
+    throw err;
+  });
+  for (const [u, s] of states) say(label, `${u}: ${s.steps.registration!.status} [${s.steps.registration!.history.map((e) => e.event).join(', ')}]`);
+  const expected = expectedKeys(cycleId, states);
+  const mail = await poll(
+    async () => {
+      const [m, o] = await Promise.all([mailReport(api, expected), outboxReport(api)]);
+      return m.missing.length === 0 && o.notSent.length === 0 ? m : undefined;
+    },
+    'every expected message and no pending outbox row',
+    ms.mail,
+    1000,
+  ).catch(async (err) => {
+    say(label, `mail: ${JSON.stringify(await mailReport(api, expected).catch((e) => String(e)))}`);
+    say(label, `outbox: ${JSON.stringify(await outboxReport(api).catch((e) => String(e)))}`);
+    throw err;
+  });
+  const outbox = await outboxReport(api);
+  const rm = await readModel(api, cycleId);
+  say(label, `messages expected ${mail.expected}, received ${mail.received}; extra copies ${mail.extraCopies}: ${JSON.stringify(mail.duplicates)}`);
+  say(label, `outbox: ${outbox.total} rows ${JSON.stringify(outbox.byStatus)}; rows that saw an error: ${JSON.stringify(outbox.withErrors)}`);
+  say(label, `read model: ${JSON.stringify([...rm])}`);
+  return { states, expected, mail, outbox, readModel: rm };
+}
+
+/** The assertions every scenario shares: states, read model, mail, outbox. */
+export function expectCycleOutcome(o: CycleOutcome, acting: string[]): void {
+  for (const [u, s] of o.states) {
+    const step = s.steps.registration!;
+    const events = step.history.map((e) => e.event);
+    if (acting.includes(u)) {
+      expect([u, step.status]).toEqual([u, 'approved']);
+      expect(events.filter((e) => e === 'submitted' || e === 'approved')).toEqual(['submitted', 'approved']);
+    } else {
+      expect([u, step.status]).toEqual([u, 'open']);
+      expect(events).toEqual(['opened', 'reminded', 'reminded', 'escalated']);
+    }
+    // The read model caught up with the workflow (same status, same number of events).
+    expect([u, o.readModel.get(u)]).toEqual([u, { status: step.status, version: step.history.length }]);
+  }
+  expect(o.mail.missing).toEqual([]);
+  expect(o.mail.unexpected).toEqual([]);
+  for (const d of o.mail.duplicates) expect(d).toEqual(expect.objectContaining({ sameMessageId: true }));
+  expect(o.outbox.notSent).toEqual([]);
+  expect(o.outbox.total).toBe(o.expected.size);
+}

@@ -1,0 +1,104 @@
+/**
+ * Fault 4 — the MongoDB-compatible server (FerretDB, or mongod when installed) stops mid-cycle and
+ * starts again on the same data directory and port. Worker (child process), api and SMTP sink (in the
+ * test process) all lose their database for a while: the sink answers 451, activities retry, the
+ * drivers reconnect. The cycle completes and nothing is lost: read model rows, outbox rows, mailbox.
+ */
+import path from 'node:path';
+import { canConnect } from '../../lib/net';
+import { createLogger } from '../../lib/logger';
+import {
+  Actors,
+  createApi,
+  expectCycleOutcome,
+  finishCycle,
+  freePort,
+  launch,
+  MongoBox,
+  poll,
+  say,
+  sleep,
+  startSmtpSink,
+  TemporalBox,
+  terminateCycle,
+  tmpDir,
+  WorkerProc,
+  type Api,
+  type SmtpSink,
+} from './stack';
+
+const L = 'mongo-restart';
+const ACTING = ['xa-phu-tan', 'xa-phu-vinh'];
+
+describe('fault: the MongoDB-compatible server stops and starts again mid-cycle', () => {
+  const dir = tmpDir(L);
+  let temporal: TemporalBox;
+  let mongo: MongoBox;
+  let api: Api | undefined;
+  let sink: SmtpSink | undefined;
+  let worker: WorkerProc | undefined;
+
+  beforeAll(async () => {
+    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
+    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
+    await Promise.all([temporal.start(), mongo.start()]);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await sink?.close();
+    await api?.close();
+    await Promise.all([temporal?.stop(), mongo?.stop()]);
+  });
+
+  test('the cycle completes; read model, outbox and mailbox lose nothing', async () => {
+    const started = Date.now();
+    const taskQueue = 'fault-mongo';
+    const mongoUri = mongo.uri('fault_mongo');
+    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => sink!.url });
+    sink = await startSmtpSink(api.db, { port: 0, log: createLogger('sink', 'warn') });
+    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
+    await worker.start();
+    api.startInbox();
+
+    const tl = { opens: 3, reminders: [16, 26] as [number, number], due: 32, grace: 34, escalation: 38 };
+    const { cycleId, t0 } = await launch(api, 'fault-mongo', tl);
+    const actors = new Actors(api, cycleId, ACTING, L);
+    actors.start();
+
+    // Down across the first reminder (t+16): its read-model update, outbox row and delivery all need the database.
+    await sleep(Math.max(0, t0 + 12_000 - Date.now()));
+    const before = {
+      stepStates: await api.db.models.StepState.countDocuments({}),
+      outbox: await api.db.models.Outbox.countDocuments({}),
+      mailbox: await api.db.models.Mailbox.countDocuments({}),
+    };
+    say(L, `stopping ${mongo.server.kind} at t+${((Date.now() - t0) / 1000).toFixed(1)}s; rows before: ${JSON.stringify(before)}`);
+    await mongo.stop();
+    expect(await canConnect('127.0.0.1', mongo.port)).toBe(false);
+    // The fault is seen by the parts that use it.
+    await poll(async () => !api!.db.isUp(), 'the api to notice the database is down', 15_000, 100);
+    await sleep(Math.max(0, t0 + 20_000 - Date.now()));
+    await mongo.start();
+    say(L, `${mongo.server.kind} back at t+${((Date.now() - t0) / 1000).toFixed(1)}s (same data dir, port ${mongo.port})`);
+    await poll(async () => api!.db.isUp(), 'the api to reconnect to the database', 30_000, 200);
+    const workerAlive = worker.alive();
+    say(L, `worker still running after the outage: ${workerAlive}`);
+
+    const o = await finishCycle(L, api, cycleId, ACTING);
+    await actors.stop();
+    say(L, `actions: ${actors.outcomes.join('; ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+    // Nothing written before the outage went missing.
+    expect(o.readModel.size).toBeGreaterThanOrEqual(before.stepStates);
+    expect(o.outbox.total).toBeGreaterThanOrEqual(before.outbox);
+    expect(o.mail.received).toBeGreaterThanOrEqual(before.mailbox);
+    expectCycleOutcome(o, ACTING);
+    expect(o.readModel.size).toBe(4);
+    // A copy sent twice is only acceptable as the same message (same Message-ID); count it.
+    say(L, `extra copies: ${o.mail.extraCopies}`);
+    expect(workerAlive).toBe(true);
+    expect(actors.outcomes.filter((x) => / 5\d\d$/.test(x))).toEqual([]);
+
+    await terminateCycle(api, cycleId);
+  });
+});

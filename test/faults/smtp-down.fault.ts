@@ -1,0 +1,105 @@
+/**
+ * Fault 3 — the SMTP server refuses connections for a while: the worker's SMTP_URL points to the sink's
+ * port, the sink is closed just before the cycle's requests go out and started again on the same port
+ * ~10 s later. The activities retry (reviewed-step.ts: initial 2 s, backoff 2, at most 5 min), so every
+ * message is delivered once the server is back, and none twice.
+ */
+import path from 'node:path';
+import { canConnect } from '../../lib/net';
+import { createLogger } from '../../lib/logger';
+import {
+  Actors,
+  createApi,
+  expectCycleOutcome,
+  finishCycle,
+  freePort,
+  launch,
+  MongoBox,
+  outboxReport,
+  say,
+  sleep,
+  startSmtpSink,
+  TemporalBox,
+  terminateCycle,
+  tmpDir,
+  WorkerProc,
+  type Api,
+  type SmtpSink,
+} from './stack';
+
+const L = 'smtp-down';
+const ACTING = ['xa-phu-tan', 'xa-phu-vinh'];
+const log = createLogger('sink', 'warn');
+
+describe('fault: the SMTP server refuses connections for a while', () => {
+  const dir = tmpDir(L);
+  let temporal: TemporalBox;
+  let mongo: MongoBox;
+  let api: Api | undefined;
+  let sink: SmtpSink | undefined;
+  let worker: WorkerProc | undefined;
+
+  beforeAll(async () => {
+    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
+    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
+    await Promise.all([temporal.start(), mongo.start()]);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await sink?.close();
+    await api?.close();
+    await Promise.all([temporal?.stop(), mongo?.stop()]);
+  });
+
+  test('every message is delivered after it returns, none twice', async () => {
+    const started = Date.now();
+    const taskQueue = 'fault-smtp';
+    const mongoUri = mongo.uri('fault_smtp');
+    const smtpPort = await freePort();
+    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => `smtp://127.0.0.1:${smtpPort}` });
+    sink = await startSmtpSink(api.db, { port: smtpPort, log });
+    expect(sink.port).toBe(smtpPort);
+    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
+    await worker.start();
+    api.startInbox();
+
+    const tl = { opens: 5, reminders: [24, 34] as [number, number], due: 40, grace: 42, escalation: 46 };
+    const { cycleId, t0 } = await launch(api, 'fault-smtp', tl);
+    const actors = new Actors(api, cycleId, ACTING, L);
+    actors.start();
+
+    // The cycle runs; before its requests go out (no pooled SMTP connection exists yet) the server goes away.
+    await sleep(Math.max(0, t0 + 3_000 - Date.now()));
+    await sink.close();
+    sink = undefined;
+    const downAt = Date.now();
+    say(L, `SMTP server closed at t+${((downAt - t0) / 1000).toFixed(1)}s`);
+    expect(await canConnect('127.0.0.1', smtpPort)).toBe(false);
+    await sleep(10_000);
+    sink = await startSmtpSink(api.db, { port: smtpPort, log });
+    say(L, `SMTP server back on port ${smtpPort} at t+${((Date.now() - t0) / 1000).toFixed(1)}s (down ${((Date.now() - downAt) / 1000).toFixed(1)} s)`);
+
+    // The fault bit: sends were refused and recorded as transient errors on their outbox rows.
+    const during = await outboxReport(api);
+    say(L, `outbox when the server came back: ${JSON.stringify(during.byStatus)}; refused: ${during.withErrors.length}`);
+    expect(during.withErrors.length).toBeGreaterThan(0);
+    for (const r of during.withErrors) expect(r.lastError).toMatch(/ECONNREFUSED/);
+    expect(await api.db.models.Mailbox.countDocuments({})).toBe(0);
+
+    const o = await finishCycle(L, api, cycleId, ACTING);
+    await actors.stop();
+    say(L, `actions: ${actors.outcomes.join('; ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+    expectCycleOutcome(o, ACTING);
+    // Nothing died: one copy per business key.
+    expect(o.mail.duplicates).toEqual([]);
+    expect(o.mail.received).toBe(o.expected.size);
+    // The refused ones were retried and delivered.
+    const refused = await api.db.models.Outbox.find({ lastError: /ECONNREFUSED/ }).lean();
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect([r._id, r.status, r.attempts > 1]).toEqual([r._id, 'sent', true]);
+    expect(actors.outcomes.filter((x) => / 5\d\d$/.test(x))).toEqual([]);
+
+    await terminateCycle(api, cycleId);
+  });
+});
