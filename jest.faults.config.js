@@ -13,4 +13,7 @@ module.exports = {
   testTimeout: 300000,
   maxWorkers: 1,
   verbose: true,
+  // The SDK's lazy gRPC channel or a closed SMTP server's sockets can outlive a file by a few seconds; every
+  // server and the worker are stopped in afterAll, so do not let a lingering handle hang CI.
+  forceExit: true,
 };

@@ -2,20 +2,10 @@
  * How simulated participants behave. Pure and seeded, so a rehearsal is repeatable: the same plan,
  * policies and seed give the same year.
  */
+import { mulberry32 } from '../rules/cross-check';
+
 export type Policy = 'on-time' | 'late' | 'returned-once' | 'never';
 export const POLICIES: readonly Policy[] = ['on-time', 'late', 'returned-once', 'never'];
-
-/** mulberry32: a tiny deterministic PRNG (no Math.random in anything that must replay). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Assigns a policy to each unit: explicit choices win; the rest are drawn with the given weights
@@ -27,7 +17,7 @@ export function assignPolicies(
   explicit: Record<string, Policy> = {},
   weights: Record<Policy, number> = { 'on-time': 0.6, late: 0.2, 'returned-once': 0.1, never: 0.1 },
 ): Record<string, Policy> {
-  const next = prng(seed);
+  const next = mulberry32(seed);
   const total = POLICIES.reduce((s, p) => s + weights[p], 0);
   const out: Record<string, Policy> = {};
   for (const id of unitIds) {

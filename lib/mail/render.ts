@@ -44,7 +44,8 @@ export class MailRenderer {
     const ctx = { ...data, lang };
     const subject = t.subject(ctx).replace(/\s+/g, ' ').trim();
     const html = this.layout({ ...ctx, subject, body: t.body(ctx) });
-    const text = convert(html, { wordwrap: 100, selectors: [{ selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] });
+    // No hard wrapping: clients wrap, and a wrap must never split a date from its time.
+    const text = convert(html, { wordwrap: false, selectors: [{ selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] });
     return { subject, html, text };
   }
 

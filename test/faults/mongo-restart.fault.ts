@@ -4,6 +4,7 @@
  * test process) all lose their database for a while: the sink answers 451, activities retry, the
  * drivers reconnect. The cycle completes and nothing is lost: read model rows, outbox rows, mailbox.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { canConnect } from '../../lib/net';
 import { createLogger } from '../../lib/logger';
@@ -48,6 +49,7 @@ describe('fault: the MongoDB-compatible server stops and starts again mid-cycle'
     await sink?.close();
     await api?.close();
     await Promise.all([temporal?.stop(), mongo?.stop()]);
+    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the cycle completes; read model, outbox and mailbox lose nothing', async () => {

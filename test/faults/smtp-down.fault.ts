@@ -4,6 +4,7 @@
  * ~10 s later. The activities retry (reviewed-step.ts: initial 2 s, backoff 2, at most 5 min), so every
  * message is delivered once the server is back, and none twice.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { canConnect } from '../../lib/net';
 import { createLogger } from '../../lib/logger';
@@ -49,6 +50,7 @@ describe('fault: the SMTP server refuses connections for a while', () => {
     await sink?.close();
     await api?.close();
     await Promise.all([temporal?.stop(), mongo?.stop()]);
+    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('every message is delivered after it returns, none twice', async () => {

@@ -3,6 +3,7 @@
  * port) while the real worker process keeps running: the worker should reconnect by itself (if it
  * exits instead, it is started again and the test says so), and the cycle completes as expected.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { canConnect } from '../../lib/net';
 import { createLogger } from '../../lib/logger';
@@ -46,6 +47,7 @@ describe('fault: the Temporal server restarts mid-cycle', () => {
     await sink?.close();
     await api?.close();
     await Promise.all([temporal?.stop(), mongo?.stop()]);
+    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the worker reconnects and the cycle completes, nothing lost, nothing twice', async () => {

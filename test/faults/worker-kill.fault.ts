@@ -8,6 +8,7 @@
  * (by X-Thidua-Key); a duplicate only inside the outbox's documented window (same Message-ID as the
  * first copy, at most one per kill); no outbox row left pending.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   Actors,
@@ -51,6 +52,7 @@ describe('fault: the worker is killed with SIGKILL mid-cycle, again and again', 
     await sink?.close();
     await api?.close();
     await Promise.all([temporal?.stop(), mongo?.stop()]);
+    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('every unit ends where it should, every message arrives, duplicates only in the window', async () => {

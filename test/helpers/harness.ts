@@ -121,7 +121,7 @@ export async function actThroughLink(h: Harness, path: string, form: Record<stri
 }
 
 /** Polls (real time) until `check` returns a value, for effects of activities running in the worker. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, ms = 30000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();

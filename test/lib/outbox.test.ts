@@ -315,6 +315,7 @@ describe('MailRenderer over templates/email', () => {
     level: 1,
     round: 2,
     comment: 'Bổ sung',
+    stepTitle: 'Báo cáo sơ kết 6 tháng',
   };
   // What each kind shows: the link, the due date (17:00 01/03/2024 local), a distinguishing value.
   const kinds: Record<string, { link: boolean; due: boolean; shows: (string | number)[] }> = {
@@ -324,6 +325,15 @@ describe('MailRenderer over templates/email', () => {
     'registration.returned': { link: true, due: true, shows: ['Bổ sung'] },
     'registration.approved': { link: false, due: false, shows: [] },
     'registration.escalation': { link: false, due: true, shows: ['Cụm thi đua số 1'] },
+    // The generic wording of every other reviewed step (rules/steps.ts), titled by `stepTitle`.
+    'step.request': { link: true, due: true, shows: ['Cụm thi đua số 1', 'Báo cáo sơ kết 6 tháng'] },
+    'step.reminder': { link: true, due: true, shows: ['3', 'Báo cáo sơ kết 6 tháng'] },
+    'step.review-request': { link: true, due: false, shows: ['Cụm thi đua số 1', 'Báo cáo sơ kết 6 tháng'] },
+    'step.returned': { link: true, due: true, shows: ['Bổ sung'] },
+    'step.approved': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng'] },
+    'step.escalation': { link: false, due: true, shows: ['Cụm thi đua số 1'] },
+    'step.deadline-changed': { link: true, due: true, shows: ['Báo cáo sơ kết 6 tháng'] },
+    'step.cancelled': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng'] },
   };
 
   test.each(['vi', 'en'])('the table above lists exactly the kinds in templates/email/%s', (lang) => {

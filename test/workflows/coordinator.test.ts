@@ -3,34 +3,20 @@
  * reminder and escalation (and tells the units, with an updated calendar entry); cancelling closes
  * every open step and tells the people concerned. On the time-skipping server, over a real calendar.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import supertest from 'supertest';
-import { registerSearchAttributes } from '../../scripts/servers';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { cycleStateQuery, unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { actThroughLink, createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
+import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
 
 describe('coordinator changes to a running cycle (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let h: Harness;
-
-  beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
-    });
-    await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
-    h = await createHarness({ label: 'coordinator', client: env.client, connection: env.nativeConnection, taskQueue: 'coordinator-test' });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping('coordinator');
 
   test('move a deadline, then cancel the cycle', async () => {
+    const env = ts.env();
+    const h = ts.h();
     const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
     // Mondays in March of next year: the plan opens on the first, is due on the Friday 18 days later.
     const first = new Date(Date.UTC(year, 2, 1));

@@ -3,34 +3,20 @@
  * links stop working, the new person gets their own), and a submission received on paper is recorded
  * for a unit (marked as such in the step and the audit).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import supertest from 'supertest';
-import { registerSearchAttributes } from '../../scripts/servers';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { actThroughLink, createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
+import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
 
 describe('people and paper (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let h: Harness;
-
-  beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
-    });
-    await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
-    h = await createHarness({ label: 'people', client: env.client, connection: env.nativeConnection, taskQueue: 'people-test' });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping('people');
 
   test('replace a contact and a reviewer; record a paper submission', async () => {
+    const env = ts.env();
+    const h = ts.h();
     const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
     const plan = smallPlan({ year, stages: { registration: { deadline: `${year}-12-10` } } });
     const cycleId = `thidua:mttq-dinh-quan:${year}`;

@@ -3,15 +3,12 @@
  * seconds. Real activities, a real MongoDB-compatible server and a real SMTP server; people act
  * through the links in the emails they received, via the real express app.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import supertest from 'supertest';
-import { registerSearchAttributes } from '../../scripts/servers';
 import { startCycle } from '../../api/services/start-cycle';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { unitStateQuery, unitWorkflowId, type UnitState } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { actThroughLink, createHarness, eventually, linkIn, mailbox, type Harness } from '../helpers/harness';
+import { actThroughLink, eventually, linkIn, mailbox } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
+import { useTimeSkipping } from '../helpers/time-skipping';
 
 /**
  * Dates are chosen from the test server's clock (it starts at the real "now"): the plan is for next
@@ -41,23 +38,11 @@ function planDates(nowMs: number) {
 }
 
 describe('registration stage (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let h: Harness;
-
-  beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
-    });
-    await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
-    h = await createHarness({ label: 'registration', client: env.client, connection: env.nativeConnection, taskQueue: 'registration-test' });
-  });
-
-  afterAll(async () => {
-    await h?.close();
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping('registration');
 
   test('requests, reminders, returns, approvals and escalations follow the plan', async () => {
+    const env = ts.env();
+    const h = ts.h();
     const d = planDates(await env.currentTimeMs());
     const plan = smallPlan({
       year: d.year,

@@ -3,32 +3,18 @@
  * year-end reports): each step opens on its own date, uses its own form and wording, and the unit's
  * current stage and search attributes follow the first step not yet approved.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startCycle } from '../../api/services/start-cycle';
-import { registerSearchAttributes } from '../../scripts/servers';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { actThroughLink, createHarness, eventually, linkIn, mailbox, type Harness } from '../helpers/harness';
+import { actThroughLink, eventually, linkIn, mailbox } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
+import { useTimeSkipping } from '../helpers/time-skipping';
 
 describe('a year of reviewed steps (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let h: Harness;
-
-  beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
-    });
-    await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
-    h = await createHarness({ label: 'stages', client: env.client, connection: env.nativeConnection, taskQueue: 'stages-test' });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping('stages');
 
   test('each stage opens on its date with its own form; the current stage follows approvals', async () => {
+    const env = ts.env();
+    const h = ts.h();
     const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
     const plan = smallPlan({
       year,
