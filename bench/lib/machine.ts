@@ -31,7 +31,7 @@ export function cpuSnapshot(): Map<string, number> {
   const out = new Map<string, number>();
   const me = process.cpuUsage();
   out.set('node (bench + worker + SMTP sink)', (me.user + me.system) / 1e6);
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {

@@ -14,10 +14,18 @@ export interface BenchServers {
 
 export async function startBenchServers(label: string): Promise<BenchServers> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `thidua-bench-${label}-`));
-  const [temporal, mongo] = await Promise.all([
+  const [t, m] = await Promise.allSettled([
     startTemporalDev({ dbFile: path.join(dir, 'temporal.db'), headless: true, searchAttributes: { ...SEARCH_ATTRIBUTE_TYPES } }),
     startMongo({ dataDir: path.join(dir, 'mongo') }),
   ]);
+  if (t.status === 'rejected' || m.status === 'rejected') {
+    // Stop whichever did start, and leave no temp dir behind.
+    await Promise.allSettled([t.status === 'fulfilled' && t.value.stop(), m.status === 'fulfilled' && m.value.stop()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw t.status === 'rejected' ? t.reason : (m as PromiseRejectedResult).reason;
+  }
+  const temporal = t.value;
+  const mongo = m.value;
   return {
     dir,
     temporal,

@@ -41,6 +41,10 @@ const POLL_MS = 200;
 
 export async function sendOnce(models: Models, transport: Transporter, mail: OutgoingMail): Promise<SendResult> {
   const { Outbox } = models;
+  const owner = randomUUID();
+  let created = false;
+  // The Message-ID is fixed in the row at insert: a resend carries the row's, whatever derives it now.
+  let messageId = messageIdFor(mail.key);
   try {
     await Outbox.create({
       _id: mail.key,
@@ -48,43 +52,26 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
       kind: mail.kind,
       to: mail.to,
       subject: mail.subject,
-      messageId: messageIdFor(mail.key),
+      messageId,
       status: 'pending',
       attempts: 0,
       createdAt: new Date(),
     });
+    created = true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-
-  // Overlapping attempts (an activity retried while the first is still running) must not both send:
-  // one takes a lease on the row, the others wait for its outcome.
-  const owner = randomUUID();
-  const waitUntil = Date.now() + CLAIM_MS + 5_000;
-  let row;
-  for (;;) {
-    row = await Outbox.findById(mail.key).lean();
-    if (!row) throw new Error(`outbox row ${mail.key} vanished`);
-    if (row.status === 'sent') return 'already-sent';
-    if (row.status === 'failed') throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
-    if (await claim(models, mail.key, owner)) {
-      // Re-read under the lease: the previous holder may have finished just before we claimed.
-      row = await Outbox.findById(mail.key).lean();
-      if (row?.status === 'sent') return release(models, mail.key, owner).then(() => 'already-sent' as const);
-      if (row?.status === 'failed') {
-        await release(models, mail.key, owner);
-        throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
-      }
-      break;
-    }
-    if (Date.now() > waitUntil) throw new Error(`outbox row ${mail.key} is held by another attempt; retry later`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  // The common case costs four round trips: we created the row and took its lease, so nobody can have
+  // sent it yet. Otherwise (a retry, or an overlapping attempt) wait for the row's fate under the lease.
+  if (!(created && (await claim(models, mail.key, owner)))) {
+    const settled = await claimOrSettle(models, mail.key, owner);
+    if (settled === 'already-sent') return settled;
+    messageId = settled.messageId;
   }
-  if (!row) throw new Error(`outbox row ${mail.key} vanished`);
 
   try {
     await transport.sendMail({
-      messageId: row.messageId,
+      messageId,
       from: mail.from,
       to: mail.to,
       subject: mail.subject,
@@ -105,13 +92,46 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
     if (permanent) throw new PermanentMailError(reason, code);
     throw err;
   }
-  // ← the documented window: accepted by the SMTP server, not yet recorded.
-  await Outbox.updateOne(
-    { _id: mail.key },
-    { $set: { status: 'sent', sentAt: new Date() }, $inc: { attempts: 1 } },
-  );
-  await release(models, mail.key, owner);
+  // ← the documented window: accepted by the SMTP server, not yet recorded. A failing database write
+  // here would widen it, so the write is retried in place before giving up.
+  await withRetries(() => Outbox.updateOne({ _id: mail.key }, { $set: { status: 'sent', sentAt: new Date() }, $inc: { attempts: 1 } }));
+  // The lease expires by itself if this fails: nothing to undo.
+  await release(models, mail.key, owner).catch(() => undefined);
   return 'sent';
+}
+
+/**
+ * Waits until this attempt holds the row's lease (→ the row's Message-ID: go and send) or the row is
+ * settled by another attempt (→ 'already-sent', or a PermanentMailError).
+ */
+async function claimOrSettle(models: Models, key: string, owner: string): Promise<'already-sent' | { messageId: string }> {
+  const { Outbox } = models;
+  const waitUntil = Date.now() + CLAIM_MS + 5_000;
+  for (;;) {
+    const claimed = await claim(models, key, owner);
+    // Read under the lease (or after losing it): the previous holder may have just finished.
+    const row = await Outbox.findById(key).lean();
+    if (!row) throw new Error(`outbox row ${key} vanished`);
+    if (row.status !== 'pending') {
+      if (claimed) await release(models, key, owner);
+      if (row.status === 'sent') return 'already-sent';
+      throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+    }
+    if (claimed) return { messageId: row.messageId };
+    if (Date.now() > waitUntil) throw new Error(`outbox row ${key} is held by another attempt; retry later`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function withRetries<T>(op: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
 }
 
 /** Takes the lease, or steals it when its holder's time is up (a crashed attempt). */

@@ -75,6 +75,7 @@ describe('fault: the MongoDB-compatible server stops and starts again mid-cycle'
       mailbox: await api.db.models.Mailbox.countDocuments({}),
     };
     say(L, `stopping ${mongo.server.kind} at t+${((Date.now() - t0) / 1000).toFixed(1)}s; rows before: ${JSON.stringify(before)}`);
+    const logOffset = worker.logSince(0).length;
     await mongo.stop();
     expect(await canConnect('127.0.0.1', mongo.port)).toBe(false);
     // The fault is seen by the parts that use it.
@@ -84,6 +85,9 @@ describe('fault: the MongoDB-compatible server stops and starts again mid-cycle'
     say(L, `${mongo.server.kind} back at t+${((Date.now() - t0) / 1000).toFixed(1)}s (same data dir, port ${mongo.port})`);
     await poll(async () => api!.db.isUp(), 'the api to reconnect to the database', 30_000, 200);
     const workerAlive = worker.alive();
+    // The worker met the outage too: its activities failed on the database and were retried.
+    const workerErrors = worker.logSince(logOffset).split('\n').filter((l) => /Mongo\w*Error|ECONNREFUSED|connection .*closed/i.test(l));
+    say(L, `worker log lines about the database being down: ${workerErrors.length}${workerErrors.length ? ` (first: ${workerErrors[0].slice(0, 200)})` : ''}`);
     say(L, `worker still running after the outage: ${workerAlive}`);
 
     const o = await finishCycle(L, api, cycleId, ACTING);
@@ -99,6 +103,7 @@ describe('fault: the MongoDB-compatible server stops and starts again mid-cycle'
     // A copy sent twice is only acceptable as the same message (same Message-ID); count it.
     say(L, `extra copies: ${o.mail.extraCopies}`);
     expect(workerAlive).toBe(true);
+    expect(workerErrors.length).toBeGreaterThan(0);
     expect(actors.outcomes.filter((x) => / 5\d\d$/.test(x))).toEqual([]);
 
     await terminateCycle(api, cycleId);

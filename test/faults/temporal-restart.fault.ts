@@ -94,6 +94,8 @@ describe('fault: the Temporal server restarts mid-cycle', () => {
     const sdkErrors = worker.logSince(logOffset).split('\n').filter((l) => /ERROR|"level":50|"level":60/.test(l));
     say(L, `worker log lines with errors after the restart: ${sdkErrors.length}${sdkErrors.length ? `\n${sdkErrors.slice(0, 5).join('\n')}` : ''}`);
 
+    // The worker saw the server go away (its polls were refused and retried).
+    expect(worker.logSince(logOffset)).toMatch(/Connection refused|tcp connect error|Unavailable/);
     expectCycleOutcome(o, ACTING);
     // No process died: nothing can have been sent twice.
     expect(o.mail.duplicates).toEqual([]);
