@@ -10,6 +10,7 @@ import type { MailRenderer } from '../lib/mail/render';
 import { createMailActivities } from './notify';
 import { createPlanActivities } from './plan';
 import { createProjectionActivities } from './projection';
+import { createYearEndActivities } from './year-end';
 
 export interface ActivityDeps {
   models: Models;
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlanActivities(deps),
     ...createProjectionActivities(deps),
     ...createMailActivities(deps, log),
+    ...createYearEndActivities(deps),
   };
 }
 

@@ -3,7 +3,7 @@ import { createLinkToken, linkUrl } from '../lib/links';
 import { icsForMail } from '../lib/mail/ics';
 import { PermanentMailError, sendOnce } from '../lib/mail/outbox';
 import { STEP_KINDS } from '../rules/steps';
-import type { CycleRef, LinkRole, Person, StepName } from '../workflows/cycle/definitions';
+import type { CycleRef, LinkRole, Person, StepName, YearEndLinkRole } from '../workflows/cycle/definitions';
 import type { ActivityDeps } from '.';
 
 export interface NotifyInput {
@@ -12,16 +12,20 @@ export interface NotifyInput {
   /** What the message is: request, reminder, escalation, review-request, returned, approved. */
   kind: string;
   /** The step it is about: its own templates (`<step>.<kind>`) win over the generic `step.<kind>`. */
-  step: StepName;
+  step?: StepName;
+  /** A message that is not about a unit's step (the cluster's year-end) names its template instead. */
+  template?: string;
   cycle: CycleRef;
   to: Person[];
   data: Record<string, unknown>;
-  /** When set, every recipient gets a personal link to this step. */
-  link?: { workflowId: string; step: StepName; role: LinkRole; expiresAt: string };
+  /** When set, every recipient gets a personal link to this step (or year-end action). */
+  link?: { workflowId: string; step: string; role: LinkRole | YearEndLinkRole; expiresAt: string };
 }
 
-/** Messages that ask a unit to act carry the deadline as a calendar item. */
-const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed']);
+/** Messages that ask someone to act carry the deadline as a calendar item. */
+const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed', 'inspection.request', 'inspection.reminder']);
+/** The meeting invitation carries the meeting as a calendar event. */
+const KINDS_WITH_EVENT = new Set(['meeting.invitation']);
 
 export interface NotifyResult {
   sent: string[];
@@ -55,9 +59,11 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
               }),
             )
           : undefined;
-        const mail = deps.renderer.render([`${input.step}.${input.kind}`, `step.${input.kind}`], person.lang, {
+        const templates = input.step ? [`${input.step}.${input.kind}`, `step.${input.kind}`] : [input.template ?? input.kind];
+        const title = input.step ? STEP_KINDS[input.step].title[person.lang] : undefined;
+        const mail = deps.renderer.render(templates, person.lang, {
           ...input.data,
-          stepTitle: STEP_KINDS[input.step].title[person.lang],
+          stepTitle: title,
           year: input.cycle.year,
           bodyName: input.cycle.bodyName,
           timeZone: input.cycle.timeZone,
@@ -66,16 +72,17 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
         });
         // One calendar item per unit and step (stable UID), so every reminder updates the same entry.
         const dueAt = typeof input.data.dueAt === 'string' ? input.data.dueAt : undefined;
+        const meeting = input.data.meeting as { opensAt: string; closesAt: string; place?: string } | undefined;
         const attachments =
           input.link && dueAt && KINDS_WITH_DEADLINE.has(input.kind)
             ? [
                 icsForMail(
                   {
-                    uid: `${input.link.workflowId}:${input.step}:due@thidua`,
+                    uid: `${input.link.workflowId}:${input.link.step}:due@thidua`,
                     // A moved deadline updates the same calendar entry (same UID, higher sequence).
                     sequence: Number(input.data.scheduleVersion ?? 0),
                     kind: 'deadline',
-                    title: `${STEP_KINDS[input.step].title[person.lang]} – ${String(input.data.unitName ?? '')}`,
+                    title: `${title ?? mail.subject} – ${String(input.data.unitName ?? '')}`,
                     description: link,
                     url: link,
                     start: dueAt,
@@ -84,12 +91,29 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
                   dueAt,
                 ),
               ]
-            : undefined;
+            : meeting && KINDS_WITH_EVENT.has(input.kind)
+              ? [
+                  icsForMail(
+                    {
+                      uid: `${input.key}@thidua`,
+                      sequence: 0,
+                      kind: 'meeting',
+                      title: mail.subject,
+                      description: mail.text.slice(0, 500),
+                      location: meeting.place,
+                      start: meeting.opensAt,
+                      end: meeting.closesAt,
+                    },
+                    'PUBLISH',
+                    meeting.opensAt,
+                  ),
+                ]
+              : undefined;
         try {
           const r = await sendOnce(deps.models, deps.transport, {
             key: `${input.key}:${person.email}`,
             cycleId: input.cycle.cycleId,
-            kind: `${input.step}.${input.kind}`,
+            kind: input.step ? `${input.step}.${input.kind}` : (input.template ?? input.kind),
             to: person.email,
             from: deps.mailFrom,
             ...mail,

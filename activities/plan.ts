@@ -1,17 +1,19 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type { ClusterYearEndInput, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import type { ActivityDeps } from '.';
 
 export function createPlanActivities({ models }: Pick<ActivityDeps, 'models'>) {
   return {
     /** The compiled units of one cluster, stored by the api when the cycle was started. */
-    async getClusterPlan(input: { cycleId: string; clusterId: string }): Promise<{ name: string; units: UnitWorkflowInput[] }> {
+    async getClusterPlan(input: { cycleId: string; clusterId: string }): Promise<{ name: string; units: UnitWorkflowInput[]; yearEnd?: ClusterYearEndInput }> {
       const doc = await models.ClusterPlan.findById(`${input.cycleId}:${input.clusterId}`).lean();
       if (!doc) {
         // Retrying cannot make a missing plan appear: fail the cluster workflow visibly instead.
         throw ApplicationFailure.nonRetryable(`no plan stored for cluster ${input.clusterId} of ${input.cycleId}`, 'PlanMissing');
       }
-      return { name: doc.name, units: doc.units as UnitWorkflowInput[] };
+      const units = doc.units as UnitWorkflowInput[];
+      // Plans without year-end stages return exactly what they always did (histories replay unchanged).
+      return doc.yearEnd ? { name: doc.name, units, yearEnd: doc.yearEnd as ClusterYearEndInput } : { name: doc.name, units };
     },
   };
 }

@@ -2,18 +2,23 @@
  * Compiles a validated plan into what the workflows run on: absolute instants (from the plan's
  * calendar) and one self-contained input per unit, grouped by cluster. Pure; `now` is a parameter.
  */
-import type { CycleRef, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type { ClusterYearEndInput, CycleRef, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
-import type { CalendarConfig } from './calendar';
+import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 import type { Plan } from './plan';
 import { computeStepSchedule } from './schedule';
-import { stepsOfStage, type StageName, type StepName } from './steps';
+import { stepsOfStage, type StepName } from './steps';
 
 export interface CompiledCluster {
   clusterId: string;
   name: string;
   units: UnitWorkflowInput[];
+  /** The cluster's own stages after the reports (inspection, meeting, proposal), when the plan has them. */
+  yearEnd?: ClusterYearEndInput;
 }
+
+/** The plan stages that schedule unit steps, in plan order. */
+const UNIT_STAGES = ['registration', 'midYear', 'reports'] as const;
 
 export interface CompiledPlan {
   cycle: CycleRef;
@@ -43,11 +48,14 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     timeZone: plan.timeZone,
   };
   const steps: Partial<Record<StepName, StepSchedule>> = {};
-  for (const [stage, input] of Object.entries(plan.stages) as [StageName, Plan['stages']['registration'] | undefined][]) {
+  for (const stage of UNIT_STAGES) {
+    const input = plan.stages[stage];
     if (!input) continue;
     const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
-    for (const step of stepsOfStage(stage)) steps[step] = s;
+    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) steps[step] = s;
   }
+  const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
+  const proposal = plan.stages.proposal && schedule('stages.proposal', () => computeStepSchedule(plan.stages.proposal!, cal), now);
   const staff = new Map(plan.staff.map((s) => [s.id, s]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const person = (p: Person): Person => ({ name: p.name, email: p.email, lang: p.lang, role: p.role });
@@ -57,9 +65,29 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     clusters: plan.clusters.map((c) => {
       // The cluster head is a unit; its first contact is the person who is written to.
       const head = person(units.get(c.head)!.contacts[0]);
+      const yearEnd: ClusterYearEndInput | undefined =
+        plan.scoring && inspection
+          ? {
+              clusterName: c.name,
+              members: c.members.map((id) => {
+                const u = units.get(id)!;
+                // The unit's first contact is its delegate: it casts the unit's one ballot.
+                return { unitId: id, unitName: u.name, delegate: person(u.contacts[0]), contacts: u.contacts.map(person), inspector: person(staff.get(u.reviewer)!) };
+              }),
+              headUnitId: c.head,
+              deputyUnitId: c.deputy,
+              chair: c.leader ? person(staff.get(c.leader)!) : undefined,
+              scoring: { sheet: plan.scoring.sheet, bands: plan.scoring.bands, step: plan.scoring.step },
+              inspection,
+              meeting: plan.stages.meeting && meetingOf(plan, c.id, cal),
+              awards: plan.awards.map((a) => ({ ...a })),
+              proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
+            }
+          : undefined;
       return {
         clusterId: c.id,
         name: c.name,
+        yearEnd,
         units: c.members.map((id) => {
           const u = units.get(id)!;
           return {
@@ -76,6 +104,21 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
         }),
       };
     }),
+  };
+}
+
+/** A cluster's meeting day (its own, or the plan's), with the invitation and ballot instants. */
+function meetingOf(plan: Plan, clusterId: string, cal: CalendarConfig): MeetingSchedule {
+  const m = plan.stages.meeting!;
+  const date = m.clusters[clusterId] ?? m.date;
+  const inviteDay = previousWorkingDay(shiftDate(date, { ...m.inviteBefore, days: -m.inviteBefore.days }, cal), cal);
+  return {
+    date,
+    place: m.place,
+    inviteAt: localInstant(inviteDay, '08:00', cal.timeZone),
+    opensAt: localInstant(date, m.ballotOpens, cal.timeZone),
+    closesAt: localInstant(date, m.ballotCloses, cal.timeZone),
+    secondRoundMinutes: m.secondRoundMinutes,
   };
 }
 

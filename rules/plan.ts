@@ -4,6 +4,9 @@
  * validated with zod so that every error names its path, e.g. `units[2].contacts[0].email`.
  */
 import { z } from 'zod';
+import { thresholdSchema } from './ballot';
+import { bandsSchema } from './classification';
+import { sheetSchema } from './scoring';
 
 const slug = z
   .string()
@@ -45,6 +48,8 @@ export const clusterSchema = z.object({
   members: z.array(slug).min(1, 'a cluster needs at least one member unit'),
   head: slug,
   deputy: slug.optional(),
+  /** The staff member (leader in charge) who chairs the cluster meeting and decides a 'chair' tie. */
+  leader: slug.optional(),
 });
 
 export const stepScheduleSchema = z.object({
@@ -53,6 +58,43 @@ export const stepScheduleSchema = z.object({
   reminders: z.array(offsetSchema).default([7, 3, 1].map((days) => ({ days, unit: 'working' as const }))),
   grace: offsetSchema.default({ days: 0, unit: 'working' }),
   escalations: z.array(offsetSchema).default([{ days: 0, unit: 'working' }]),
+});
+
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
+
+/** The scoring sheet units score themselves on and inspectors correct, and the bands it classifies into. */
+export const scoringSchema = z.object({
+  sheet: sheetSchema,
+  bands: bandsSchema,
+  /** Scores are multiples of this (default 0.25). */
+  step: z.number().positive().multipleOf(0.01).optional(),
+});
+
+/** An award title voted on at the cluster meeting (phiếu suy tôn): quota, threshold and tie rule are the year's. */
+export const awardSchema = z.object({
+  id: slug,
+  name: z.string().trim().min(1),
+  /** Most units a ballot may mark, and most units proposed per cluster. */
+  quota: z.number().int().min(1),
+  /** Bands (scoring.bands ids) whose units may be voted for. */
+  eligibleBands: z.array(slug).min(1, 'name at least one band'),
+  threshold: thresholdSchema.default({ of: 'valid-ballots', share: 0.5, strict: true }),
+  selfVoteAllowed: z.boolean().default(false),
+  tie: z.enum(['second-round', 'chair']).default('second-round'),
+});
+
+/** The cluster meeting (hội nghị tổng kết cụm): one day per cluster, ballots open during it. */
+export const meetingSchema = z.object({
+  date: isoDate,
+  /** A cluster's own meeting day, overriding `date`. */
+  clusters: z.record(z.string(), isoDate).default({}),
+  place: z.string().trim().optional(),
+  /** Invitations go out this long before the meeting day (working days unless marked). */
+  inviteBefore: offsetSchema.default({ days: 5, unit: 'working' }),
+  ballotOpens: localTime.default('08:00'),
+  ballotCloses: localTime.default('17:00'),
+  /** How long a second round (for a tie) stays open. */
+  secondRoundMinutes: z.number().int().min(5).max(24 * 60).default(60),
 });
 
 /** How the year's official documents are headed and signed (Nghị định 30 layout). */
@@ -72,77 +114,131 @@ export const documentSettingsSchema = z.object({
   recipients: z.array(z.string().trim().min(1)).default([]),
 });
 
-export const planSchema = z
-  .object({
-    apiVersion: z.literal('thidua/v1'),
-    body: z.object({
-      id: slug,
-      name: z.string().trim().min(1),
-      parentName: z.string().trim().optional(),
-      place: z.string().trim().optional(),
-    }),
-    year: z.number().int().min(2000).max(2100),
-    timeZone: z
-      .string()
-      .default('Asia/Ho_Chi_Minh')
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'is not a known IANA time zone'),
-    calendar: z
-      .object({
-        holidays: z.array(isoDate).default([]),
-        workingWeekdays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
-        extraWorkingDays: z.array(isoDate).default([]),
-      })
-      .default({ holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] }),
-    staff: z.array(staffSchema).min(1),
-    units: z.array(unitSchema).min(1),
-    clusters: z.array(clusterSchema).min(1),
-    /** Each stage schedules its unit steps (rules/steps.ts); only registration is required. */
-    document: documentSettingsSchema.optional(),
-    stages: z.object({
-      registration: stepScheduleSchema,
-      midYear: stepScheduleSchema.optional(),
-      reports: stepScheduleSchema.optional(),
-    }),
-  })
-  .superRefine((plan, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    const dupes = (ids: string[], at: string) =>
-      ids.forEach((id, i) => ids.indexOf(id) !== i && issue([at, i, 'id'], `duplicate id "${id}"`));
-    dupes(plan.staff.map((s) => s.id), 'staff');
-    dupes(plan.units.map((u) => u.id), 'units');
-    dupes(plan.clusters.map((c) => c.id), 'clusters');
+const planBase = z.object({
+  apiVersion: z.literal('thidua/v1'),
+  body: z.object({
+    id: slug,
+    name: z.string().trim().min(1),
+    parentName: z.string().trim().optional(),
+    place: z.string().trim().optional(),
+  }),
+  year: z.number().int().min(2000).max(2100),
+  timeZone: z
+    .string()
+    .default('Asia/Ho_Chi_Minh')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not a known IANA time zone'),
+  calendar: z
+    .object({
+      holidays: z.array(isoDate).default([]),
+      workingWeekdays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+      extraWorkingDays: z.array(isoDate).default([]),
+    })
+    .default({ holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] }),
+  staff: z.array(staffSchema).min(1),
+  units: z.array(unitSchema).min(1),
+  clusters: z.array(clusterSchema).min(1),
+  /** Each stage schedules its unit steps (rules/steps.ts); only registration is required. */
+  document: documentSettingsSchema.optional(),
+  scoring: scoringSchema.optional(),
+  awards: z.array(awardSchema).default([]),
+  /** The staff member who receives award proposals for the council (HĐTĐKT) and decides them. */
+  council: slug.optional(),
+  stages: z.object({
+    registration: stepScheduleSchema,
+    midYear: stepScheduleSchema.optional(),
+    /** Year-end reports; with `scoring`, the unit's self-scoring too. */
+    reports: stepScheduleSchema.optional(),
+    /** Inspectors (each unit's reviewer) enter the final scores; classes are published when it closes. */
+    inspection: stepScheduleSchema.optional(),
+    meeting: meetingSchema.optional(),
+    /** The cluster head sends the award proposal; the council approves or returns it. */
+    proposal: stepScheduleSchema.optional(),
+  }),
+});
 
-    const staff = new Set(plan.staff.map((s) => s.id));
-    const units = new Set(plan.units.map((u) => u.id));
-    plan.units.forEach((u, i) => {
-      if (!staff.has(u.reviewer)) issue(['units', i, 'reviewer'], `unknown staff id "${u.reviewer}"`);
-      if (u.parent !== undefined && !units.has(u.parent)) issue(['units', i, 'parent'], `unknown unit id "${u.parent}"`);
-    });
-    const clusterOf = new Map<string, string>();
-    plan.clusters.forEach((c, i) => {
-      c.members.forEach((m, j) => {
-        if (!units.has(m)) issue(['clusters', i, 'members', j], `unknown unit id "${m}"`);
-        const other = clusterOf.get(m);
-        if (other !== undefined && other !== c.id) issue(['clusters', i, 'members', j], `unit "${m}" is already in cluster "${other}"`);
-        else if (other === c.id) issue(['clusters', i, 'members', j], `unit "${m}" is listed twice`);
-        clusterOf.set(m, c.id);
-      });
-      if (!c.members.includes(c.head)) issue(['clusters', i, 'head'], `head "${c.head}" is not a member of the cluster`);
-      if (c.deputy !== undefined && !c.members.includes(c.deputy))
-        issue(['clusters', i, 'deputy'], `deputy "${c.deputy}" is not a member of the cluster`);
-    });
-    for (const [name, stage] of Object.entries(plan.stages)) {
-      if (stage?.opensOn !== undefined && stage.opensOn > stage.deadline)
-        issue(['stages', name, 'opensOn'], `opens after its deadline (${stage.deadline})`);
-    }
+export const planSchema = planBase.superRefine((plan, ctx) => {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const dupes = (ids: string[], at: string) =>
+    ids.forEach((id, i) => ids.indexOf(id) !== i && issue([at, i, 'id'], `duplicate id "${id}"`));
+  dupes(plan.staff.map((s) => s.id), 'staff');
+  dupes(plan.units.map((u) => u.id), 'units');
+  dupes(plan.clusters.map((c) => c.id), 'clusters');
+
+  const staff = new Set(plan.staff.map((s) => s.id));
+  const units = new Set(plan.units.map((u) => u.id));
+  plan.units.forEach((u, i) => {
+    if (!staff.has(u.reviewer)) issue(['units', i, 'reviewer'], `unknown staff id "${u.reviewer}"`);
+    if (u.parent !== undefined && !units.has(u.parent)) issue(['units', i, 'parent'], `unknown unit id "${u.parent}"`);
   });
+  const clusterOf = new Map<string, string>();
+  plan.clusters.forEach((c, i) => {
+    c.members.forEach((m, j) => {
+      if (!units.has(m)) issue(['clusters', i, 'members', j], `unknown unit id "${m}"`);
+      const other = clusterOf.get(m);
+      if (other !== undefined && other !== c.id) issue(['clusters', i, 'members', j], `unit "${m}" is already in cluster "${other}"`);
+      else if (other === c.id) issue(['clusters', i, 'members', j], `unit "${m}" is listed twice`);
+      clusterOf.set(m, c.id);
+    });
+    if (!c.members.includes(c.head)) issue(['clusters', i, 'head'], `head "${c.head}" is not a member of the cluster`);
+    if (c.deputy !== undefined && !c.members.includes(c.deputy))
+      issue(['clusters', i, 'deputy'], `deputy "${c.deputy}" is not a member of the cluster`);
+  });
+  for (const [name, stage] of Object.entries(plan.stages)) {
+    if (stage && 'opensOn' in stage && stage.opensOn !== undefined && stage.opensOn > stage.deadline)
+      issue(['stages', name, 'opensOn'], `opens after its deadline (${stage.deadline})`);
+  }
+  checkYearEnd(plan, issue);
+});
+
+type RawPlan = z.infer<typeof planBase>;
+
+/** The year-end stages need what they build on: scores before inspection, classes before ballots, a council for proposals. */
+function checkYearEnd(plan: RawPlan, issue: (path: (string | number)[], message: string) => void): void {
+  const { stages, scoring, awards } = plan;
+  const staff = new Set(plan.staff.map((s) => s.id));
+  const bands = new Set((scoring?.bands ?? []).map((b) => b.id));
+  if (stages.inspection && !scoring) issue(['stages', 'inspection'], 'needs a scoring sheet (scoring)');
+  if (stages.inspection && !stages.reports) issue(['stages', 'inspection'], 'needs the reports stage (units self-score there)');
+  if (stages.meeting && !stages.inspection) issue(['stages', 'meeting'], 'needs the inspection stage (ballots list units by class)');
+  if (stages.proposal && !stages.meeting) issue(['stages', 'proposal'], 'needs the meeting stage (the proposal carries its results)');
+  if (stages.proposal && plan.council === undefined) issue(['council'], 'is required with the proposal stage (who decides the proposals)');
+  if (plan.council !== undefined && !staff.has(plan.council)) issue(['council'], `unknown staff id "${plan.council}"`);
+  if (awards.length > 0 && !stages.meeting) issue(['awards'], 'awards are voted on at the meeting: add stages.meeting');
+  const awardIds = new Set<string>();
+  awards.forEach((a, i) => {
+    if (awardIds.has(a.id)) issue(['awards', i, 'id'], `duplicate id "${a.id}"`);
+    awardIds.add(a.id);
+    a.eligibleBands.forEach((b, j) => !bands.has(b) && issue(['awards', i, 'eligibleBands', j], `unknown band "${b}"`));
+    plan.clusters.forEach((c) => {
+      if (a.quota > c.members.length) issue(['awards', i, 'quota'], `${a.quota} is more than the ${c.members.length} members of cluster "${c.id}"`);
+    });
+    if (a.tie === 'chair')
+      plan.clusters.forEach((c, k) => c.leader === undefined && issue(['clusters', k, 'leader'], `award "${a.id}" has a chair tie rule: the cluster needs a leader (staff id)`));
+  });
+  plan.clusters.forEach((c, k) => c.leader !== undefined && !staff.has(c.leader) && issue(['clusters', k, 'leader'], `unknown staff id "${c.leader}"`));
+  const m = stages.meeting;
+  if (m) {
+    const clusterIds = new Set(plan.clusters.map((c) => c.id));
+    for (const id of Object.keys(m.clusters)) if (!clusterIds.has(id)) issue(['stages', 'meeting', 'clusters', id], `unknown cluster id "${id}"`);
+    if (m.ballotOpens >= m.ballotCloses) issue(['stages', 'meeting', 'ballotCloses'], `must be after ballotOpens (${m.ballotOpens})`);
+    const days = [m.date, ...Object.values(m.clusters)];
+    const first = days.reduce((a, b) => (a < b ? a : b));
+    const last = days.reduce((a, b) => (a > b ? a : b));
+    if (stages.inspection && first <= stages.inspection.deadline)
+      issue(['stages', 'meeting', 'date'], `a meeting on ${first} is not after the inspection deadline (${stages.inspection.deadline})`);
+    if (stages.proposal && stages.proposal.deadline <= last)
+      issue(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${last})`);
+  }
+  if (stages.inspection && stages.reports && stages.inspection.deadline < stages.reports.deadline)
+    issue(['stages', 'inspection', 'deadline'], `is before the reports deadline (${stages.reports.deadline})`);
+}
 
 export type Plan = z.infer<typeof planSchema>;
 export type PlanInput = z.input<typeof planSchema>;

@@ -3,8 +3,8 @@
  * by the plan stage that schedules them. Pure data, importable by workflows, api and templates alike:
  * adding a step of this shape means adding an entry here (and, optionally, dedicated email templates).
  */
-export type StageName = 'registration' | 'midYear' | 'reports';
-export type StepName = 'registration' | 'midyear-report' | 'summary-report' | 'exemplars-report';
+export type StageName = 'registration' | 'midYear' | 'reports' | 'proposal';
+export type StepName = 'registration' | 'midyear-report' | 'summary-report' | 'self-scoring' | 'exemplars-report' | 'award-proposal';
 
 export interface Text {
   vi: string;
@@ -16,12 +16,18 @@ export interface StepField {
   label: Text;
   maxLength: number;
   rows: number;
+  /** May be left empty. */
+  optional?: boolean;
 }
 
 export interface StepKind {
   stage: StageName;
   title: Text;
   fields: StepField[];
+  /** The form is the plan's scoring sheet (scores and evidence per item), not text fields. */
+  scored?: boolean;
+  /** A cluster's step (run by the cluster workflow for its head), not each unit's. */
+  cluster?: boolean;
 }
 
 const reportField: StepField = {
@@ -50,16 +56,30 @@ export const STEP_KINDS: Record<StepName, StepKind> = {
     title: { vi: 'Báo cáo tổng kết công tác thi đua', en: 'Year-end summary report' },
     fields: [reportField],
   },
+  'self-scoring': {
+    stage: 'reports',
+    title: { vi: 'Báo cáo tự chấm điểm, tự xếp loại', en: 'Self-scoring and self-classification' },
+    fields: [{ id: 'note', label: { vi: 'Thuyết minh (không bắt buộc)', en: 'Explanation (optional)' }, maxLength: 10_000, rows: 3, optional: true }],
+    scored: true,
+  },
   'exemplars-report': {
     stage: 'reports',
     title: { vi: 'Báo cáo mô hình, điển hình', en: 'Models and exemplars report' },
     fields: [reportField],
+  },
+  'award-proposal': {
+    stage: 'proposal',
+    title: { vi: 'Tờ trình đề nghị khen thưởng của cụm', en: "The cluster's award proposal" },
+    fields: [{ id: 'proposal', label: { vi: 'Nội dung tờ trình', en: 'Proposal' }, maxLength: 20_000, rows: 8 }],
+    cluster: true,
   },
 };
 
 /** Plan order: the order in which steps are listed, shown and projected. */
 export const STEP_NAMES = Object.keys(STEP_KINDS) as StepName[];
 
-export const stepsOfStage = (stage: StageName): StepName[] => STEP_NAMES.filter((s) => STEP_KINDS[s].stage === stage);
+/** The unit steps a stage schedules; scored steps only when the plan has a scoring sheet. */
+export const stepsOfStage = (stage: StageName, opts: { scoring?: boolean } = {}): StepName[] =>
+  STEP_NAMES.filter((s) => STEP_KINDS[s].stage === stage && !STEP_KINDS[s].cluster && (opts.scoring || !STEP_KINDS[s].scored));
 
 export const isStepName = (s: string): s is StepName => Object.prototype.hasOwnProperty.call(STEP_KINDS, s);

@@ -4,13 +4,16 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { selfScoresOf } from '../../activities/year-end';
 import { verifyLinkToken, type LinkClaims } from '../../lib/links';
-import { formatPath } from '../../rules/plan';
+import { formatPath, type Plan } from '../../rules/plan';
 import { isStepName, STEP_KINDS, type StepName } from '../../rules/steps';
-import { ACTIONS_BY_ROLE } from '../../workflows/cycle/definitions';
+import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
+import { parseScoreForm, scoreRows } from './score-form';
+import { isYearEndRole, yearEndLinks } from './year-end-links';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `is longer than ${max} characters`);
 const round = z.coerce.number().int().min(1);
@@ -21,7 +24,7 @@ const actionSchemaFor = (step: StepName) =>
     z.object({
       action: z.literal('submit'),
       round,
-      ...Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, text(f.maxLength)])),
+      ...Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, f.optional ? z.string().trim().max(f.maxLength).optional() : text(f.maxLength)])),
     }),
     z.object({ action: z.literal('approve'), round, comment: z.string().trim().max(2000).optional() }),
     z.object({ action: z.literal('return'), round, comment: text(2000) }),
@@ -42,12 +45,20 @@ export function linksRouter(deps: AppDeps): Router {
   const message = (res: Response, status: number, lang: Lang, vi: string, en: string, extra: Record<string, unknown> = {}) =>
     page(res, status, lang, 'message', { status, title: lang === 'en' ? en : vi, ...extra });
 
-  const verify = (req: Request, res: Response): { claims: LinkClaims; step: StepName; tokenId: string; lang: Lang } | undefined => {
+  const yearEnd = yearEndLinks(deps, message, page);
+
+  /** Year-end links (inspection, ballot, tie) are handled there; a step link is returned here. */
+  const verify = async (req: Request, res: Response, act: boolean): Promise<{ claims: LinkClaims; step: StepName; tokenId: string; lang: Lang } | undefined> => {
     const lang = langOf(req.query);
     const v = verifyLinkToken(deps.config.LINK_SECRET, String(req.params.token), deps.now().getTime());
     if (!v.ok) {
       const [vi, en] = REASONS[v.reason];
       message(res, v.status, lang, vi, en);
+      return undefined;
+    }
+    if (isYearEndRole(v.claims.r)) {
+      const y = { claims: v.claims, tokenId: v.tokenId, lang, token: String(req.params.token) };
+      await (act ? yearEnd.act(req, res, y) : yearEnd.show(req, res, y));
       return undefined;
     }
     if (!isStepName(v.claims.s)) {
@@ -58,7 +69,7 @@ export function linksRouter(deps: AppDeps): Router {
   };
 
   r.get('/l/:token', async (req, res) => {
-    const ok = verify(req, res);
+    const ok = await verify(req, res, false);
     if (!ok) return;
     const { claims, step, lang } = ok;
     const row = await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`).lean();
@@ -72,8 +83,14 @@ export function linksRouter(deps: AppDeps): Router {
       return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.', { unitName: row.unitName });
     }
     const state = row.state as { submission?: { fields: Record<string, string> }; schedule: { dueAt: string }; review?: { comment?: string } };
-    const timeZone = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as { timeZone?: string } | undefined;
+    const plan = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as Plan | undefined;
+    const scored = STEP_KINDS[step].scored && plan?.scoring;
+    const results = step === 'award-proposal' ? await proposalResults(row.workflowId, lang) : undefined;
     page(res, 200, lang, 'link', {
+      scoreRows: scored
+        ? scoreRows(plan.scoring!.sheet, lang, { value: selfScoresOf(state.submission?.fields), evidence: evidenceOf(state.submission?.fields), withEvidence: true })
+        : undefined,
+      results,
       token: req.params.token,
       role: claims.r,
       person: claims.p,
@@ -84,12 +101,13 @@ export function linksRouter(deps: AppDeps): Router {
         label: f.label[lang],
         maxLength: f.maxLength,
         rows: f.rows,
+        optional: f.optional,
         value: state.submission?.fields[f.id] ?? '',
       })),
       status: row.status,
       round: row.round,
       dueAt: state.schedule.dueAt,
-      timeZone: timeZone?.timeZone,
+      timeZone: plan?.timeZone,
       submission: state.submission?.fields,
       lastComment: row.status === 'returned' ? state.review?.comment : undefined,
       canSubmit: claims.r === 'unit' && (row.status === 'open' || row.status === 'returned'),
@@ -100,7 +118,7 @@ export function linksRouter(deps: AppDeps): Router {
   });
 
   r.post('/l/:token', async (req, res) => {
-    const ok = verify(req, res);
+    const ok = await verify(req, res, true);
     if (!ok) return;
     const { claims, step, tokenId, lang } = ok;
     const parsed = actionSchemaFor(step).safeParse(req.body);
@@ -109,15 +127,25 @@ export function linksRouter(deps: AppDeps): Router {
       return message(res, 400, lang, 'Nội dung gửi chưa hợp lệ.', 'The form is not valid.', { problems });
     }
     const body = parsed.data as { action: LinkAction; round: number; comment?: string } & Record<string, string>;
-    if (!(ACTIONS_BY_ROLE[claims.r] as readonly string[]).includes(body.action)) {
+    if (!(ACTIONS_BY_ROLE[claims.r as LinkRole] as readonly string[]).includes(body.action)) {
       return message(res, 403, lang, 'Liên kết này không cho phép thao tác đó.', 'This link does not allow that action.');
+    }
+    let fields = body.action === 'submit' ? Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, body[f.id] ?? ''])) : undefined;
+    if (fields && STEP_KINDS[step].scored) {
+      // The self-scores: every item of the plan's sheet, validated against it, kept as JSON in the step.
+      const cycleId = (await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { cycleId: 1 }).lean())?.cycleId;
+      const plan = cycleId ? ((await deps.db.models.Cycle.findById(cycleId, { plan: 1 }).lean())?.plan as Plan | undefined) : undefined;
+      if (!plan?.scoring) return message(res, 410, lang, 'Kế hoạch năm nay không có bảng chấm điểm.', "This year's plan has no scoring sheet.");
+      const scores = parseScoreForm(plan.scoring.sheet, req.body as Record<string, unknown>, { step: plan.scoring.step });
+      if (!scores.ok) return message(res, 400, lang, 'Bảng điểm chưa hợp lệ.', 'The score sheet is not valid.', { problems: scores.problems });
+      fields = { ...fields, scores: JSON.stringify(scores.entry), evidence: JSON.stringify(scores.evidence) };
     }
     const outcome = await performLinkAction(deps, {
       claims,
       tokenId,
       action: body.action as LinkAction,
       round: body.round,
-      fields: body.action === 'submit' ? Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, body[f.id]])) : undefined,
+      fields,
       comment: body.action === 'submit' ? undefined : body.comment,
     });
     switch (outcome.kind) {
@@ -138,7 +166,29 @@ export function linksRouter(deps: AppDeps): Router {
         return message(res, 410, lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
     }
   });
+  /** What the cluster's proposal carries: each award's elected units, from the year-end read model. */
+  async function proposalResults(workflowId: string, lang: Lang) {
+    const ye = await deps.db.models.ClusterYearEnd.findOne({ workflowId }).lean();
+    const cp = ye ? await deps.db.models.ClusterPlan.findById(`${ye.cycleId}:${ye.clusterId}`, { units: 1 }).lean() : undefined;
+    if (!ye) return undefined;
+    const names = new Map(((cp?.units ?? []) as { unitId: string; unitName: string }[]).map((u) => [u.unitId, u.unitName]));
+    const state = JSON.parse(ye.state) as YearEndState;
+    return state.awards.map((a) => ({
+      name: a.name,
+      elected: a.elected.map((id) => names.get(id) ?? id),
+      none: a.elected.length === 0 ? (lang === 'en' ? 'nobody elected' : 'không có đơn vị nào') : undefined,
+    }));
+  }
+
   return r;
+}
+
+function evidenceOf(fields: Record<string, string> | undefined): Record<string, string> {
+  try {
+    return fields?.evidence ? (JSON.parse(fields.evidence) as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 const DONE: Record<string, [string, string]> = {

@@ -86,7 +86,7 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   for (const cluster of clusters) {
     const units = cluster.units as UnitWorkflowInput[];
     for (const unit of units) {
-      for (const step of stepsOfStage(stage)) {
+      for (const step of stepsOfStage(stage, { scoring: true })) {
         const old = unit.steps[step];
         if (!old) continue;
         // A step that had no opening date keeps the instant it opened at.

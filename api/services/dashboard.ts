@@ -223,6 +223,7 @@ const stageTitle = (stage: StageName, lang: Lang): string =>
     registration: tr(lang)('Đăng ký thi đua', 'Registration'),
     midYear: tr(lang)('Sơ kết 6 tháng', 'Mid-year review'),
     reports: tr(lang)('Báo cáo tổng kết', 'Year-end reports'),
+    proposal: tr(lang)('Đề nghị khen thưởng', 'Award proposal'),
   })[stage];
 
 export function reasonText(code: ReasonCode, p: Record<string, string | number>, lang: Lang): string {

@@ -6,7 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isDuplicateKey } from '../../lib/db';
 import type { LinkClaims } from '../../lib/links';
-import { reviewStepUpdate, submitStepUpdate, type ReviewStepInput, type StepName, type SubmitStepInput } from '../../workflows/cycle/definitions';
+import type { ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
 
@@ -27,9 +27,24 @@ export interface ActionRequest {
   comment?: string;
 }
 
+/** One workflow update on behalf of a link's holder, with what the audit log says of it. */
+export interface LinkUpdate {
+  claims: LinkClaims;
+  /** Makes a double click, a retried POST and an inbox delivery the same update to Temporal. */
+  updateId: string;
+  name: string;
+  args: unknown;
+  /** e.g. 'step.submit'; the audit's details never hold a ballot's marks. */
+  audit: { action: string; details: Record<string, unknown> };
+  /** false for the ballot: a vote must never wait in the inbox (see lib/ballot-box.ts). */
+  queueIfUnavailable?: boolean;
+}
+
+export type UpdateOutcome<T> = { kind: 'done'; result: T } | { kind: 'queued' } | { kind: 'unavailable' } | { kind: 'rejected'; reason: string } | { kind: 'gone'; reason: string };
+
 export const updateIdOf = (tokenId: string, round: number, action: LinkAction) => `${tokenId}:${round}:${action}`;
 
-function updateOf(req: ActionRequest): { name: 'submitStep'; args: SubmitStepInput } | { name: 'reviewStep'; args: ReviewStepInput } {
+function stepUpdateOf(req: ActionRequest): { name: 'submitStep'; args: SubmitStepInput } | { name: 'reviewStep'; args: ReviewStepInput } {
   const step = req.claims.s as StepName;
   if (req.action === 'submit') {
     return { name: 'submitStep', args: { step, round: req.round, by: req.claims.p, fields: req.fields ?? {} } };
@@ -37,55 +52,47 @@ function updateOf(req: ActionRequest): { name: 'submitStep'; args: SubmitStepInp
   return { name: 'reviewStep', args: { step, round: req.round, by: req.claims.p, decision: req.action, comment: req.comment } };
 }
 
-async function sendUpdate(deps: AppDeps, workflowId: string, updateId: string, u: ReturnType<typeof updateOf>) {
+async function sendUpdate<T>(deps: AppDeps, workflowId: string, updateId: string, name: string, args: unknown): Promise<T> {
   const handle = deps.temporal.workflow.getHandle(workflowId);
-  return deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
-    u.name === 'submitStep'
-      ? handle.executeUpdate(submitStepUpdate, { args: [u.args], updateId })
-      : handle.executeUpdate(reviewStepUpdate, { args: [u.args], updateId }),
-  );
+  return deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () => handle.executeUpdate<T, [unknown]>(name, { args: [args], updateId }));
 }
 
-async function recordUse(deps: AppDeps, req: ActionRequest, updateId: string, via: 'link' | 'inbox') {
+async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId' | 'audit'>, via: 'link' | 'inbox') {
   const { LinkUse, Audit } = deps.db.models;
   const at = deps.now();
   try {
-    await LinkUse.create({ _id: updateId, workflowId: req.claims.w, step: req.claims.s, action: req.action, by: req.claims.p, usedAt: at });
+    await LinkUse.create({ _id: u.updateId, workflowId: u.claims.w, step: u.claims.s, action: u.audit.action, by: u.claims.p, usedAt: at });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  await Audit.create({
-    at,
-    actor: req.claims.p,
-    action: `step.${req.action}`,
-    target: `${req.claims.w}:${req.claims.s}`,
-    details: { round: req.round, via, ...(req.comment ? { comment: req.comment } : {}) },
-  });
+  await Audit.create({ at, actor: u.claims.p, action: u.audit.action, target: `${u.claims.w}:${u.claims.s}`, details: { ...u.audit.details, via } });
 }
 
-export async function performLinkAction(deps: AppDeps, req: ActionRequest): Promise<ActionOutcome> {
-  const updateId = updateIdOf(req.tokenId, req.round, req.action);
-  const used = await deps.db.models.LinkUse.findById(updateId).lean();
+/** Sends one update for a link; an unanswered one is kept in the inbox (unless the caller forbids it). */
+export async function performUpdate<T>(deps: AppDeps, u: LinkUpdate): Promise<UpdateOutcome<T>> {
+  const used = await deps.db.models.LinkUse.findById(u.updateId).lean();
   if (used) return { kind: 'gone', reason: `already used on ${new Date(used.usedAt).toISOString()}` };
-  const u = updateOf(req);
   try {
-    const state = await sendUpdate(deps, req.claims.w, updateId, u);
-    await recordUse(deps, req, updateId, 'link');
-    return { kind: 'done', status: state.status, round: state.round };
+    const result = await sendUpdate<T>(deps, u.claims.w, u.updateId, u.name, u.args);
+    await recordUse(deps, u, 'link');
+    return { kind: 'done', result };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) return { kind: 'rejected', reason: causeMessage(err) };
     if (err instanceof WorkflowNotFoundError) return { kind: 'gone', reason: 'this step no longer exists' };
     if (!isUnavailable(err)) throw err;
+    if (u.queueIfUnavailable === false) return { kind: 'unavailable' };
     // No worker (or no Temporal) answered in time: keep the click so it is never lost.
     try {
       await deps.db.models.ActionInbox.create({
-        _id: updateId,
-        workflowId: req.claims.w,
+        _id: u.updateId,
+        workflowId: u.claims.w,
         update: u.name,
-        args: u.args,
-        step: req.claims.s,
-        action: req.action,
-        by: req.claims.p,
+        argsJson: JSON.stringify(u.args),
+        step: u.claims.s,
+        action: u.audit.action,
+        by: u.claims.p,
+        audit: u.audit.details,
+        role: u.claims.r,
         status: 'queued',
         createdAt: deps.now(),
       });
@@ -96,23 +103,45 @@ export async function performLinkAction(deps: AppDeps, req: ActionRequest): Prom
   }
 }
 
+export async function performLinkAction(deps: AppDeps, req: ActionRequest): Promise<ActionOutcome> {
+  const u = stepUpdateOf(req);
+  const outcome = await performUpdate<StepState>(deps, {
+    claims: req.claims,
+    updateId: updateIdOf(req.tokenId, req.round, req.action),
+    name: u.name,
+    args: u.args,
+    audit: { action: `step.${req.action}`, details: { round: req.round, ...(req.comment ? { comment: req.comment } : {}) } },
+  });
+  if (outcome.kind === 'done') return { kind: 'done', status: outcome.result.status, round: outcome.result.round };
+  if (outcome.kind === 'unavailable') return { kind: 'queued' }; // not reached: step actions are always queued
+  return outcome;
+}
+
 /** Delivers queued clicks; called periodically by the api process. Returns how many were settled. */
 export async function deliverInbox(deps: AppDeps, limit = 50): Promise<number> {
   const { ActionInbox } = deps.db.models;
   const rows = await ActionInbox.find({ status: 'queued' }).sort({ createdAt: 1 }).limit(limit).lean();
   let settled = 0;
   for (const row of rows) {
-    const u = { name: row.update, args: row.args } as ReturnType<typeof updateOf>;
-    const req: ActionRequest = {
-      claims: { v: 1, w: row.workflowId, s: row.step, r: row.action === 'submit' ? 'unit' : 'reviewer', p: row.by, x: 0 },
-      tokenId: row._id.split(':')[0],
-      action: row.action as LinkAction,
-      round: (row.args as { round: number }).round,
-      comment: (row.args as { comment?: string }).comment,
+    // Rows queued before year-end actions existed hold the bare link action ('submit'…) and no role.
+    const legacy = !row.action.includes('.');
+    const claims: LinkClaims = {
+      v: 1,
+      w: row.workflowId,
+      s: row.step,
+      r: (row.role as LinkClaims['r'] | undefined) ?? (row.action === 'submit' || row.action === 'step.submit' ? 'unit' : 'reviewer'),
+      p: row.by,
+      x: 0,
+    };
+    const updateArgs: unknown = row.argsJson ? JSON.parse(row.argsJson) : row.args;
+    const args = updateArgs as { round?: number; comment?: string };
+    const audit = {
+      action: legacy ? `step.${row.action}` : row.action,
+      details: (row.audit as Record<string, unknown> | undefined) ?? { round: args.round, ...(args.comment ? { comment: args.comment } : {}) },
     };
     try {
-      await sendUpdate(deps, row.workflowId, row._id, u);
-      await recordUse(deps, req, row._id, 'inbox');
+      await sendUpdate(deps, row.workflowId, row._id, row.update, updateArgs);
+      await recordUse(deps, { claims, updateId: row._id, audit }, 'inbox');
       await ActionInbox.updateOne({ _id: row._id }, { $set: { status: 'delivered', doneAt: deps.now() }, $inc: { attempts: 1 } });
       settled++;
     } catch (err) {

@@ -29,8 +29,42 @@ const clusterPlanSchema = new Schema(
     name: { type: String, required: true },
     status: { type: String, default: 'pending' },
     units: { type: Schema.Types.Mixed, required: true },
+    /** The cluster's own stages (inspection, meeting, proposal), when the plan has them. */
+    yearEnd: { type: Schema.Types.Mixed },
   },
   { collection: 'cluster_plans', versionKey: false, minimize: false },
+);
+
+/** Read model of a cluster's year-end (scores, classes, ballots' participation and results), upserted by its workflow. */
+const clusterYearEndSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <cycleId>:<clusterId>
+    cycleId: { type: String, required: true, index: true },
+    clusterId: { type: String, required: true },
+    workflowId: { type: String, required: true },
+    phase: { type: String, required: true },
+    /** Grows with every projection: a delayed retry of an older one never overwrites a newer one. */
+    revision: { type: Number, required: true },
+    /** The YearEndState as JSON: score sheets key items by ids like "1.2", which FerretDB refuses as field names. */
+    state: { type: String, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'cluster_year_ends', versionKey: false, minimize: false },
+);
+
+/**
+ * The ballot box. A row holds the marks of one ballot and nothing about who cast it: its _id is a
+ * hash of the ballot form's one-time nonce, no timestamp, no voter (see lib/ballot-box.ts).
+ */
+const ballotSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    boxId: { type: String, required: true, index: true },
+    marks: { type: [String], required: true },
+    /** 'sealed' until the workflow has recorded the unit's participation; then 'cast'. */
+    status: { type: String, enum: ['sealed', 'cast'], required: true },
+  },
+  { collection: 'ballots', versionKey: false },
 );
 
 /** Read model: one row per (unit workflow, step), upserted by the workflow after every change. */
@@ -112,11 +146,16 @@ const actionInboxSchema = new Schema(
   {
     _id: { type: String, required: true }, // the update id: <tokenId>:<round>:<action>
     workflowId: { type: String, required: true },
-    update: { type: String, enum: ['submitStep', 'reviewStep'], required: true },
-    args: { type: Schema.Types.Mixed, required: true },
+    update: { type: String, enum: ['submitStep', 'reviewStep', 'enterInspection', 'decideTie'], required: true },
+    /** The update's argument as JSON (scores are keyed by item ids such as "1.2"); older rows have `args`. */
+    argsJson: { type: String },
+    args: { type: Schema.Types.Mixed },
     step: { type: String, required: true },
+    /** The audited action, e.g. 'step.submit' (older rows: 'submit'). */
     action: { type: String, required: true },
     by: { type: String, required: true },
+    role: { type: String },
+    audit: { type: Schema.Types.Mixed },
     status: { type: String, enum: ['queued', 'delivered', 'rejected'], required: true, index: true },
     attempts: { type: Number, default: 0 },
     lastError: { type: String },
@@ -175,6 +214,8 @@ export function createModels(conn: Connection) {
     ActionInbox: conn.model('ActionInbox', actionInboxSchema),
     Audit: conn.model('Audit', auditSchema),
     Mailbox: conn.model('Mailbox', mailboxSchema) as Model<MailboxDoc>,
+    ClusterYearEnd: conn.model('ClusterYearEnd', clusterYearEndSchema),
+    Ballot: conn.model('Ballot', ballotSchema),
   };
 }
 

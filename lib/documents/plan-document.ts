@@ -1,28 +1,41 @@
 /** The year's plan (Kế hoạch) as an official document, from the plan file itself. */
 import { localDate } from '../../rules/calendar';
 import type { Plan } from '../../rules/plan';
-import { STEP_KINDS, stepsOfStage, type StageName } from '../../rules/steps';
+import { STEP_KINDS, stepsOfStage } from '../../rules/steps';
 import { planDocument, type PlanStage } from './builders';
 import type { OfficialDocument } from './model';
 
-const STAGE_NAMES: Record<StageName, string> = {
-  registration: 'Phát động, đăng ký thi đua và ký kết giao ước thi đua',
-  midYear: 'Sơ kết 6 tháng; các đơn vị gửi báo cáo sơ kết',
-  reports: 'Các đơn vị gửi báo cáo tổng kết, chấm điểm, mô hình điển hình',
+type PlanStageKey = keyof Plan['stages'];
+
+/** Each stage as the plan document lists it: its name, who carries it out and what it asks for. */
+const STAGES: Record<PlanStageKey, { name: string; owner: string; tasks: (plan: Plan) => string[] }> = {
+  registration: { name: 'Phát động, đăng ký thi đua và ký kết giao ước thi đua', owner: 'Các đơn vị trong cụm', tasks: () => unitTasks('registration') },
+  midYear: { name: 'Sơ kết 6 tháng; các đơn vị gửi báo cáo sơ kết', owner: 'Các đơn vị trong cụm', tasks: () => unitTasks('midYear') },
+  reports: {
+    name: 'Các đơn vị gửi báo cáo tổng kết, chấm điểm, mô hình điển hình',
+    owner: 'Các đơn vị trong cụm',
+    tasks: (plan) => stepsOfStage('reports', { scoring: plan.scoring !== undefined }).map((step) => STEP_KINDS[step].title.vi),
+  },
+  inspection: { name: 'Kiểm tra, chấm điểm và xếp loại các đơn vị', owner: 'Đoàn kiểm tra; Ban Thường trực', tasks: () => ['Chấm điểm theo bảng chấm điểm', 'Công bố kết quả xếp loại'] },
+  meeting: {
+    name: 'Hội nghị tổng kết cụm, bỏ phiếu suy tôn',
+    owner: 'Cụm trưởng; các đơn vị trong cụm',
+    tasks: (plan) => plan.awards.map((a) => `Bỏ phiếu suy tôn ${a.name}`),
+  },
+  proposal: { name: 'Cụm gửi tờ trình đề nghị khen thưởng', owner: 'Cụm trưởng; Hội đồng Thi đua – Khen thưởng', tasks: () => [STEP_KINDS['award-proposal'].title.vi] },
 };
+
+const unitTasks = (stage: 'registration' | 'midYear') => stepsOfStage(stage).map((step) => STEP_KINDS[step].title.vi);
 
 export function yearPlanDocument(plan: Plan, now: Date): OfficialDocument {
   const settings = plan.document;
   const unitName = new Map(plan.units.map((u) => [u.id, u.name]));
-  const stages: PlanStage[] = (Object.keys(STAGE_NAMES) as StageName[])
-    .filter((s) => plan.stages[s])
-    .map((s) => ({
-      name: STAGE_NAMES[s],
-      from: plan.stages[s]!.opensOn,
-      deadline: plan.stages[s]!.deadline,
-      owner: 'Các đơn vị trong cụm',
-      tasks: stepsOfStage(s).map((step) => STEP_KINDS[step].title.vi),
-    }));
+  const stages: PlanStage[] = (Object.keys(STAGES) as PlanStageKey[]).flatMap((key) => {
+    const s = plan.stages[key];
+    if (!s) return [];
+    const when = 'deadline' in s ? { from: s.opensOn, deadline: s.deadline } : { from: s.date };
+    return [{ name: STAGES[key].name, ...when, owner: STAGES[key].owner, tasks: STAGES[key].tasks(plan) }];
+  });
   return planDocument({
     letterhead: {
       issuer: { parent: plan.body.name.toUpperCase(), body: settings?.issuingDepartment ?? 'BAN THƯỜNG TRỰC' },

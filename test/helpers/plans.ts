@@ -35,3 +35,66 @@ export function smallPlan(overrides: Partial<PlanInput> = {}): PlanInput {
     ...overrides,
   };
 }
+
+/**
+ * The small plan with the whole year-end: self-scoring with the reports, an inspection, the cluster
+ * meeting with two award titles (one decided by ballot, one whose tie the chair decides) and the
+ * award proposal to the council. All dates in `year`; no holidays.
+ */
+export function yearEndPlan(year: number): PlanInput {
+  const base = smallPlan();
+  const quiet = { reminders: [], escalations: [] };
+  return {
+    ...base,
+    year,
+    calendar: { holidays: [] },
+    staff: [
+      ...base.staff,
+      { id: 'cb-lead', name: 'Lê Văn Chủ Trì', email: 'lead@mttq.test' },
+      { id: 'cb-hd', name: 'Hội đồng TĐKT', email: 'council@mttq.test' },
+    ],
+    clusters: base.clusters.map((c) => ({ ...c, leader: 'cb-lead' })),
+    scoring: {
+      sheet: {
+        groups: [
+          {
+            id: '1',
+            name: 'Công tác tuyên truyền, vận động',
+            criteria: [
+              { id: '1.1', name: 'Tuyên truyền chủ trương, chính sách', max: 30 },
+              { id: '1.2', name: 'Cuộc vận động "Ngày vì người nghèo"', max: 20 },
+            ],
+          },
+          { id: '2', name: 'Công tác giám sát và phản biện xã hội', criteria: [{ id: '2.1', name: 'Giám sát, phản biện', max: 50 }] },
+        ],
+        bonuses: [{ id: 'T1', name: 'Sáng kiến, mô hình mới', max: 5 }],
+        deductions: [{ id: 'D1', name: 'Chậm gửi báo cáo', max: 5 }],
+      },
+      bands: [
+        { id: 'xuat-sac', name: 'Hoàn thành xuất sắc nhiệm vụ', minScore: 90 },
+        { id: 'tot', name: 'Hoàn thành tốt nhiệm vụ', minScore: 70 },
+        { id: 'hoan-thanh', name: 'Hoàn thành nhiệm vụ', minScore: 50 },
+        { id: 'khong', name: 'Không hoàn thành nhiệm vụ', minScore: 0 },
+      ],
+    },
+    awards: [
+      { id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot'] },
+      {
+        id: 'bang-khen',
+        name: 'Bằng khen',
+        quota: 1,
+        eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'],
+        threshold: { of: 'valid-ballots', share: 0.3, strict: false },
+        tie: 'chair',
+      },
+    ],
+    council: 'cb-hd',
+    stages: {
+      registration: { opensOn: `${year}-02-01`, deadline: `${year}-02-26`, ...quiet },
+      reports: { opensOn: `${year}-10-01`, deadline: `${year}-11-10`, ...quiet },
+      inspection: { opensOn: `${year}-11-16`, deadline: `${year}-11-26`, reminders: [1], escalations: [] },
+      meeting: { date: `${year}-12-03`, place: 'Hội trường UBMTTQ xã Phú Tân' },
+      proposal: { opensOn: `${year}-12-03`, deadline: `${year}-12-15`, ...quiet },
+    },
+  };
+}

@@ -336,9 +336,53 @@ describe('MailRenderer over templates/email', () => {
     'step.cancelled': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng'] },
   };
 
-  test.each(['vi', 'en'])('the table above lists exactly the kinds in templates/email/%s', (lang) => {
+  // The cluster's year-end messages: about a cluster (its meeting, ballots, results) or one unit's scores.
+  const units = { 'xa-phu-tan': 'MTTQ xã Phú Tân', 'xa-phu-vinh': 'MTTQ xã Phú Vinh', 'xa-phu-loi': 'MTTQ xã Phú Lợi' };
+  const awards = [
+    { name: 'Cờ thi đua', elected: ['xa-phu-tan'], decidedBy: 'ballot' },
+    { name: 'Bằng khen', elected: ['xa-phu-loi'], decidedBy: 'chair' },
+  ];
+  const yearEnd = {
+    ...data,
+    units,
+    awards,
+    awardName: 'Cờ thi đua',
+    seats: 1,
+    round: 1,
+    total: 92,
+    bandName: 'Hoàn thành xuất sắc nhiệm vụ',
+    source: 'inspection',
+    meeting: { opensAt: '2024-12-05T01:00:00.000Z', closesAt: '2024-12-05T10:00:00.000Z', place: 'Hội trường xã Phú Tân' },
+    tie: { among: ['xa-phu-vinh', 'xa-phu-loi'], seats: 1, votes: 1, rule: 'chair' },
+    nextHead: { head: 'xa-phu-vinh' },
+  };
+  const yearEndKinds: Record<string, { link: boolean; due: boolean; shows: (lang: 'vi' | 'en') => string[] }> = {
+    'inspection.request': { link: true, due: true, shows: () => ['MTTQ xã Phú Tân', 'Cụm thi đua số 1'] },
+    'inspection.reminder': { link: true, due: true, shows: () => ['MTTQ xã Phú Tân', '3'] },
+    'classes.published': { link: false, due: false, shows: () => ['92', 'Hoàn thành xuất sắc nhiệm vụ'] },
+    'meeting.invitation': { link: false, due: false, shows: () => ['08:00 05/12/2024', '17:00 05/12/2024', 'Hội trường xã Phú Tân'] },
+    'ballot.open': { link: true, due: true, shows: () => ['Cờ thi đua', 'MTTQ xã Phú Tân'] },
+    'ballot.tie': { link: true, due: false, shows: () => ['MTTQ xã Phú Vinh', 'MTTQ xã Phú Lợi'] },
+    'meeting.results': { link: false, due: false, shows: (l) => ['Cờ thi đua: MTTQ xã Phú Tân', 'Bằng khen: MTTQ xã Phú Lợi', l === 'vi' ? 'Cụm trưởng năm tới (luân phiên): MTTQ xã Phú Vinh' : "Next year's cluster head (by rotation): MTTQ xã Phú Vinh"] },
+    'award.decision': { link: false, due: false, shows: () => ['Cờ thi đua: MTTQ xã Phú Tân', 'Bằng khen: MTTQ xã Phú Lợi', 'Bổ sung'] },
+  };
+
+  test.each(['vi', 'en'])('the tables list exactly the kinds in templates/email/%s', (lang) => {
     const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
-    expect(files.sort()).toEqual(Object.keys(kinds).sort());
+    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds)].sort());
+  });
+
+  const yearEndCases = (['vi', 'en'] as const).flatMap((lang) => Object.keys(yearEndKinds).map((kind) => [lang, kind] as const));
+  test.each(yearEndCases)('year-end %s %s', (lang, kind) => {
+    const { link, due, shows } = yearEndKinds[kind];
+    const r = renderer.render(kind, lang, yearEnd);
+    expect(r.subject).not.toMatch(/\{\{|\}\}|\n/);
+    expect(r.subject).toContain('2024');
+    expect(r.html).not.toContain('{{');
+    expect(r.text).toContain(lang === 'vi' ? 'Kính gửi đồng chí A' : 'Dear A');
+    expect(r.text.includes('http://x/l/abc.def')).toBe(link);
+    expect(r.text.includes('17:00 01/03/2024')).toBe(due);
+    for (const s of shows(lang)) expect(r.text.replace(/\s+/g, ' ')).toContain(s);
   });
 
   const cases = (['vi', 'en'] as const).flatMap((lang) => Object.keys(kinds).map((kind) => [lang, kind] as const));

@@ -1,17 +1,34 @@
-import { CancellationScope, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, condition, allHandlersFinished, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
-import { clusterStateQuery, unitWorkflowId, type ClusterState, type ClusterWorkflowInput } from './definitions';
+import {
+  castVoteUpdate,
+  clusterStateQuery,
+  decideTieUpdate,
+  enterInspectionUpdate,
+  reviewStepUpdate,
+  submitStepUpdate,
+  unitWorkflowId,
+  type ClusterState,
+  type ClusterWorkflowInput,
+  type ClusterYearEndInput,
+  type CycleRef,
+  type StepState,
+} from './definitions';
+import { assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 import { unitWorkflow } from './unit-workflow';
+import { YearEnd } from './year-end';
 
-const { getClusterPlan, projectCluster } = proxyActivities<Activities>({
+const { getClusterPlan, projectCluster, projectStep } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumInterval: '1 minute' },
 });
 
 /**
- * A cluster (cụm thi đua): starts one unit workflow per member. The cluster's units come from MongoDB
- * through an activity, so the cycle's input stays small however many units the plan has.
+ * A cluster (cụm thi đua): starts one unit workflow per member, and runs the cluster's own year-end
+ * (inspection, classes, meeting and ballots, award proposal) when the plan schedules it. The
+ * cluster's units come from MongoDB through an activity, so the cycle's input stays small however
+ * many units the plan has.
  */
 export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<ClusterState> {
   const { cycle, clusterId } = input;
@@ -21,6 +38,34 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     clusterId,
     units: plan.units.map((u) => ({ unitId: u.unitId, workflowId: unitWorkflowId(cycle.cycleId, u.unitId), done: false })),
   };
+  const yearEnd = plan.yearEnd ? new YearEnd(cycle, clusterId, plan.yearEnd) : undefined;
+  const proposal = plan.yearEnd?.proposal ? proposalStep(cycle, clusterId, plan.yearEnd) : undefined;
+  if (yearEnd) {
+    state.yearEnd = yearEnd.state;
+    setHandler(enterInspectionUpdate, (req) => yearEnd.inspect(req), { validator: (req) => yearEnd.assertCanInspect(req) });
+    setHandler(castVoteUpdate, (req) => yearEnd.vote(req), { validator: (req) => yearEnd.assertCanVote(req) });
+    setHandler(decideTieUpdate, (req) => yearEnd.decideTie(req), { validator: (req) => yearEnd.assertCanDecideTie(req) });
+  }
+  if (proposal) {
+    const { step, people } = proposal;
+    yearEnd!.state.proposal = step.state;
+    const only = (name: string) => {
+      if (name !== step.state.step) throw new Error(`step ${name} is not this cluster's`);
+    };
+    setHandler(submitStepUpdate, (req) => step.submit(req), {
+      validator: (req) => {
+        only(req.step);
+        if (yearEnd!.state.phase !== 'proposal') throw new Error('the proposal opens once the meeting results are out');
+        assertCanSubmit(step.state, req, people.contacts);
+      },
+    });
+    setHandler(reviewStepUpdate, (req) => step.review(req), {
+      validator: (req) => {
+        only(req.step);
+        assertCanReview(step.state, req, people.reviewer);
+      },
+    });
+  }
   setHandler(clusterStateQuery, () => state);
 
   const handles = await Promise.all(
@@ -41,18 +86,66 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     ),
   );
   await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'running' });
+  const runYearEnd = async () => {
+    if (!yearEnd) return;
+    await yearEnd.run();
+    if (!proposal) return;
+    yearEnd.state.phase = 'proposal';
+    await proposal.step.run();
+    yearEnd.state.phase = 'done';
+    await yearEnd.announceDecision();
+  };
   try {
-    await Promise.all(
-      handles.map(async (h, i) => {
+    await Promise.all([
+      ...handles.map(async (h, i) => {
         await h.result();
         state.units[i].done = true;
       }),
-    );
+      runYearEnd(),
+    ]);
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    await CancellationScope.nonCancellable(() => projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'cancelled' }));
+    await CancellationScope.nonCancellable(async () => {
+      await proposal?.step.cancel();
+      await yearEnd?.cancel();
+      await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'cancelled' });
+    });
     throw err;
   }
   await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'completed' });
+  await condition(allHandlersFinished);
   return state;
+}
+
+/**
+ * The award proposal is a reviewed step of the cluster: its head sends it (through the same links
+ * as a unit's reports), the council's reviewer approves or returns it.
+ */
+function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInput) {
+  const { schedule, council } = ye.proposal!;
+  const head = ye.members.find((m) => m.unitId === ye.headUnitId)!;
+  const people = {
+    cycle,
+    clusterId,
+    clusterName: ye.clusterName,
+    unitId: clusterId,
+    unitName: ye.clusterName,
+    contacts: [head.delegate],
+    reviewer: council,
+    clusterHead: head.delegate,
+    steps: {},
+  };
+  const state: StepState = { step: 'award-proposal', status: 'pending', round: 1, schedule, history: [] };
+  const step = new ReviewedStep(state, people, (s) =>
+    projectStep({
+      cycleId: cycle.cycleId,
+      clusterId,
+      unitId: clusterId,
+      unitName: ye.clusterName,
+      workflowId: workflowInfo().workflowId,
+      state: s.state,
+      people: { contacts: people.contacts.map((c) => c.email), reviewer: council.email },
+    }),
+  );
+  return { step, people };
 }

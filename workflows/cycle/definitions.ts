@@ -4,6 +4,9 @@
  * the activities and the api live here, and nothing else.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RoundResult, TallyResult, Tie } from '../../rules/ballot';
+import type { Band } from '../../rules/classification';
+import type { ScoreChange, Scores, SheetInput } from '../../rules/scoring';
 import type { StageName, StepName } from '../../rules/steps';
 
 export type { StageName, StepName };
@@ -137,10 +140,147 @@ export const rescheduleStepUpdate = defineUpdate<StepState, [RescheduleStepInput
 export const reviewStepUpdate = defineUpdate<StepState, [ReviewStepInput]>('reviewStep');
 export const unitStateQuery = defineQuery<UnitState>('unitState');
 
+// ---------------------------------------------------------------------------------------------
+// The cluster's year-end: inspection → classes → meeting with secret ballots → award proposal.
+
+export interface MemberRef {
+  unitId: string;
+  unitName: string;
+  /** Casts the unit's one ballot (its first contact). */
+  delegate: Person;
+  contacts: Person[];
+  /** The staff member who follows the unit inspects it and enters its final scores. */
+  inspector: Person;
+}
+
+export interface AwardRule {
+  id: string;
+  name: string;
+  quota: number;
+  eligibleBands: string[];
+  threshold: { of: 'valid-ballots' | 'members'; share: number; strict: boolean };
+  selfVoteAllowed: boolean;
+  tie: 'second-round' | 'chair';
+}
+
+/** Absolute instants of one cluster's meeting day. */
+export interface MeetingSchedule {
+  /** Local date of the meeting. */
+  date: string;
+  place?: string;
+  inviteAt: string;
+  opensAt: string;
+  closesAt: string;
+  secondRoundMinutes: number;
+}
+
+export interface ClusterYearEndInput {
+  clusterName: string;
+  members: MemberRef[];
+  headUnitId: string;
+  deputyUnitId?: string;
+  /** The leader in charge: chairs the meeting, decides a 'chair' tie. */
+  chair?: Person;
+  scoring: { sheet: SheetInput; bands: Band[]; step?: number };
+  inspection: StepSchedule;
+  meeting?: MeetingSchedule;
+  awards: AwardRule[];
+  proposal?: { schedule: StepSchedule; council: Person };
+}
+
+export interface ScoreEntryState {
+  criteria: Scores;
+  bonuses: Scores;
+  deductions: Scores;
+}
+
+export interface UnitResult {
+  unitId: string;
+  unitName: string;
+  /** What the unit gave itself (its self-scoring step), as of the inspection's opening. */
+  self?: ScoreEntryState & { total: number };
+  inspected?: { entry: ScoreEntryState; total: number; by: string; at: string; changes: ScoreChange[] };
+  /** Set when the classes are locked: the inspected total, else the self total (flagged). */
+  total?: number;
+  source?: 'inspection' | 'self';
+  bandId?: string;
+  bandName?: string;
+}
+
+export interface BallotRoundState {
+  round: number;
+  /** The units that may be marked (by class in round 1; the tied units in a second round). */
+  candidates: string[];
+  /** Most units a ballot may mark in this round. */
+  seats: number;
+  opensAt: string;
+  closesAt: string;
+  status: 'open' | 'closed';
+  /** Member units that have voted: participation only, never what they marked. */
+  voted: { unitId: string; receipt: string }[];
+  result?: TallyResult | RoundResult;
+  /** Ballots that could not be matched after a crash (see lib/ballot-box.ts); listed in the minutes. */
+  unresolved?: number;
+}
+
+export interface AwardState {
+  awardId: string;
+  name: string;
+  status: 'waiting' | 'voting' | 'tie' | 'decided' | 'no-candidates';
+  rounds: BallotRoundState[];
+  tie?: Tie;
+  elected: string[];
+  decidedBy?: 'ballot' | 'chair';
+}
+
+export type YearEndPhase = 'waiting' | 'inspection' | 'classified' | 'voting' | 'results' | 'proposal' | 'done' | 'cancelled';
+
+export interface YearEndState {
+  phase: YearEndPhase;
+  /** Grows with every projection to the read model. */
+  revision: number;
+  inspection: { opensAt: string; dueAt: string; graceEndsAt: string; closedAt?: string; units: UnitResult[] };
+  meeting?: MeetingSchedule;
+  awards: AwardState[];
+  /** Next year's head by rotation, announced with the results. */
+  nextHead?: { head: string; deputy?: string };
+  proposal?: StepState;
+}
+
+export interface EnterInspectionInput {
+  unitId: string;
+  by: string;
+  criteria: Scores;
+  bonuses?: Scores;
+  deductions?: Scores;
+  /** A reason for every score that differs from the unit's own. */
+  reasons?: Record<string, string>;
+}
+
+export interface CastVoteInput {
+  awardId: string;
+  round: number;
+  voterUnitId: string;
+  by: string;
+  /** A hash of the ballot form's one-time nonce: matches a retry of the same ballot, never the ballot itself. */
+  receipt: string;
+}
+
+export interface DecideTieInput {
+  awardId: string;
+  by: string;
+  chosen: string[];
+}
+
+export const enterInspectionUpdate = defineUpdate<UnitResult, [EnterInspectionInput]>('enterInspection');
+export const castVoteUpdate = defineUpdate<{ voted: number; of: number }, [CastVoteInput]>('castVote');
+export const decideTieUpdate = defineUpdate<AwardState, [DecideTieInput]>('decideTie');
+
 export interface ClusterState {
   cycleId: string;
   clusterId: string;
   units: { unitId: string; workflowId: string; done: boolean }[];
+  yearEnd?: YearEndState;
 }
 export const clusterStateQuery = defineQuery<ClusterState>('clusterState');
 
@@ -162,6 +302,14 @@ export const ACTIONS_BY_ROLE: Record<LinkRole, readonly ('submit' | 'approve' | 
   unit: ['submit'],
   reviewer: ['approve', 'return'],
 };
+
+/** Links to the cluster's year-end actions: the link's step names the unit, ballot or award it acts on. */
+export type YearEndLinkRole = 'inspector' | 'voter' | 'chair';
+export const inspectionLinkStep = (unitId: string) => `inspection:${unitId}`;
+export const ballotLinkStep = (awardId: string, round: number, voterUnitId: string) => `ballot:${awardId}:${round}:${voterUnitId}`;
+export const tieLinkStep = (awardId: string) => `tie:${awardId}`;
+/** The ballot box of one round of one award in one cluster. */
+export const ballotBoxId = (clusterWorkflowId: string, awardId: string, round: number) => `${clusterWorkflowId}:${awardId}:${round}`;
 
 /** Statuses in which the unit is the one expected to act (reminders and escalations apply). */
 export const awaitingUnit = (s: StepStatus): boolean => s === 'open' || s === 'returned';

@@ -1,0 +1,175 @@
+/**
+ * A cluster's year-end on the time-skipping server, people acting through the links in their emails:
+ * self-scoring → inspection (a reason for every change) → classes locked and published → meeting
+ * invitation with its calendar entry → two secret ballots (one decided by votes, one tie decided by
+ * the chair) → results with next year's head → the award proposal approved by the council.
+ */
+import supertest from 'supertest';
+import { startCycle } from '../../api/services/start-cycle';
+import { clusterStateQuery, clusterWorkflowId, type ClusterState } from '../../workflows/cycle/definitions';
+import { actThroughLink, eventually, linkIn, mailbox, type Harness } from '../helpers/harness';
+import { yearEndPlan } from '../helpers/plans';
+import { useTimeSkipping } from '../helpers/time-skipping';
+
+const UNITS = ['xa-phu-tan', 'xa-phu-vinh', 'xa-phu-loi'] as const;
+const mailOf = (u: string) => `${u}@units.test`;
+
+async function vote(h: Harness, link: string, marks: string[]) {
+  const page = await supertest(h.app).get(link);
+  expect(page.status).toBe(200);
+  const nonce = /name="nonce" value="([^"]+)"/.exec(page.text)![1];
+  // As a browser sends checkboxes: the same name once per ticked box.
+  const body = [`nonce=${nonce}`, ...marks.map((m) => `marks=${m}`)].join('&');
+  const res = await supertest(h.app).post(link).type('form').send(body);
+  return { res, nonce, body };
+}
+
+describe("a cluster's year-end (time-skipping)", () => {
+  const ts = useTimeSkipping('year-end');
+
+  test('scores, classes, secret ballots, results and the award proposal', async () => {
+    const env = ts.env();
+    const h = ts.h();
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const cycleId = `thidua:mttq-dinh-quan:${year}`;
+    const clusterWf = clusterWorkflowId(cycleId, 'cum-1');
+    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
+    const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
+    const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailsTo(to, re))[0], `${re} to ${to}`);
+    const clusterState = () => env.client.workflow.getHandle(clusterWf).query(clusterStateQuery);
+    const until = (what: string, ok: (s: ClusterState) => boolean) =>
+      eventually(async () => {
+        const s = await clusterState();
+        return ok(s) ? s : undefined;
+      }, what);
+
+    await h.runWorker(async () => {
+      await startCycle(h.deps, yearEndPlan(year), 'test');
+
+      // October: each unit scores itself on the plan's sheet, with evidence.
+      await sleepUntil(`${year}-10-01T03:00:00Z`);
+      const selfScores: Record<string, Record<string, string>> = {
+        'xa-phu-tan': { 'c.1.1': '30', 'c.1.2': '20', 'c.2.1': '45', 'b.T1': '2', 'e.2.1': 'Biên bản giám sát số 12' }, // 97
+        'xa-phu-vinh': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '40' }, // 80
+        'xa-phu-loi': { 'c.1.1': '20', 'c.1.2': '10', 'c.2.1': '30', 'd.D1': '2' }, // 58
+      };
+      for (const u of UNITS) {
+        const req = await firstMail(mailOf(u), /Báo cáo tự chấm điểm/);
+        const link = linkIn(req.text);
+        // Over the criterion's maximum: refused, naming the item.
+        const over = await actThroughLink(h, link, { action: 'submit', ...selfScores[u], 'c.1.1': '31' });
+        expect(over.status).toBe(400);
+        expect(over.text).toContain('c.1.1');
+        expect((await actThroughLink(h, link, { action: 'submit', ...selfScores[u] })).status).toBe(200);
+      }
+
+      // Inspection: the reviewer of cum-1 scores each unit; a change needs a reason.
+      await sleepUntil(`${year}-11-16T03:00:00Z`);
+      const inspectionLink = async (unitName: RegExp) => linkIn((await firstMail('an@mttq.test', unitName)).text);
+      const tan = await inspectionLink(/\[Kiểm tra .*\] Chấm điểm MTTQ xã Phú Tân/);
+      const page = await supertest(h.app).get(tan);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('97'); // the self total is shown
+      const inspected = { 'c.1.1': '30', 'c.1.2': '20', 'c.2.1': '40', 'b.T1': '2' };
+      const noReason = await supertest(h.app).post(tan).type('form').send(inspected);
+      expect(noReason.status).toBe(409);
+      expect(noReason.text).toContain('without a reason');
+      const withReason = await supertest(h.app).post(tan).type('form').send({ ...inspected, 'r.2.1': 'Thiếu minh chứng cho 2 cuộc giám sát' });
+      expect(withReason.status).toBe(200);
+      const vinh = await inspectionLink(/Chấm điểm MTTQ xã Phú Vinh/);
+      expect((await supertest(h.app).post(vinh).type('form').send(selfScores['xa-phu-vinh'])).status).toBe(200);
+      // Phú Lợi is not inspected: its reminder comes one working day before the deadline.
+      await sleepUntil(`${year}-11-26T03:00:00Z`);
+      expect(await mailsTo('an@mttq.test', /\[Nhắc hạn\] Chấm điểm MTTQ xã Phú Lợi/)).toHaveLength(1);
+      expect(await mailsTo('an@mttq.test', /\[Nhắc hạn\] Chấm điểm MTTQ xã Phú (Tân|Vinh)/)).toHaveLength(0);
+
+      // After the deadline the classes are locked and published; the invitation follows.
+      await sleepUntil(`${year}-11-26T11:00:00Z`);
+      let s = await until('the classes to be locked', (x) => x.yearEnd!.inspection.closedAt !== undefined);
+      const classes = Object.fromEntries(s.yearEnd!.inspection.units.map((u) => [u.unitId, [u.total, u.bandId, u.source]]));
+      expect(classes).toEqual({
+        'xa-phu-tan': [92, 'xuat-sac', 'inspection'],
+        'xa-phu-vinh': [80, 'tot', 'inspection'],
+        'xa-phu-loi': [58, 'hoan-thanh', 'self'],
+      });
+      const tanChanges = s.yearEnd!.inspection.units[0].inspected!.changes;
+      expect(tanChanges).toEqual([{ criterionId: '2.1', from: 45, to: 40, reason: 'Thiếu minh chứng cho 2 cuộc giám sát' }]);
+      const published = await firstMail(mailOf('xa-phu-tan'), /Kết quả chấm điểm, xếp loại/);
+      expect(published.text).toContain('Tổng điểm: 92 – Xếp loại: Hoàn thành xuất sắc nhiệm vụ');
+      expect((await firstMail(mailOf('xa-phu-loi'), /Kết quả chấm điểm/)).text).toContain('theo điểm đơn vị tự chấm');
+      // The inspection link no longer works.
+      expect((await supertest(h.app).get(tan)).status).toBe(410);
+      const invitation = await firstMail(mailOf('xa-phu-vinh'), /\[Giấy mời\] Hội nghị tổng kết Cụm thi đua số 1/);
+      const [ics] = invitation.attachments;
+      expect(ics).toMatchObject({ contentType: 'text/calendar' });
+      expect(ics.content!.toString('utf8').replace(/\r\n /g, '')).toContain('LOCATION:Hội trường UBMTTQ xã Phú Tân');
+      expect(await mailsTo('lead@mttq.test', /\[Giấy mời\] Hội nghị tổng kết Cụm thi đua số 1/)).toHaveLength(1);
+
+      // The meeting day: ballots open at 08:00 local.
+      await sleepUntil(`${year}-12-03T01:30:00Z`);
+      const ballotLink = async (u: string, award: RegExp) => linkIn((await firstMail(mailOf(u), award)).text);
+      const flag = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, await ballotLink(u, /\[Phiếu suy tôn\] Cờ thi đua/)])));
+      const merit = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, await ballotLink(u, /\[Phiếu suy tôn\] Bằng khen/)])));
+      // Only units of an eligible class are on the flag's ballot.
+      const flagPage = await supertest(h.app).get(flag['xa-phu-loi']);
+      expect(flagPage.text).toContain('MTTQ xã Phú Tân');
+      expect(flagPage.text).not.toContain('value="xa-phu-loi"');
+
+      // A unit may not vote for itself; a unit votes once.
+      const self = await vote(h, flag['xa-phu-tan'], ['xa-phu-tan']);
+      expect(self.res.status).toBe(400);
+      expect(self.res.text).toContain('may not vote for itself');
+      const tanVote = await vote(h, flag['xa-phu-tan'], ['xa-phu-vinh']);
+      expect(tanVote.res.status).toBe(200);
+      // The same form sent again is the same ballot (a double click), not a second one.
+      expect((await supertest(h.app).post(flag['xa-phu-tan']).type('form').send(tanVote.body)).status).toBeLessThan(500);
+      expect((await vote(h, flag['xa-phu-vinh'], ['xa-phu-tan'])).res.status).toBe(200);
+      expect((await supertest(h.app).get(flag['xa-phu-tan'])).status).toBe(410);
+      expect((await vote(h, flag['xa-phu-loi'], ['xa-phu-tan'])).res.status).toBe(200);
+
+      // Bằng khen: one vote each, everybody passes the 30% threshold: a tie for one seat, the chair decides.
+      expect((await vote(h, merit['xa-phu-tan'], ['xa-phu-vinh'])).res.status).toBe(200);
+      expect((await vote(h, merit['xa-phu-vinh'], ['xa-phu-loi'])).res.status).toBe(200);
+      expect((await vote(h, merit['xa-phu-loi'], ['xa-phu-tan'])).res.status).toBe(200);
+      const tie = await firstMail('lead@mttq.test', /\[Quyết định\] Kết quả hòa – Bằng khen/);
+      const tieLink = linkIn(tie.text);
+      expect((await supertest(h.app).post(tieLink).type('form').send('chosen=xa-phu-tan&chosen=xa-phu-loi')).status).toBe(409);
+      expect((await supertest(h.app).post(tieLink).type('form').send('chosen=xa-phu-loi')).status).toBe(200);
+
+      s = await until('the results', (x) => ['results', 'proposal', 'done'].includes(x.yearEnd!.phase));
+      const [coThiDua, bangKhen] = s.yearEnd!.awards;
+      expect([coThiDua.elected, coThiDua.decidedBy]).toEqual([['xa-phu-tan'], 'ballot']);
+      expect(coThiDua.rounds[0].result).toMatchObject({ valid: 3, votes: { 'xa-phu-tan': 2, 'xa-phu-vinh': 1 } });
+      expect([bangKhen.elected, bangKhen.decidedBy]).toEqual([['xa-phu-loi'], 'chair']);
+      expect(s.yearEnd!.nextHead?.head).toBe('xa-phu-vinh');
+      const results = await firstMail(mailOf('xa-phu-vinh'), /\[Kết quả\] Bỏ phiếu suy tôn/);
+      expect(results.text).toMatch(/Cờ thi đua: MTTQ xã Phú Tân/);
+      expect(results.text).toMatch(/Bằng khen: MTTQ xã Phú Lợi \(chủ trì quyết định/);
+      expect(results.text).toContain('Cụm trưởng năm tới (luân phiên): MTTQ xã Phú Vinh');
+
+      // Secrecy: the box holds marks and no voter; the workflow's history holds no marks and no box row id.
+      const box = await h.db.models.Ballot.find({}).lean();
+      expect(box).toHaveLength(6);
+      for (const b of box) expect(Object.keys(b).sort()).toEqual(['_id', 'boxId', 'marks', 'status']);
+      const history = JSON.stringify(await env.client.workflow.getHandle(clusterWf).fetchHistory());
+      expect(history).not.toContain('marks');
+      for (const b of box) expect(history).not.toContain(b._id);
+      const audit = JSON.stringify(await h.db.models.Audit.find({ action: 'ballot.vote' }).lean());
+      expect(audit).not.toContain('marks');
+
+      // The award proposal: the cluster head sends it, the council approves, every member is told.
+      const request = await firstMail(mailOf('xa-phu-tan'), /Tờ trình đề nghị khen thưởng/);
+      const proposalPage = await supertest(h.app).get(linkIn(request.text));
+      expect(proposalPage.text).toContain('Cờ thi đua</strong>: MTTQ xã Phú Tân');
+      expect((await actThroughLink(h, linkIn(request.text), { action: 'submit', proposal: 'Cụm đề nghị tặng Cờ thi đua cho MTTQ xã Phú Tân.' })).status).toBe(200);
+      const review = await firstMail('council@mttq.test', /Tờ trình đề nghị khen thưởng/);
+      expect((await actThroughLink(h, linkIn(review.text), { action: 'approve', comment: 'Đồng ý' })).status).toBe(200);
+      const decision = await firstMail(mailOf('xa-phu-loi'), /\[Khen thưởng\] Hội đồng Thi đua – Khen thưởng đã chấp thuận/);
+      expect(decision.text).toContain('Bằng khen: MTTQ xã Phú Lợi');
+      s = await until('the year-end to be done', (x) => x.yearEnd!.phase === 'done');
+      expect(s.yearEnd!.proposal?.status).toBe('approved');
+
+      await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
+    });
+  });
+});

@@ -1,0 +1,388 @@
+/**
+ * A cluster's year-end, run by its cluster workflow once the plan schedules it: the inspection
+ * (inspectors enter final scores, a reason for every change from the self-score), the classes
+ * (bands from the plan, locked when the inspection closes and published), the meeting (invitation,
+ * then one secret ballot per award title, rounds and ties by the plan's rules), the results (with
+ * next year's head by rotation) and the award proposal to the council.
+ *
+ * Secrecy: what a delegate marks never enters this workflow. The api stores the ballot in the
+ * ballot box (lib/ballot-box.ts) and tells us only that the unit voted (with a receipt that matches
+ * a retry of the same ballot form, and nothing else); the tally is an activity that returns counts.
+ */
+import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { assertBallotConfig, chairDecides, type BallotConfig } from '../../rules/ballot';
+import { classify } from '../../rules/classification';
+import { nextHead } from '../../rules/rotation';
+import { reconcile, totalScore, validateEntry } from '../../rules/scoring';
+import {
+  ballotBoxId,
+  ballotLinkStep,
+  inspectionLinkStep,
+  tieLinkStep,
+  type AwardRule,
+  type AwardState,
+  type BallotRoundState,
+  type CastVoteInput,
+  type ClusterYearEndInput,
+  type CycleRef,
+  type DecideTieInput,
+  type EnterInspectionInput,
+  type MemberRef,
+  type Person,
+  type ScoreEntryState,
+  type UnitResult,
+  type YearEndLinkRole,
+  type YearEndState,
+} from './definitions';
+import { linkExpiry } from './reviewed-step';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const ms = (instant: string) => Date.parse(instant);
+const uniqueByEmail = (people: Person[]) => people.filter((p, i) => people.findIndex((q) => q.email === p.email) === i);
+
+export class YearEnd {
+  readonly state: YearEndState;
+  /** Set by update handlers: the main loop has something to send or project. */
+  private dirty = false;
+
+  constructor(
+    private readonly cycle: CycleRef,
+    private readonly clusterId: string,
+    private readonly input: ClusterYearEndInput,
+  ) {
+    const { inspection } = input;
+    this.state = {
+      phase: 'waiting',
+      revision: 0,
+      inspection: {
+        opensAt: inspection.opensAt,
+        dueAt: inspection.dueAt,
+        graceEndsAt: inspection.graceEndsAt,
+        units: input.members.map((m) => ({ unitId: m.unitId, unitName: m.unitName })),
+      },
+      meeting: input.meeting,
+      awards: input.awards.map((a) => ({ awardId: a.id, name: a.name, status: 'waiting', rounds: [], elected: [] })),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Update validators and handlers (the cluster workflow registers them)
+
+  assertCanInspect(req: EnterInspectionInput): void {
+    if (this.state.phase !== 'inspection') throw new Error(`the inspection is ${this.state.phase === 'waiting' ? 'not open yet' : 'closed'}`);
+    const member = this.member(req.unitId);
+    if (req.by !== member.inspector.email) throw new Error(`${req.by} does not inspect ${member.unitName}`);
+    const entry = entryOf(req);
+    const problems = validateEntry(this.input.scoring.sheet, entry, { step: this.input.scoring.step });
+    if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+    const self = this.result(req.unitId).self;
+    for (const part of ['criteria', 'bonuses', 'deductions'] as const) {
+      const r = reconcile(self?.[part] ?? {}, entry[part], req.reasons ?? {});
+      if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('; '));
+    }
+  }
+
+  inspect(req: EnterInspectionInput): UnitResult {
+    const entry = entryOf(req);
+    const self = this.result(req.unitId).self;
+    const changes = (['criteria', 'bonuses', 'deductions'] as const).flatMap((part) => reconcile(self?.[part] ?? {}, entry[part], req.reasons ?? {}).changes);
+    const r = this.result(req.unitId);
+    r.inspected = { entry, total: totalScore(this.input.scoring.sheet, entry, { step: this.input.scoring.step }).total, by: req.by, at: iso(Date.now()), changes };
+    this.dirty = true;
+    return r;
+  }
+
+  assertCanVote(req: CastVoteInput): void {
+    const award = this.award(req.awardId);
+    const round = award.rounds[award.rounds.length - 1];
+    if (!round || round.round !== req.round) throw new Error(`round ${req.round} of "${award.name}" is not the current one`);
+    if (round.status !== 'open') throw new Error(`the ballot for "${award.name}" is closed`);
+    const member = this.member(req.voterUnitId);
+    if (req.by !== member.delegate.email) throw new Error(`${req.by} is not the delegate of ${member.unitName}`);
+    const earlier = round.voted.find((v) => v.unitId === req.voterUnitId);
+    if (earlier && earlier.receipt !== req.receipt) throw new Error(`${member.unitName} has already voted in this round`);
+  }
+
+  vote(req: CastVoteInput): { voted: number; of: number } {
+    const round = this.award(req.awardId).rounds.at(-1)!;
+    if (!round.voted.some((v) => v.unitId === req.voterUnitId)) round.voted.push({ unitId: req.voterUnitId, receipt: req.receipt });
+    this.dirty = true;
+    return { voted: round.voted.length, of: this.input.members.length };
+  }
+
+  assertCanDecideTie(req: DecideTieInput): void {
+    const award = this.award(req.awardId);
+    if (award.status !== 'tie' || !award.tie) throw new Error(`"${award.name}" has no tie to decide`);
+    if (!this.input.chair || req.by !== this.input.chair.email) throw new Error(`${req.by} does not chair this cluster's meeting`);
+    chairDecides(award.tie, req.chosen);
+  }
+
+  decideTie(req: DecideTieInput): AwardState {
+    const award = this.award(req.awardId);
+    award.elected = [...award.elected, ...chairDecides(award.tie!, req.chosen)];
+    award.status = 'decided';
+    award.decidedBy = 'chair';
+    this.dirty = true;
+    return award;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The main loop
+
+  async run(): Promise<void> {
+    await this.inspection();
+    if (!this.input.meeting) return this.finish('classified');
+    await this.meeting(this.input.meeting);
+    await this.finish('results');
+  }
+
+  /** The council decided the cluster's proposal: every member and the chair are told. */
+  async announceDecision(): Promise<void> {
+    await this.project();
+    const p = this.state.proposal;
+    if (p?.status !== 'approved') return;
+    const to = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
+    await this.notify('award.decision', 'award:decision', to, { awards: this.state.awards, units: this.unitNames(), comment: p.review?.comment });
+  }
+
+  cancel(): Promise<void> {
+    this.state.phase = 'cancelled';
+    return this.project();
+  }
+
+  private async inspection(): Promise<void> {
+    const { inspection } = this.input;
+    await this.sleepUntil(inspection.opensAt);
+    const selfScores = await acts.getSelfScores({ cycleId: this.cycle.cycleId, unitIds: this.input.members.map((m) => m.unitId) });
+    for (const r of this.state.inspection.units) {
+      const self = selfScores[r.unitId];
+      if (!self) continue;
+      try {
+        r.self = { ...self, total: totalScore(this.input.scoring.sheet, self, { step: this.input.scoring.step }).total };
+      } catch (err) {
+        // A self-score that does not fit the sheet (it changed?) counts as none; the inspector scores from scratch.
+        log.warn('self-score does not fit the sheet', { unitId: r.unitId, error: String(err) });
+      }
+    }
+    this.state.phase = 'inspection';
+    await this.project();
+    for (const m of this.input.members) {
+      await this.notify('inspection.request', `inspection:request:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: inspection.dueAt }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+    }
+    const allInspected = () => this.state.inspection.units.every((u) => u.inspected);
+    const reminders = [...inspection.reminders];
+    // Corrections are allowed until the deadline; a unit nobody inspected waits until the grace ends.
+    for (;;) {
+      const closeAt = allInspected() ? ms(inspection.dueAt) : ms(inspection.graceEndsAt);
+      const next = reminders.length > 0 ? Math.min(ms(reminders[0].at), closeAt) : closeAt;
+      await condition(() => this.dirty, Math.max(next - Date.now(), 0));
+      await this.flush();
+      if (Date.now() >= (allInspected() ? ms(inspection.dueAt) : ms(inspection.graceEndsAt))) break;
+      while (reminders.length > 0 && ms(reminders[0].at) <= Date.now()) {
+        const r = reminders.shift()!;
+        for (const m of this.input.members.filter((x) => !this.result(x.unitId).inspected)) {
+          await this.notify('inspection.reminder', `inspection:reminder:${r.n}:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: inspection.dueAt, daysLeft: r.daysLeft }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+        }
+      }
+    }
+    this.lockClasses();
+    await this.project();
+    for (const m of this.input.members) {
+      const r = this.result(m.unitId);
+      await this.notify('classes.published', 'classes:published', m.contacts, { unitName: m.unitName, total: r.total, bandName: r.bandName, source: r.source });
+    }
+  }
+
+  /** The classes are the bands of the inspected totals (else the self totals); locked from here on. */
+  private lockClasses(): void {
+    const { sheet, bands, step } = this.input.scoring;
+    for (const r of this.state.inspection.units) {
+      const entry = r.inspected?.entry ?? r.self;
+      if (!entry) continue;
+      const t = totalScore(sheet, entry, { step });
+      const c = classify(t.total, bands, { deduction: t.deduction });
+      Object.assign(r, { total: t.total, source: r.inspected ? 'inspection' : 'self', bandId: c.band.id, bandName: c.band.name });
+    }
+    this.state.inspection.closedAt = iso(Date.now());
+    this.state.phase = 'classified';
+  }
+
+  private async meeting(meeting: NonNullable<ClusterYearEndInput['meeting']>): Promise<void> {
+    await this.sleepUntil(meeting.inviteAt);
+    const invited = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
+    await this.notify('meeting.invitation', 'meeting:invitation', invited, { meeting, dueAt: meeting.opensAt });
+
+    await this.sleepUntil(meeting.opensAt);
+    this.state.phase = 'voting';
+    for (const [i, award] of this.state.awards.entries()) {
+      const rule = this.input.awards[i];
+      const candidates = this.state.inspection.units.filter((u) => u.bandId && rule.eligibleBands.includes(u.bandId)).map((u) => u.unitId);
+      if (candidates.length === 0) award.status = 'no-candidates';
+      else await this.openRound(award, candidates, rule.quota, meeting.closesAt);
+    }
+    await this.project();
+
+    for (;;) {
+      const open = this.state.awards.filter((a) => a.status === 'voting');
+      const waiting = this.state.awards.filter((a) => a.status === 'tie');
+      if (open.length === 0 && waiting.length === 0) break;
+      const due = open.map((a) => ms(a.rounds.at(-1)!.closesAt));
+      const roundDone = (a: AwardState) => a.rounds.at(-1)!.voted.length === this.input.members.length;
+      const next = due.length > 0 ? Math.min(...due) : undefined;
+      const wake = () => this.dirty || open.some(roundDone);
+      if (next === undefined) await condition(wake);
+      else await condition(wake, Math.max(next - Date.now(), 0));
+      await this.flush();
+      for (const a of open) if (roundDone(a) || Date.now() >= ms(a.rounds.at(-1)!.closesAt)) await this.closeRound(a);
+    }
+  }
+
+  private async openRound(award: AwardState, candidates: string[], seats: number, closesAt: string): Promise<void> {
+    const round: BallotRoundState = { round: award.rounds.length + 1, candidates, seats, opensAt: iso(Date.now()), closesAt, status: 'open', voted: [] };
+    award.rounds.push(round);
+    award.status = 'voting';
+    await this.project();
+    for (const m of this.input.members) {
+      await this.notify(
+        'ballot.open',
+        `ballot:${award.awardId}:${round.round}:${m.unitId}`,
+        [m.delegate],
+        { unitName: m.unitName, awardName: award.name, round: round.round, seats, dueAt: closesAt },
+        { role: 'voter', step: ballotLinkStep(award.awardId, round.round, m.unitId), expiresAt: closesAt },
+      );
+    }
+  }
+
+  private async closeRound(award: AwardState): Promise<void> {
+    const i = this.state.awards.indexOf(award);
+    const rule = this.input.awards[i];
+    const round = award.rounds.at(-1)!;
+    round.status = 'closed';
+    const counted = await acts.countBallots({
+      boxId: ballotBoxId(workflowInfo().workflowId, award.awardId, round.round),
+      config: ballotConfig(rule, round.round === 1 ? round.candidates : this.state.awards[i].rounds[0].candidates),
+      members: this.input.members.map((m) => m.unitId),
+      participation: round.voted.length,
+      tie: round.round === 1 ? undefined : award.tie,
+    });
+    round.result = counted.result;
+    round.unresolved = counted.unresolved;
+    award.elected = [...award.elected, ...counted.result.elected];
+    const tie = counted.result.tie;
+    if (!tie) {
+      award.status = 'decided';
+      award.decidedBy = 'ballot';
+      award.tie = undefined;
+    } else if (tie.rule === 'second-round') {
+      award.tie = tie;
+      const closesAt = iso(Date.now() + this.input.meeting!.secondRoundMinutes * 60_000);
+      await this.openRound(award, tie.among, tie.seats, closesAt);
+    } else {
+      award.tie = tie;
+      award.status = 'tie';
+      const chair = this.input.chair!;
+      await this.notify('ballot.tie', `tie:${award.awardId}`, [chair], { awardName: award.name, tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
+    }
+    await this.project();
+  }
+
+  private async finish(phase: 'classified' | 'results'): Promise<void> {
+    if (phase === 'results') {
+      const head = this.input.headUnitId;
+      const members = this.input.members.map((m) => m.unitId);
+      // Stored plans carry null for an absent deputy.
+      const deputy = this.input.deputyUnitId ?? undefined;
+      const next = nextHead({ members, head, ...(deputy ? { deputy } : {}) }, 'rotate');
+      this.state.nextHead = next.deputy ? { head: next.head, deputy: next.deputy } : { head: next.head };
+      this.state.phase = 'results';
+      await this.project();
+      const to = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
+      await this.notify('meeting.results', 'meeting:results', to, { awards: this.state.awards, nextHead: this.state.nextHead, units: this.unitNames() });
+    } else {
+      this.state.phase = phase;
+      await this.project();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private unitNames(): Record<string, string> {
+    return Object.fromEntries(this.input.members.map((m) => [m.unitId, m.unitName]));
+  }
+
+  private member(unitId: string): MemberRef {
+    const m = this.input.members.find((x) => x.unitId === unitId);
+    if (!m) throw new Error(`${unitId} is not a member of this cluster`);
+    return m;
+  }
+
+  private result(unitId: string): UnitResult {
+    return this.state.inspection.units.find((u) => u.unitId === unitId)!;
+  }
+
+  private award(awardId: string): AwardState {
+    const a = this.state.awards.find((x) => x.awardId === awardId);
+    if (!a) throw new Error(`unknown award "${awardId}"`);
+    return a;
+  }
+
+  private async sleepUntil(instant: string): Promise<void> {
+    while (Date.now() < ms(instant)) {
+      await condition(() => this.dirty, ms(instant) - Date.now());
+      await this.flush();
+    }
+  }
+
+  /** Projects what the handlers changed. */
+  private async flush(): Promise<void> {
+    if (this.dirty) {
+      this.dirty = false;
+      await this.project();
+    }
+  }
+
+  private project(): Promise<void> {
+    this.state.revision += 1;
+    return acts.projectYearEnd({ cycleId: this.cycle.cycleId, clusterId: this.clusterId, workflowId: workflowInfo().workflowId, state: this.state });
+  }
+
+  /** A permanent mail failure is recorded by the outbox and shown to the secretariat; the year goes on. */
+  private async notify(
+    template: string,
+    keySuffix: string,
+    to: Person[],
+    data: Record<string, unknown>,
+    link?: { role: YearEndLinkRole; step: string; expiresAt?: string },
+  ): Promise<void> {
+    const { workflowId } = workflowInfo();
+    try {
+      await acts.notify({
+        key: `${workflowId}:${keySuffix}`,
+        kind: template,
+        template,
+        cycle: this.cycle,
+        to,
+        data: { clusterName: this.input.clusterName, ...data },
+        link: link ? { workflowId, step: link.step, role: link.role, expiresAt: link.expiresAt ?? linkExpiry(this.input.inspection.graceEndsAt) } : undefined,
+      });
+    } catch (err) {
+      log.error('notification failed permanently', { template, keySuffix, error: String(err) });
+    }
+  }
+}
+
+function entryOf(req: EnterInspectionInput): ScoreEntryState {
+  return { criteria: req.criteria, bonuses: req.bonuses ?? {}, deductions: req.deductions ?? {} };
+}
+
+/** The rules of one award as the tally takes them; `eligible` is the round-1 candidates. */
+export function ballotConfig(rule: AwardRule, eligible: string[]): BallotConfig {
+  return assertBallotConfig({ titleId: rule.id, quota: rule.quota, threshold: rule.threshold, eligible, selfVoteAllowed: rule.selfVoteAllowed, tie: rule.tie });
+}
+
