@@ -4,7 +4,7 @@
  */
 import { compilePlan, PlanCompileError } from '../../rules/compile';
 import { formatPath, validatePlan, type Plan, type PlanProblem } from '../../rules/plan';
-import { smallPlan } from '../helpers/plans';
+import { smallPlan, yearEndPlan } from '../helpers/plans';
 
 /** A deep copy of smallPlan() as plain JSON, free to be broken in any way. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test breaks plans in arbitrary ways
@@ -271,5 +271,73 @@ describe('compilePlan', () => {
     expect(caught).toBeInstanceOf(PlanCompileError);
     expect((caught as PlanCompileError).path).toBe('stages.registration');
     expect((caught as PlanCompileError).message).toBe(message);
+  });
+});
+
+describe('validatePlan: the year-end stages', () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
+
+  test('yearEndPlan() is valid, with the award defaults filled in', () => {
+    const plan = valid(ye());
+    expect(plan.awards[0]).toMatchObject({ threshold: { of: 'valid-ballots', share: 0.5, strict: true }, selfVoteAllowed: false, tie: 'second-round' });
+    expect(plan.stages.meeting).toMatchObject({ ballotOpens: '08:00', ballotCloses: '17:00', inviteBefore: { days: 5, unit: 'working' }, clusters: {} });
+  });
+
+  test.each<[string, (p: Json) => void, string]>([
+    ['inspection without a sheet', (p) => delete p.scoring, 'stages.inspection: needs a scoring sheet (scoring)'],
+    ['inspection without reports', (p) => delete p.stages.reports, 'stages.inspection: needs the reports stage (units self-score there)'],
+    ['meeting without inspection', (p) => delete p.stages.inspection, 'stages.meeting: needs the inspection stage (ballots list units by class)'],
+    ['proposal without a council', (p) => delete p.council, 'council: is required with the proposal stage (who decides the proposals)'],
+    ['unknown council', (p) => (p.council = 'nobody'), 'council: unknown staff id "nobody"'],
+    ['an award for an unknown band', (p) => (p.awards[0].eligibleBands = ['gioi']), 'awards[0].eligibleBands[0]: unknown band "gioi"'],
+    ['a quota larger than the cluster', (p) => (p.awards[0].quota = 4), 'awards[0].quota: 4 is more than the 3 members of cluster "cum-1"'],
+    ['two awards with one id', (p) => (p.awards[1].id = 'co-thi-dua'), 'awards[1].id: duplicate id "co-thi-dua"'],
+    ['a chair tie without a leader', (p) => delete p.clusters[1].leader, 'clusters[1].leader: award "bang-khen" has a chair tie rule: the cluster needs a leader (staff id)'],
+    ['an unknown leader', (p) => (p.clusters[0].leader = 'nobody'), 'clusters[0].leader: unknown staff id "nobody"'],
+    ['a meeting day for an unknown cluster', (p) => (p.stages.meeting.clusters = { 'cum-9': '2027-12-04' }), 'stages.meeting.clusters.cum-9: unknown cluster id "cum-9"'],
+    ['a meeting before the inspection ends', (p) => (p.stages.meeting.clusters = { 'cum-2': '2027-11-20' }), 'stages.meeting.date: a meeting on 2027-11-20 is not after the inspection deadline (2027-11-26)'],
+    ['a proposal due before the last meeting', (p) => (p.stages.meeting.clusters = { 'cum-2': '2027-12-16' }), 'stages.proposal.deadline: is not after the last cluster meeting (2027-12-16)'],
+    ['ballots closing before they open', (p) => (p.stages.meeting.ballotCloses = '07:00'), 'stages.meeting.ballotCloses: must be after ballotOpens (08:00)'],
+    ['a bad ballot time', (p) => (p.stages.meeting.ballotOpens = '8h'), 'stages.meeting.ballotOpens: must be a local time HH:MM'],
+    ['inspection due before the reports', (p) => (p.stages.inspection.deadline = '2027-11-09'), 'stages.inspection.deadline: is before the reports deadline (2027-11-10)'],
+    ['awards without a meeting', (p) => (delete p.stages.meeting, delete p.stages.proposal), 'awards: awards are voted on at the meeting: add stages.meeting'],
+  ])('%s', (_name, breakIt, expected) => {
+    const p = ye();
+    breakIt(p);
+    expect(messages(p)).toContain(expected);
+  });
+
+  test('every problem is listed at once', () => {
+    const p = ye();
+    delete p.council;
+    p.awards[0].quota = 9;
+    p.awards[1].eligibleBands = ['gioi'];
+    expect(messages(p).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('compilePlan: the year-end', () => {
+  test("each cluster's year-end input: members with their delegate and inspector, the meeting's instants, the council", () => {
+    const plan = valid({ ...yearEndPlan(2027), stages: { ...yearEndPlan(2027).stages, meeting: { date: '2027-12-03', clusters: { 'cum-2': '2027-12-06' } } } });
+    const compiled = compilePlan(plan, new Date('2027-01-01T00:00:00Z'));
+    const [c1, c2] = compiled.clusters.map((c) => c.yearEnd!);
+    expect(c1.members.map((m) => [m.unitId, m.delegate.email, m.inspector.email])).toEqual([
+      ['xa-phu-tan', 'xa-phu-tan@units.test', 'an@mttq.test'],
+      ['xa-phu-vinh', 'xa-phu-vinh@units.test', 'an@mttq.test'],
+      ['xa-phu-loi', 'xa-phu-loi@units.test', 'an@mttq.test'],
+    ]);
+    // Fri 03/12 08:00–17:00 local; invitation 5 working days before (Fri 26/11), 08:00.
+    expect(c1.meeting).toMatchObject({ date: '2027-12-03', opensAt: '2027-12-03T01:00:00.000Z', closesAt: '2027-12-03T10:00:00.000Z', inviteAt: '2027-11-26T01:00:00.000Z' });
+    // cum-2 meets on its own day (Mon 06/12), invited Mon 29/11.
+    expect(c2.meeting).toMatchObject({ date: '2027-12-06', opensAt: '2027-12-06T01:00:00.000Z', inviteAt: '2027-11-29T01:00:00.000Z' });
+    expect(c1.inspection.dueAt).toBe('2027-11-26T10:00:00.000Z');
+    expect(c1.proposal?.council.email).toBe('council@mttq.test');
+    expect(c1.chair?.email).toBe('lead@mttq.test');
+    // Self-scoring joins the reports stage only when the plan has a sheet.
+    expect(Object.keys(compiled.clusters[0].units[0].steps)).toContain('self-scoring');
+    const noSheet = compilePlan(valid(smallPlan({ stages: { registration: smallPlan().stages.registration, reports: { deadline: '2024-11-10' } } })), new Date('2024-01-01T00:00:00Z'));
+    expect(Object.keys(noSheet.clusters[0].units[0].steps)).not.toContain('self-scoring');
+    expect(noSheet.clusters[0].yearEnd).toBeUndefined();
   });
 });

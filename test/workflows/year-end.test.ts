@@ -172,4 +172,64 @@ describe("a cluster's year-end (time-skipping)", () => {
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });
+
+  test('a tie for the last seat goes to a second round among the tied units, which closes on time', async () => {
+    const env = ts.env();
+    const h = ts.h();
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const base = yearEndPlan(year);
+    const plan = {
+      ...base,
+      body: { ...base.body, id: 'mttq-vong-hai' },
+      awards: [{ id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'], threshold: { of: 'valid-ballots' as const, share: 0.3, strict: false } }],
+      council: undefined,
+      stages: { ...base.stages, proposal: undefined },
+    };
+    const clusterWf = clusterWorkflowId(`thidua:mttq-vong-hai:${year}`, 'cum-1');
+    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
+    const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? '')).at(-1), `${re} to ${to}`);
+    const award = async () => (await env.client.workflow.getHandle(clusterWf).query(clusterStateQuery)).yearEnd!.awards[0];
+
+    await h.runWorker(async () => {
+      await startCycle(h.deps, plan, 'test');
+      await sleepUntil(`${year}-10-01T03:00:00Z`);
+      // Nobody is inspected: the classes come from the self-scores (tốt, tốt, hoàn thành).
+      const scores: Record<string, Record<string, string>> = {
+        'xa-phu-tan': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '40' },
+        'xa-phu-vinh': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '35' },
+        'xa-phu-loi': { 'c.1.1': '20', 'c.1.2': '10', 'c.2.1': '30' },
+      };
+      for (const u of UNITS) {
+        const req = await firstMail(mailOf(u), /\[Thi đua .*\] Đề nghị gửi Báo cáo tự chấm điểm/);
+        expect((await actThroughLink(h, linkIn(req.text), { action: 'submit', ...scores[u] })).status).toBe(200);
+      }
+      await sleepUntil(`${year}-12-03T01:30:00Z`);
+      const round1 = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, linkIn((await firstMail(mailOf(u), /\[Phiếu suy tôn\] Cờ thi đua/)).text)])));
+      expect((await vote(h, round1['xa-phu-tan'], ['xa-phu-vinh'])).res.status).toBe(200);
+      expect((await vote(h, round1['xa-phu-vinh'], ['xa-phu-tan'])).res.status).toBe(200);
+      expect((await vote(h, round1['xa-phu-loi'], [])).res.status).toBe(200); // an abstention is a valid ballot
+      const second = await eventually(async () => {
+        const a = await award();
+        return a.rounds.length === 2 ? a : undefined;
+      }, 'the second round');
+      expect(second.rounds[0].result).toMatchObject({ valid: 3, abstentions: 1, votes: { 'xa-phu-tan': 1, 'xa-phu-vinh': 1, 'xa-phu-loi': 0 } });
+      expect(second.rounds[1]).toMatchObject({ candidates: ['xa-phu-tan', 'xa-phu-vinh'], seats: 1, status: 'open' });
+      // A round-1 link no longer works; round 2 comes with its own links.
+      expect((await supertest(h.app).get(round1['xa-phu-tan'])).status).toBe(410);
+      const round2 = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, linkIn((await firstMail(mailOf(u), /\[Phiếu suy tôn\] Cờ thi đua .*\(vòng 2\)/)).text)])));
+      expect((await vote(h, round2['xa-phu-tan'], ['xa-phu-loi'])).res.status).toBe(400); // not among the tied units
+      expect((await vote(h, round2['xa-phu-tan'], ['xa-phu-vinh'])).res.status).toBe(200);
+      expect((await vote(h, round2['xa-phu-loi'], ['xa-phu-vinh'])).res.status).toBe(200);
+      // Phú Vinh never votes: the round closes when its hour is up.
+      await env.sleep(61 * 60_000);
+      const done = await eventually(async () => {
+        const a = await award();
+        return a.status === 'decided' ? a : undefined;
+      }, 'the award to be decided');
+      expect(done.elected).toEqual(['xa-phu-vinh']);
+      expect(done.rounds[1].result).toMatchObject({ returned: 2, votes: { 'xa-phu-tan': 0, 'xa-phu-vinh': 2 } });
+      expect((await supertest(h.app).get(round2['xa-phu-vinh'])).status).toBe(410);
+      await env.client.workflow.getHandle(`thidua:mttq-vong-hai:${year}:cycle`).terminate('test over');
+    });
+  });
 });
