@@ -4,9 +4,12 @@
  * invitation with its calendar entry → two secret ballots (one decided by votes, one tie decided by
  * the chair) → results with next year's head → the award proposal approved by the council.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
-import { clusterStateQuery, clusterWorkflowId, type ClusterState } from '../../workflows/cycle/definitions';
+import { clusterStateQuery, clusterWorkflowId, unitWorkflowId, type ClusterState } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, type Harness } from '../helpers/harness';
 import { yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -168,6 +171,17 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect(decision.text).toContain('Bằng khen: MTTQ xã Phú Lợi');
       s = await until('the year-end to be done', (x) => x.yearEnd!.phase === 'done');
       expect(s.yearEnd!.proposal?.status).toBe('approved');
+
+      // Committed for the replay test (test/workflows/replay.test.ts): `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/year-end`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        const dir = path.resolve(__dirname, '../histories');
+        for (const [name, id] of [
+          ['cluster-cum-1', clusterWf],
+          ['unit-self-scored', unitWorkflowId(cycleId, 'xa-phu-tan')],
+        ]) {
+          fs.writeFileSync(path.join(dir, `year-end.${name}.json`), historyToJSON(await env.client.workflow.getHandle(id).fetchHistory()));
+        }
+      }
 
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
