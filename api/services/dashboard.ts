@@ -11,6 +11,7 @@ import type { StepEvent, StepState, StepStatus, UnitWorkflowInput } from '../../
 import type { AppDeps } from '../deps';
 import type { Lang } from '../pages';
 import { inspectWorkflows, type WorkflowFacts } from './dashboard-temporal';
+import { yearEndView, type YearEndReasonCode, type YearEndRow, type YearEndView } from './dashboard-year-end';
 
 export const DEFAULT_SLA_DAYS = 5;
 export const DEFAULT_IDLE_DAYS = 5;
@@ -128,7 +129,7 @@ export interface ClusterView {
 export type ReasonCode = 'overdue' | 'review_sla' | 'no_progress' | 'email_failed' | 'activity_retrying' | 'workflow_not_running';
 
 export interface StuckReason {
-  code: ReasonCode;
+  code: ReasonCode | YearEndReasonCode;
   text: string;
 }
 
@@ -174,6 +175,8 @@ export interface CycleView {
   clusters: ClusterView[];
   counts: { total: number; byStatus: StatusCount[]; byStage: StageCount[] };
   stuck: StuckItem[];
+  /** Each cluster's year-end (inspection, classes, ballots, proposal), when the plan has one. */
+  yearEnds: YearEndView[];
 }
 
 export interface Dashboard {
@@ -408,6 +411,7 @@ export function buildCycleView(
   rowsIn: StepRow[],
   failedMail: OutboxRow[],
   opts: DashboardOptions,
+  yearEndRows: YearEndRow[] = [],
 ): CycleView {
   const { lang, now } = opts;
   const tz = timeZoneOf(cycle);
@@ -496,6 +500,28 @@ export function buildCycleView(
     }
   }
 
+  const unitNames = new Map(shape.flatMap((c) => c.units.map((u) => [u.unitId, u.unitName] as const)));
+  const yearEnds: YearEndView[] = [];
+  for (const row of yearEndRows.filter((r) => r.cycleId === cycle._id).sort((a, b) => a.clusterId.localeCompare(b.clusterId))) {
+    const name = clusterName.get(row.clusterId) ?? row.clusterId;
+    const { view, stuck } = yearEndView(row, name, unitNames, now, lang);
+    yearEnds.push(view);
+    for (const st of stuck) {
+      items.set(`year-end:${row.clusterId}:${st.code}:${st.text}`, {
+        cycleId: cycle._id,
+        clusterId: row.clusterId,
+        clusterName: name,
+        unitId: row.clusterId,
+        unitName: name,
+        workflowId: row.workflowId,
+        stepTitle: tr(lang)('Tổng kết cụm', "The cluster's year-end"),
+        daysOverdue: st.daysOverdue,
+        reasons: [{ code: st.code, text: st.text }],
+        temporalUrl: temporalUrl(opts.temporalUiUrl, opts.namespace, row.workflowId),
+      });
+    }
+  }
+
   return {
     cycleId: cycle._id,
     bodyId: cycle.bodyId,
@@ -508,6 +534,7 @@ export function buildCycleView(
     clusters: views,
     counts,
     stuck: sortStuck([...items.values()]),
+    yearEnds,
   };
 }
 
@@ -611,10 +638,11 @@ export async function loadDashboard(deps: AppDeps, q: DashboardQuery): Promise<D
     .lean()) as CycleRow[];
   if (q.cycleId && cycles.length === 0) return undefined;
   const ids = cycles.map((c) => c._id);
-  const [clusters, rows, failed] = await Promise.all([
+  const [clusters, rows, failed, yearEnds] = await Promise.all([
     models.ClusterPlan.find({ cycleId: { $in: ids } }).lean() as Promise<ClusterRow[]>,
     models.StepState.find({ cycleId: { $in: ids } }).lean() as Promise<StepRow[]>,
     models.Outbox.find({ cycleId: { $in: ids }, status: 'failed' }).sort({ createdAt: -1 }).limit(500).lean() as Promise<OutboxRow[]>,
+    models.ClusterYearEnd.find({ cycleId: { $in: ids } }).lean() as Promise<YearEndRow[]>,
   ]);
   const opts: DashboardOptions = {
     now,
@@ -624,7 +652,7 @@ export async function loadDashboard(deps: AppDeps, q: DashboardQuery): Promise<D
     temporalUiUrl: deps.config.TEMPORAL_UI_URL,
     namespace: deps.config.TEMPORAL_NAMESPACE,
   };
-  const views = cycles.map((c) => buildCycleView(c, clusters, rows, failed, opts));
+  const views = cycles.map((c) => buildCycleView(c, clusters, rows, failed, opts, yearEnds));
 
   const notices: string[] = [];
   const t = tr(q.lang);

@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId, unitWorkflowId, type ClusterState } from '../../workflows/cycle/definitions';
-import { actThroughLink, eventually, linkIn, mailbox, type Harness } from '../helpers/harness';
+import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
 import { yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
@@ -136,6 +136,15 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect((await vote(h, merit['xa-phu-loi'], ['xa-phu-tan'])).res.status).toBe(200);
       const tie = await firstMail('lead@mttq.test', /\[Quyết định\] Kết quả hòa – Bằng khen/);
       const tieLink = linkIn(tie.text);
+      // The secretariat sees the tie waiting for the chair, and where the flag's ballot stands.
+      const dash = await eventually(async () => {
+        const r = await supertest(h.app).get(`/api/dashboard?cycleId=${encodeURIComponent(cycleId)}`).set({ Authorization: `Bearer ${TEST_TOKEN}` });
+        return (r.body.stuck as { reasons: { code: string }[] }[] | undefined)?.some((x) => x.reasons.some((y) => y.code === 'tie_waiting')) ? r.body : undefined;
+      }, 'the tie on the dashboard');
+      const cum1 = dash.cycles[0].yearEnds.find((y: { clusterId: string }) => y.clusterId === 'cum-1');
+      expect(cum1).toMatchObject({ phase: 'voting', inspected: 2, members: 3 });
+      expect(cum1.awards[0]).toMatchObject({ name: 'Cờ thi đua', elected: ['MTTQ xã Phú Tân'] });
+      expect(cum1.awards[1].statusLabel).toBe('Hòa phiếu, chờ chủ trì quyết định');
       expect((await supertest(h.app).post(tieLink).type('form').send('chosen=xa-phu-tan&chosen=xa-phu-loi')).status).toBe(409);
       expect((await supertest(h.app).post(tieLink).type('form').send('chosen=xa-phu-loi')).status).toBe(200);
 
