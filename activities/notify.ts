@@ -95,8 +95,9 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
               ? [
                   icsForMail(
                     {
-                      uid: `${input.key}@thidua`,
-                      sequence: 0,
+                      // A moved meeting updates the same calendar entry (same UID, higher sequence).
+                      uid: String(input.data.calendarUid ?? `${input.key}@thidua`),
+                      sequence: Number(input.data.scheduleVersion ?? 0),
                       kind: 'meeting',
                       title: mail.subject,
                       description: mail.text.slice(0, 500),

@@ -7,6 +7,7 @@ import { dashboardRouter } from './routes/dashboard';
 import { healthRouter } from './routes/health';
 import { linksRouter } from './routes/links';
 import { staffPagesRouter } from './routes/staff-pages';
+import { yearEndAdminRouter } from './routes/year-end-admin';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -28,6 +29,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(503).type('text').send('Dịch vụ tạm thời gián đoạn (MongoDB). Service temporarily unavailable.');
   });
   app.get('/', (_req, res) => res.redirect(302, '/mailbox'));
+  app.use('/api/cycles', yearEndAdminRouter(deps));
   app.use('/api/cycles', cyclesRouter(deps));
   app.use(linksRouter(deps));
   app.use(staffPagesRouter(deps));

@@ -79,7 +79,7 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               chair: c.leader ? person(staff.get(c.leader)!) : undefined,
               scoring: { sheet: plan.scoring.sheet, bands: plan.scoring.bands, step: plan.scoring.step },
               inspection,
-              meeting: plan.stages.meeting && meetingOf(plan, c.id, cal),
+              meeting: plan.stages.meeting && meetingScheduleOf(plan, c.id),
               awards: plan.awards.map((a) => ({ ...a })),
               proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
             }
@@ -107,10 +107,14 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
   };
 }
 
-/** A cluster's meeting day (its own, or the plan's), with the invitation and ballot instants. */
-function meetingOf(plan: Plan, clusterId: string, cal: CalendarConfig): MeetingSchedule {
-  const m = plan.stages.meeting!;
-  const date = m.clusters[clusterId] ?? m.date;
+/**
+ * A cluster's meeting day (its own, or the plan's), with the invitation and ballot instants; a
+ * coordinator moving the meeting passes the new day (and times) as overrides.
+ */
+export function meetingScheduleOf(plan: Plan, clusterId: string, overrides: { date?: string; ballotOpens?: string; ballotCloses?: string } = {}): MeetingSchedule {
+  const cal = calendarOf(plan);
+  const m = { ...plan.stages.meeting!, ...(overrides.ballotOpens ? { ballotOpens: overrides.ballotOpens } : {}), ...(overrides.ballotCloses ? { ballotCloses: overrides.ballotCloses } : {}) };
+  const date = overrides.date ?? m.clusters[clusterId] ?? m.date;
   const inviteDay = previousWorkingDay(shiftDate(date, { ...m.inviteBefore, days: -m.inviteBefore.days }, cal), cal);
   return {
     date,

@@ -226,11 +226,43 @@ describe("a cluster's year-end (time-skipping)", () => {
         const req = await firstMail(mailOf(u), /\[Thi đua .*\] Đề nghị gửi Báo cáo tự chấm điểm/);
         expect((await actThroughLink(h, linkIn(req.text), { action: 'submit', ...scores[u] })).status).toBe(200);
       }
-      await sleepUntil(`${year}-12-03T01:30:00Z`);
+      // The coordinator moves cum-1's meeting from the 3rd to the 6th: everyone invited is told, and
+      // the calendar entry they have is updated (same UID, SEQUENCE 1).
+      await sleepUntil(`${year}-11-29T03:00:00Z`);
+      const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
+      const moveUrl = (cluster: string) => `/api/cycles/${encodeURIComponent(`thidua:mttq-vong-hai:${year}`)}/clusters/${cluster}/meeting`;
+      const tooEarly = await supertest(h.app).post(moveUrl('cum-1')).set(auth).send({ date: `${year}-11-20` });
+      expect(tooEarly.status).toBe(400);
+      expect(tooEarly.body.error.message).toContain('date: must be after the inspection deadline');
+      expect((await supertest(h.app).post(moveUrl('cum-9')).set(auth).send({ date: `${year}-12-06` })).status).toBe(404);
+      expect((await supertest(h.app).post(moveUrl('cum-1')).send({ date: `${year}-12-06` })).status).toBe(401);
+      const moved = await supertest(h.app).post(moveUrl('cum-1')).set(auth).send({ date: `${year}-12-06`, reason: 'Trùng lịch hội nghị của tỉnh' });
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ version: 1, meeting: { date: `${year}-12-06`, opensAt: `${year}-12-06T01:00:00.000Z` } });
+      const invitations = await eventually(async () => {
+        // (The mailbox also holds the previous test's year.)
+        const all = (await mailbox(h, mailOf('xa-phu-loi'))).filter((m) => new RegExp(`\\[Giấy mời\\].*Cụm thi đua số 1 năm ${year}`).test(m.subject ?? ''));
+        return all.length === 2 ? all : undefined;
+      }, 'the second invitation');
+      expect(invitations[1].subject).toContain('[Thay đổi thời gian]');
+      expect(invitations[1].text).toContain('Trùng lịch hội nghị của tỉnh');
+      const icsOf = (m: (typeof invitations)[number]) => m.attachments[0].content!.toString('utf8').replace(/\r\n /g, '');
+      const uid = (t: string) => /UID:(.*)/.exec(t)?.[1];
+      expect(uid(icsOf(invitations[1]))).toBe(uid(icsOf(invitations[0])));
+      expect(icsOf(invitations[0])).toContain('SEQUENCE:0');
+      expect(icsOf(invitations[1])).toContain('SEQUENCE:1');
+      expect(icsOf(invitations[1])).toContain(`DTSTART:${year}1206T010000Z`);
+
+      // Nothing opens on the old day.
+      await sleepUntil(`${year}-12-03T03:00:00Z`);
+      expect((await mailbox(h, mailOf('xa-phu-tan'))).filter((m) => new RegExp(`Phiếu suy tôn.*${year}`).test(m.subject ?? ''))).toHaveLength(0);
+      await sleepUntil(`${year}-12-06T01:30:00Z`);
       const round1 = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, linkIn((await firstMail(mailOf(u), /\[Phiếu suy tôn\] Cờ thi đua/)).text)])));
       expect((await vote(h, round1['xa-phu-tan'], ['xa-phu-vinh'])).res.status).toBe(200);
       expect((await vote(h, round1['xa-phu-vinh'], ['xa-phu-tan'])).res.status).toBe(200);
       expect((await vote(h, round1['xa-phu-loi'], [])).res.status).toBe(200); // an abstention is a valid ballot
+      // Once the ballots are open the meeting can no longer move.
+      expect((await supertest(h.app).post(moveUrl('cum-1')).set(auth).send({ date: `${year}-12-08` })).status).toBe(409);
       const second = await eventually(async () => {
         const a = await award();
         return a.rounds.length === 2 ? a : undefined;

@@ -6,6 +6,7 @@ import {
   clusterStateQuery,
   decideTieUpdate,
   enterInspectionUpdate,
+  moveMeetingUpdate,
   reviewStepUpdate,
   submitStepUpdate,
   unitWorkflowId,
@@ -45,6 +46,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     setHandler(enterInspectionUpdate, (req) => yearEnd.inspect(req), { validator: (req) => yearEnd.assertCanInspect(req) });
     setHandler(castVoteUpdate, (req) => yearEnd.vote(req), { validator: (req) => yearEnd.assertCanVote(req) });
     setHandler(decideTieUpdate, (req) => yearEnd.decideTie(req), { validator: (req) => yearEnd.assertCanDecideTie(req) });
+    setHandler(moveMeetingUpdate, (req) => yearEnd.moveMeeting(req), { validator: (req) => yearEnd.assertCanMoveMeeting(req) });
   }
   if (proposal) {
     const { step, people } = proposal;

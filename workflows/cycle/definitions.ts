@@ -241,6 +241,8 @@ export interface YearEndState {
   revision: number;
   inspection: { opensAt: string; dueAt: string; graceEndsAt: string; closedAt?: string; units: UnitResult[] };
   meeting?: MeetingSchedule;
+  /** How many times the coordinator moved the meeting (the invitation's calendar SEQUENCE). */
+  meetingVersion?: number;
   awards: AwardState[];
   /** Next year's head by rotation, announced with the results. */
   nextHead?: { head: string; deputy?: string };
@@ -272,6 +274,14 @@ export interface DecideTieInput {
   chosen: string[];
 }
 
+/** A coordinator moves a cluster's meeting before its ballots open; the invited are told again. */
+export interface MoveMeetingInput {
+  schedule: MeetingSchedule;
+  by: string;
+  reason?: string;
+}
+
+export const moveMeetingUpdate = defineUpdate<{ meeting: MeetingSchedule; version: number }, [MoveMeetingInput]>('moveMeeting');
 export const enterInspectionUpdate = defineUpdate<UnitResult, [EnterInspectionInput]>('enterInspection');
 export const castVoteUpdate = defineUpdate<{ voted: number; of: number }, [CastVoteInput]>('castVote');
 export const decideTieUpdate = defineUpdate<AwardState, [DecideTieInput]>('decideTie');

@@ -29,6 +29,7 @@ import {
   type DecideTieInput,
   type EnterInspectionInput,
   type MemberRef,
+  type MoveMeetingInput,
   type Person,
   type ScoreEntryState,
   type UnitResult,
@@ -50,6 +51,9 @@ export class YearEnd {
   readonly state: YearEndState;
   /** Set by update handlers: the main loop has something to send or project. */
   private dirty = false;
+  /** The meeting version the invited were last told of (-1: not invited yet). */
+  private invitedVersion = -1;
+  private moveReason?: string;
 
   constructor(
     private readonly cycle: CycleRef,
@@ -132,13 +136,32 @@ export class YearEnd {
     return award;
   }
 
+  assertCanMoveMeeting(req: MoveMeetingInput): void {
+    if (!this.input.meeting) throw new Error("this cluster's plan has no meeting");
+    if (!['waiting', 'inspection', 'classified'].includes(this.state.phase)) throw new Error('the ballots are open or over: the meeting can no longer move');
+    const { inviteAt, opensAt, closesAt } = req.schedule;
+    const t = [inviteAt, opensAt, closesAt].map(ms);
+    if (t.some(Number.isNaN)) throw new Error('the new meeting has an invalid instant');
+    if (!(t[0] <= t[1] && t[1] < t[2])) throw new Error('the invitation must come before the ballots open, and they must open before they close');
+    if (t[1] <= Date.now()) throw new Error('the new meeting is in the past');
+  }
+
+  moveMeeting(req: MoveMeetingInput): { meeting: NonNullable<ClusterYearEndInput['meeting']>; version: number } {
+    this.input.meeting = req.schedule;
+    this.state.meeting = req.schedule;
+    this.state.meetingVersion = (this.state.meetingVersion ?? 0) + 1;
+    this.moveReason = req.reason;
+    this.dirty = true;
+    return { meeting: req.schedule, version: this.state.meetingVersion };
+  }
+
   // -------------------------------------------------------------------------------------------
   // The main loop
 
   async run(): Promise<void> {
     await this.inspection();
     if (!this.input.meeting) return this.finish('classified');
-    await this.meeting(this.input.meeting);
+    await this.meeting();
     await this.finish('results');
   }
 
@@ -213,12 +236,30 @@ export class YearEnd {
     this.state.phase = 'classified';
   }
 
-  private async meeting(meeting: NonNullable<ClusterYearEndInput['meeting']>): Promise<void> {
-    await this.sleepUntil(meeting.inviteAt);
+  /** Invites (again, when the meeting moved since): one calendar entry, its SEQUENCE the meeting's version. */
+  private async invite(): Promise<void> {
+    const version = this.state.meetingVersion ?? 0;
+    if (this.invitedVersion === version) return;
+    const meeting = this.input.meeting!;
     const invited = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
-    await this.notify('meeting.invitation', 'meeting:invitation', invited, { meeting, dueAt: meeting.opensAt });
+    const { workflowId } = workflowInfo();
+    await this.notify('meeting.invitation', version === 0 ? 'meeting:invitation' : `meeting:invitation:v${version}`, invited, {
+      meeting,
+      dueAt: meeting.opensAt,
+      moved: this.invitedVersion >= 0,
+      reason: this.moveReason,
+      calendarUid: `${workflowId}:meeting@thidua`,
+      scheduleVersion: version,
+    });
+    this.invitedVersion = version;
+  }
 
-    await this.sleepUntil(meeting.opensAt);
+  private async meeting(): Promise<void> {
+    // The instants are read afresh at every wake-up: the coordinator may move the meeting meanwhile.
+    await this.sleepUntil(() => this.input.meeting!.inviteAt);
+    await this.invite();
+    await this.sleepUntil(() => this.input.meeting!.opensAt, () => this.invite());
+    const meeting = this.input.meeting!;
     this.state.phase = 'voting';
     for (const [i, award] of this.state.awards.entries()) {
       const rule = this.input.awards[i];
@@ -332,10 +373,12 @@ export class YearEnd {
     return a;
   }
 
-  private async sleepUntil(instant: string): Promise<void> {
-    while (Date.now() < ms(instant)) {
-      await condition(() => this.dirty, ms(instant) - Date.now());
+  private async sleepUntil(instant: string | (() => string), onWake?: () => Promise<void>): Promise<void> {
+    const at = () => ms(typeof instant === 'string' ? instant : instant());
+    while (Date.now() < at()) {
+      await condition(() => this.dirty, at() - Date.now());
       await this.flush();
+      await onWake?.();
     }
   }
 
