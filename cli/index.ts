@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { cycleStart, cycleStatus } from './cycle';
 import { CliError, planCheck } from './plan-check';
+import { planNext } from './plan-next';
 import { runSimulate } from './simulate';
 
 const program = new Command('thidua').description('Thi đua – khen thưởng on Temporal').exitOverride();
@@ -14,6 +15,12 @@ plan
   .action((file: string) => {
     process.stdout.write(`${planCheck(file)}\n`);
   });
+plan
+  .command('next')
+  .argument('<file>', 'this year\'s plan file (YAML or JSON)')
+  .option('-o, --out <file>', 'write the draft (YAML) there instead of printing it')
+  .description('draft next year\'s plan: dates moved a year, lunar holidays dropped, cluster heads rotated, document number cleared (notes on stderr)')
+  .action((file: string, opts: { out?: string }) => planNext(file, opts, process));
 
 const cycle = program.command('cycle').description('start and follow a cycle through the api (`npm start` or --api/--token)');
 const apiOptions = (c: Command) =>
