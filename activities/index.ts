@@ -4,9 +4,11 @@
  * business key, so Temporal may retry it freely.
  */
 import { log } from '@temporalio/activity';
+import type { Connection } from 'mongoose';
 import type { Transporter } from 'nodemailer';
 import type { Models } from '../lib/db';
 import type { MailRenderer } from '../lib/mail/render';
+import { createDocumentActivities } from './documents';
 import { createMailActivities } from './notify';
 import { createPlanActivities } from './plan';
 import { createProjectionActivities } from './projection';
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   linkSecret: string;
   publicBaseUrl: string;
   mailFrom: string;
+  /** The connection behind `models`, for the document store (GridFS); default: the models' own connection. */
+  conn?: Connection;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -27,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectionActivities(deps),
     ...createMailActivities(deps, log),
     ...createYearEndActivities(deps),
+    ...createDocumentActivities(deps),
   };
 }
 

@@ -23,9 +23,16 @@ export interface NotifyInput {
 }
 
 /** Messages that ask someone to act carry the deadline as a calendar item. */
-const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed', 'inspection.request', 'inspection.reminder']);
-/** The meeting invitation carries the meeting as a calendar event. */
-const KINDS_WITH_EVENT = new Set(['meeting.invitation']);
+const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed', 'inspection.request', 'inspection.reminder', 'crosscheck.assignment']);
+/** A meeting or an inspection visit travels as a calendar event (same UID, higher sequence when it moves). */
+export interface CalendarEventData {
+  uid: string;
+  sequence: number;
+  kind: 'meeting' | 'inspection';
+  start: string;
+  end: string;
+  location?: string;
+}
 
 export interface NotifyResult {
   sent: string[];
@@ -72,7 +79,7 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
         });
         // One calendar item per unit and step (stable UID), so every reminder updates the same entry.
         const dueAt = typeof input.data.dueAt === 'string' ? input.data.dueAt : undefined;
-        const meeting = input.data.meeting as { opensAt: string; closesAt: string; place?: string } | undefined;
+        const event = input.data.calendarEvent as CalendarEventData | undefined;
         const attachments =
           input.link && dueAt && KINDS_WITH_DEADLINE.has(input.kind)
             ? [
@@ -91,24 +98,8 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
                   dueAt,
                 ),
               ]
-            : meeting && KINDS_WITH_EVENT.has(input.kind)
-              ? [
-                  icsForMail(
-                    {
-                      // A moved meeting updates the same calendar entry (same UID, higher sequence).
-                      uid: String(input.data.calendarUid ?? `${input.key}@thidua`),
-                      sequence: Number(input.data.scheduleVersion ?? 0),
-                      kind: 'meeting',
-                      title: mail.subject,
-                      description: mail.text.slice(0, 500),
-                      location: meeting.place,
-                      start: meeting.opensAt,
-                      end: meeting.closesAt,
-                    },
-                    'PUBLISH',
-                    meeting.opensAt,
-                  ),
-                ]
+            : event
+              ? [icsForMail({ ...event, title: mail.subject, description: mail.text.slice(0, 500) }, 'PUBLISH', event.start)]
               : undefined;
         try {
           const r = await sendOnce(deps.models, deps.transport, {

@@ -216,6 +216,7 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
       workflowBundle: await bundlePromise,
       deps: {
         models: db.models,
+        conn: db.conn,
         transport,
         renderer: new MailRenderer(`${templatesDir}/email`),
         linkSecret: config.LINK_SECRET,

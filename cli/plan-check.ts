@@ -1,10 +1,12 @@
 /** `thidua plan check FILE`: validate a plan and print its computed timeline in local time. */
 import fs from 'node:fs';
 import { parse } from 'yaml';
+import { votesNeeded } from '../rules/ballot';
 import { formatViDateTime } from '../rules/calendar';
-import { compilePlan, PlanCompileError } from '../rules/compile';
-import { validatePlan, type PlanProblem } from '../rules/plan';
+import { compilePlan, PlanCompileError, type CompiledPlan } from '../rules/compile';
+import { validatePlan, type Plan, type PlanProblem } from '../rules/plan';
 import { STEP_KINDS, STEP_NAMES } from '../rules/steps';
+import type { AwardRule, ClusterYearEndInput, StepSchedule } from '../workflows/cycle/definitions';
 
 export class CliError extends Error {
   constructor(
@@ -55,11 +57,129 @@ export function planCheck(file: string, now = new Date()): string {
     const s = sample.steps[step];
     if (!s) continue;
     lines.push('', `${STEP_KINDS[step].title.vi} / ${STEP_KINDS[step].title.en}`);
-    lines.push(`  opens        ${at(s.opensAt)}`);
-    for (const r of s.reminders) lines.push(`  reminder ${r.n}   ${at(r.at)}  (${r.daysLeft} working day${r.daysLeft === 1 ? '' : 's'} left)`);
-    lines.push(`  deadline     ${at(s.dueAt)}`);
-    if (s.graceEndsAt !== s.dueAt) lines.push(`  grace ends   ${at(s.graceEndsAt)}`);
-    for (const e of s.escalations) lines.push(`  escalation ${e.level} ${at(e.at)}  (to the reviewer and the cluster head)`);
+    lines.push(...scheduleLines(s, at, 'to the reviewer and the cluster head'));
   }
+  lines.push(...yearEndLines(v.plan, compiled, at));
   return lines.join('\n');
+}
+
+type At = (iso: string) => string;
+
+/** A step's instants, one per line: the same layout for unit steps, the inspection and the proposal. */
+function scheduleLines(s: StepSchedule, at: At, escalatedTo: string): string[] {
+  const lines = [`  opens        ${at(s.opensAt)}`];
+  for (const r of s.reminders) lines.push(`  reminder ${r.n}   ${at(r.at)}  (${r.daysLeft} working day${r.daysLeft === 1 ? '' : 's'} left)`);
+  lines.push(`  deadline     ${at(s.dueAt)}`);
+  if (s.graceEndsAt !== s.dueAt) lines.push(`  grace ends   ${at(s.graceEndsAt)}`);
+  for (const e of s.escalations) lines.push(`  escalation ${e.level} ${at(e.at)}  (${escalatedTo})`);
+  return lines;
+}
+
+const WEEKDAYS_VI = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy'];
+
+/** A local 'YYYY-MM-DD' as 'dd/MM/yyyy (Thứ …)'. */
+function localDay(date: string): string {
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y} (${WEEKDAYS_VI[new Date(`${date}T00:00:00Z`).getUTCDay()]})`;
+}
+
+/** 0.5 → '50%', 0.3 → '30%', 2/3 → '2/3' (a share that is no whole hundredth of a percent). */
+function shareText(share: number): string {
+  const bp = share * 10_000;
+  if (Math.abs(bp - Math.round(bp)) < 1e-6) return `${Math.round(bp) / 100}%`;
+  for (let d = 2; d <= 12; d++) {
+    const n = Math.round(share * d);
+    if (Math.abs(share - n / d) < 1e-9) return `${n}/${d}`;
+  }
+  return `${Math.round(bp) / 100}%`;
+}
+
+function thresholdText(t: AwardRule['threshold']): string {
+  return `${t.strict ? 'more than' : 'at least'} ${shareText(t.share)} of the ${t.of === 'members' ? 'member units' : 'valid ballots'}`;
+}
+
+/**
+ * The cluster's year-end as compiled (CompiledCluster.yearEnd): the inspection and the proposal are
+ * the same instants in every cluster, the meeting is each cluster's own day.
+ */
+function yearEndLines(plan: Plan, compiled: CompiledPlan, at: At): string[] {
+  const lines: string[] = [];
+  const yearEnds = compiled.clusters.flatMap((c) => (c.yearEnd ? [{ clusterId: c.clusterId, ye: c.yearEnd }] : []));
+  if (plan.scoring) {
+    const { sheet, bands } = plan.scoring;
+    const sum = (items: { max: number }[]) => Math.round(items.reduce((n, i) => n + i.max * 100, 0)) / 100;
+    const base = sum(sheet.groups.flatMap((g) => g.criteria));
+    const bonus = sum(sheet.bonuses);
+    const deduction = sum(sheet.deductions);
+    lines.push('', 'Bảng chấm điểm / Scoring sheet');
+    lines.push(`  points       ${base} in ${sheet.groups.length} group${sheet.groups.length === 1 ? '' : 's'} (${sheet.groups.map((g) => `${g.id}: ${sum(g.criteria)}`).join(', ')})`);
+    if (sheet.bonuses.length > 0) lines.push(`  bonuses      up to ${sheet.bonusCap !== undefined && sheet.bonusCap < bonus ? `${sheet.bonusCap} (items add up to ${bonus})` : bonus}`);
+    if (deduction > 0) lines.push(`  deductions   up to ${deduction}`);
+    lines.push(`  step         ${plan.scoring.step ?? 0.25}`);
+    for (const b of [...bands].sort((a, c) => c.minScore - a.minScore)) {
+      const req = b.requires?.maxDeduction !== undefined ? `, deduction at most ${b.requires.maxDeduction}` : '';
+      lines.push(`  band         ≥ ${b.minScore}${req}: ${b.name} (${b.id})`);
+    }
+  }
+  if (yearEnds.length === 0) return lines;
+  const first: ClusterYearEndInput = yearEnds[0].ye;
+
+  lines.push('', 'Kiểm tra, chấm điểm, xếp loại / Inspection: final scores and classes');
+  lines.push(...scheduleLines(first.inspection, at, 'planned only: the inspection sends no escalations'));
+  lines.push(`  inspectors   each unit's reviewer enters its final scores; reminders go to those not done`);
+  lines.push(
+    first.inspection.graceEndsAt === first.inspection.dueAt
+      ? '  closes       at the deadline; the classes are then locked and published'
+      : '  closes       at the deadline once every unit is inspected, else when the grace ends; the classes are then locked and published',
+  );
+  if (first.team?.length) lines.push(`  team         ${first.team.map((p) => `${p.name} <${p.email}>`).join(', ')} (they get the whole timetable)`);
+  if (first.crossCheck) lines.push(`  cross-check  each unit checks ${first.crossCheck.checksPerUnit} other unit${first.crossCheck.checksPerUnit === 1 ? "'s" : "s'"} files in its cluster (kiểm tra chéo), assigned when the inspection opens`);
+  const visits = yearEnds.flatMap(({ clusterId, ye }) => (ye.visits ?? []).map((v) => ({ clusterId, ye, v })));
+  if (visits.length > 0) {
+    lines.push('  visits');
+    for (const { clusterId, ye, v } of visits.sort((a, b) => Date.parse(a.v.startsAt) - Date.parse(b.v.startsAt))) {
+      const unit = ye.members.find((m) => m.unitId === v.unitId)?.unitName ?? v.unitId;
+      lines.push(`    ${at(v.startsAt).slice(0, 5)}–${at(v.endsAt)} (${v.slot})  ${unit} (${clusterId})${v.place ? `, ${v.place}` : ''}`);
+    }
+  }
+
+  const meetings = yearEnds.filter((y) => y.ye.meeting);
+  if (meetings.length > 0) {
+    lines.push('', 'Hội nghị tổng kết cụm / Cluster meetings');
+    for (const { clusterId, ye } of meetings) {
+      const m = ye.meeting!;
+      const head = ye.members.find((u) => u.unitId === ye.headUnitId);
+      lines.push(`  ${clusterId}: ${ye.clusterName} — ${localDay(m.date)}`);
+      lines.push(`    place         ${m.place ?? '(not in the plan)'}`);
+      if (head) lines.push(`    head          ${head.unitName}`);
+      if (ye.chair) lines.push(`    chair         ${ye.chair.name} <${ye.chair.email}>`);
+      lines.push(`    invitation    ${at(m.inviteAt)}`);
+      lines.push(`    ballot opens  ${at(m.opensAt)}`);
+      lines.push(`    ballot closes ${at(m.closesAt)}  (a second round for a tie: ${m.secondRoundMinutes} minutes)`);
+    }
+  }
+
+  if (first.awards.length > 0) {
+    const bandName = new Map((plan.scoring?.bands ?? []).map((b) => [b.id, b.name]));
+    lines.push('', 'Danh hiệu bỏ phiếu suy tôn / Award titles (voted at each cluster meeting)');
+    for (const a of first.awards) {
+      const needed = yearEnds.map(({ clusterId, ye }) => `${clusterId} ${votesNeeded(a.threshold, ye.members.length)}/${ye.members.length}`).join(', ');
+      lines.push(`  ${a.name} (${a.id})`);
+      lines.push(`    quota         ${a.quota} per cluster (a ballot marks at most ${a.quota})`);
+      lines.push(`    eligible      ${a.eligibleBands.map((b) => `${bandName.get(b) ?? b} (${b})`).join(', ')}`);
+      lines.push(`    threshold     ${thresholdText(a.threshold)}; votes needed${a.threshold.of === 'valid-ballots' ? ' if every ballot is valid' : ''}: ${needed}`);
+      lines.push(`    tie           ${a.tie === 'chair' ? "the chair decides (the cluster's leader)" : 'a second round among the tied units'}`);
+      lines.push(`    self-vote     ${a.selfVoteAllowed ? 'allowed' : 'not allowed'}`);
+    }
+  }
+
+  if (first.proposal) {
+    const { schedule, council } = first.proposal;
+    const kind = STEP_KINDS['award-proposal'];
+    lines.push('', `${kind.title.vi} / ${kind.title.en}`);
+    lines.push(...scheduleLines(schedule, at, 'to the council and the cluster head'));
+    lines.push(`  sent by      the cluster head, once its meeting's results are out (not before it opens)`);
+    lines.push(`  council      ${council.name} <${council.email}> approves or returns it`);
+  }
+  return lines;
 }

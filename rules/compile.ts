@@ -2,7 +2,7 @@
  * Compiles a validated plan into what the workflows run on: absolute instants (from the plan's
  * calendar) and one self-contained input per unit, grouped by cluster. Pure; `now` is a parameter.
  */
-import type { ClusterYearEndInput, CycleRef, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type { ClusterYearEndInput, CycleRef, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
 import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 import type { Plan } from './plan';
@@ -69,6 +69,11 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
         plan.scoring && inspection
           ? {
               clusterName: c.name,
+              visits: visitsOf(plan, c.members),
+              team: plan.stages.inspection!.team.map((id) => person(staff.get(id)!)),
+              ...(plan.stages.inspection!.crossCheck
+                ? { crossCheck: { checksPerUnit: plan.stages.inspection!.crossCheck.checksPerUnit, seed: seedOf(`${plan.body.id}:${plan.year}:${c.id}`) } }
+                : {}),
               members: c.members.map((id) => {
                 const u = units.get(id)!;
                 // The unit's first contact is its delegate: it casts the unit's one ballot.
@@ -105,6 +110,35 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
       };
     }),
   };
+}
+
+/** Inspection half-days, local time. */
+const SLOTS = { morning: ['07:30', '11:30'], afternoon: ['13:30', '17:00'] } as const;
+
+/** The timetable's visits to these units, in timetable order. */
+function visitsOf(plan: Plan, members: string[]): InspectionVisit[] {
+  return (plan.stages.inspection?.timetable ?? []).flatMap((v) =>
+    v.units
+      .filter((u) => members.includes(u))
+      .map((unitId) => ({
+        unitId,
+        date: v.date,
+        slot: v.slot,
+        startsAt: localInstant(v.date, SLOTS[v.slot][0], plan.timeZone),
+        endsAt: localInstant(v.date, SLOTS[v.slot][1], plan.timeZone),
+        ...(v.place ? { place: v.place } : {}),
+      })),
+  );
+}
+
+/** A stable 31-bit seed from a business key (FNV-1a), so a cluster's cross-check assignment is repeatable. */
+function seedOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h & 0x7fffffff;
 }
 
 /**

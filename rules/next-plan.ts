@@ -116,6 +116,10 @@ export function draftNextPlan(plan: Plan, opts: NextPlanOptions = {}): NextPlanD
     s.deadline = move(`stages.${name}.deadline`, s.deadline);
     if (!isWorkingDay(s.deadline, cal))
       offDeadlines.push(`stages.${name}.deadline ${s.deadline} is ${whyOff(s.deadline)} (→ ${previousWorkingDay(s.deadline, cal)})`);
+    if (name === 'inspection') {
+      const insp = stage as NonNullable<Plan['stages']['inspection']>;
+      insp.timetable = insp.timetable.map((v, i) => ({ ...v, date: move(`stages.inspection.timetable[${i}].date`, v.date) }));
+    }
   }
 
   notes.push(`year ${cur.year} → ${year}; ${moved} date(s) moved by one year, same day and month.`);

@@ -83,6 +83,27 @@ export const awardSchema = z.object({
   tie: z.enum(['second-round', 'chair']).default('second-round'),
 });
 
+/**
+ * The inspection (kiểm tra): when inspectors enter scores (the step schedule), and optionally the
+ * visits (which units on which day, morning or afternoon), the team, and cross-checking between units.
+ */
+export const inspectionSchema = stepScheduleSchema.extend({
+  timetable: z
+    .array(
+      z.object({
+        date: isoDate,
+        slot: z.enum(['morning', 'afternoon']),
+        units: z.array(slug).min(1),
+        place: z.string().trim().optional(),
+      }),
+    )
+    .default([]),
+  /** Staff ids of the inspection team: they receive the whole timetable. */
+  team: z.array(slug).default([]),
+  /** Units check each other's files (kiểm tra chéo): each checks this many others, never itself. */
+  crossCheck: z.object({ checksPerUnit: z.number().int().min(1).default(1) }).optional(),
+});
+
 /** The cluster meeting (hội nghị tổng kết cụm): one day per cluster, ballots open during it. */
 export const meetingSchema = z.object({
   date: isoDate,
@@ -156,7 +177,7 @@ const planBase = z.object({
     /** Year-end reports; with `scoring`, the unit's self-scoring too. */
     reports: stepScheduleSchema.optional(),
     /** Inspectors (each unit's reviewer) enter the final scores; classes are published when it closes. */
-    inspection: stepScheduleSchema.optional(),
+    inspection: inspectionSchema.optional(),
     meeting: meetingSchema.optional(),
     /** The cluster head sends the award proposal; the council approves or returns it. */
     proposal: stepScheduleSchema.optional(),
@@ -235,6 +256,31 @@ function checkYearEnd(plan: RawPlan, issue: (path: (string | number)[], message:
       issue(['stages', 'meeting', 'date'], `a meeting on ${first} is not after the inspection deadline (${stages.inspection.deadline})`);
     if (stages.proposal && stages.proposal.deadline <= last)
       issue(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${last})`);
+  }
+  const insp = stages.inspection;
+  if (insp) {
+    const unitIds = new Set(plan.units.map((u) => u.id));
+    const clustered = new Set(plan.clusters.flatMap((c) => c.members));
+    const seen = new Map<string, string>();
+    insp.timetable.forEach((v, i) => {
+      if (insp.opensOn !== undefined && v.date < insp.opensOn) issue(['stages', 'inspection', 'timetable', i, 'date'], `is before the inspection opens (${insp.opensOn})`);
+      if (v.date > insp.deadline) issue(['stages', 'inspection', 'timetable', i, 'date'], `is after the inspection deadline (${insp.deadline})`);
+      v.units.forEach((u, j) => {
+        const at = ['stages', 'inspection', 'timetable', i, 'units', j];
+        if (!unitIds.has(u)) issue(at, `unknown unit id "${u}"`);
+        else if (!clustered.has(u)) issue(at, `unit "${u}" is in no cluster`);
+        const other = seen.get(u);
+        if (other !== undefined) issue(at, `unit "${u}" is already visited on ${other}`);
+        seen.set(u, `${v.date} ${v.slot}`);
+      });
+    });
+    insp.team.forEach((t, i) => !staff.has(t) && issue(['stages', 'inspection', 'team', i], `unknown staff id "${t}"`));
+    if (insp.crossCheck) {
+      const k = insp.crossCheck.checksPerUnit;
+      plan.clusters.forEach((c, i) => {
+        if (c.members.length < k + 1) issue(['clusters', i, 'members'], `cross-checking ${k} unit(s) each needs at least ${k + 1} members`);
+      });
+    }
   }
   if (stages.inspection && stages.reports && stages.inspection.deadline < stages.reports.deadline)
     issue(['stages', 'inspection', 'deadline'], `is before the reports deadline (${stages.reports.deadline})`);

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     taskQueue: config.TASK_QUEUE,
     deps: {
       models: db.models,
+      conn: db.conn,
       transport: createTransport(config.SMTP_URL!),
       renderer: new MailRenderer(`${templatesDir}/email`),
       linkSecret: config.LINK_SECRET,

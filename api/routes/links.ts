@@ -12,7 +12,7 @@ import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflo
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
-import { parseScoreForm, scoreRows } from './score-form';
+import { evidenceOf, parseScoreForm, scoreRows } from './score-form';
 import { isYearEndRole, yearEndLinks } from './year-end-links';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `is longer than ${max} characters`);
@@ -181,14 +181,6 @@ export function linksRouter(deps: AppDeps): Router {
   }
 
   return r;
-}
-
-function evidenceOf(fields: Record<string, string> | undefined): Record<string, string> {
-  try {
-    return fields?.evidence ? (JSON.parse(fields.evidence) as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
 }
 
 const DONE: Record<string, [string, string]> = {

@@ -103,3 +103,12 @@ export function parseScoreForm(sheetInput: SheetInput, body: Record<string, unkn
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, entry, reasons, evidence };
 }
+
+/** The evidence a unit gave with its self-scores (the step's `evidence` field, JSON). */
+export function evidenceOf(fields: Record<string, string> | undefined): Record<string, string> {
+  try {
+    return fields?.evidence ? (JSON.parse(fields.evidence) as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -11,12 +11,12 @@ import type { LinkClaims } from '../../lib/links';
 import { checkMarksForVoter } from '../../rules/ballot';
 import type { Plan } from '../../rules/plan';
 import type { SheetInput } from '../../rules/scoring';
-import { ballotBoxId, type AwardRule, type AwardState, type ClusterYearEndInput, type YearEndState } from '../../workflows/cycle/definitions';
+import { ballotBoxId, unitWorkflowId, type AwardRule, type AwardState, type ClusterYearEndInput, type YearEndState } from '../../workflows/cycle/definitions';
 import { ballotConfig } from '../../workflows/cycle/year-end';
 import type { AppDeps } from '../deps';
 import type { Lang } from '../pages';
 import { performUpdate, type UpdateOutcome } from '../services/link-actions';
-import { parseScoreForm, scoreRows } from './score-form';
+import { evidenceOf, parseScoreForm, scoreRows } from './score-form';
 
 export interface VerifiedYearEndLink {
   claims: LinkClaims;
@@ -85,6 +85,10 @@ export function yearEndLinks(deps: AppDeps, say: Say, page: (res: Response, stat
         dueAt: l.row.state.inspection.dueAt,
         timeZone: l.timeZone,
         selfTotal: r.self?.total,
+        // What the units that cross-checked this one found, for the inspector to reconcile.
+        crossChecks: (l.row.state.inspection.crossChecks ?? [])
+          .filter((c) => c.checked === unitId && c.findings)
+          .map((c) => ({ by: unitName(l.plan, c.checker), findings: c.findings })),
         inspectedTotal: r.inspected?.total,
         rows: scoreRows(l.plan.scoring.sheet as SheetInput, v.lang, { self: r.self, value: r.inspected?.entry ?? r.self, withReason: true }),
       });
@@ -215,7 +219,46 @@ export function yearEndLinks(deps: AppDeps, say: Say, page: (res: Response, stat
     },
   };
 
-  const handlers = { inspector: inspection, voter: ballot, chair: tie } as const;
+  // ---- cross-check: s = crosscheck:<checker>:<checked>
+  const crossCheck = {
+    async show(_req: Request, res: Response, v: VerifiedYearEndLink, l: Loaded): Promise<void> {
+      const [, checker, checked] = v.claims.s.split(':');
+      const c = (l.row.state.inspection.crossChecks ?? []).find((x) => x.checker === checker && x.checked === checked);
+      if (!c) return notOpen(res, v.lang);
+      if (l.row.state.phase !== 'inspection') return say(res, 410, v.lang, 'Đợt kiểm tra đã kết thúc.', 'The inspection is closed.');
+      const r = l.row.state.inspection.units.find((u) => u.unitId === checked);
+      const step = await deps.db.models.StepState.findById(`${unitWorkflowId(l.row.cycleId, checked)}:self-scoring`, { state: 1 }).lean();
+      const fields = (step?.state as { submission?: { fields: Record<string, string> } } | undefined)?.submission?.fields;
+      page(res, 200, v.lang, 'crosscheck', {
+        token: v.token,
+        checkerName: unitName(l.plan, checker),
+        checkedName: unitName(l.plan, checked),
+        clusterName: l.plan.clusterName,
+        dueAt: l.row.state.inspection.dueAt,
+        timeZone: l.timeZone,
+        selfTotal: r?.self?.total,
+        findings: c.findings ?? '',
+        rows: scoreRows(l.plan.scoring.sheet as SheetInput, v.lang, { value: r?.self, evidence: evidenceOf(fields) }),
+      });
+    },
+    async act(req: Request, res: Response, v: VerifiedYearEndLink): Promise<void> {
+      const [, checker, checked] = v.claims.s.split(':');
+      const form = z.object({ findings: z.string().trim().min(1, 'is required').max(10_000, 'is longer than 10000 characters') }).safeParse(req.body);
+      if (!form.success) return say(res, 400, v.lang, 'Chưa ghi nhận xét.', 'No findings were written.', { problems: form.error.issues.map((i) => `findings: ${i.message}`) });
+      const args = { checker, checked, by: v.claims.p, findings: form.data.findings };
+      const digest = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
+      const outcome = await performUpdate(deps, {
+        claims: v.claims,
+        updateId: `${v.tokenId}:crosscheck:${digest}`,
+        name: 'submitCrossCheck',
+        args,
+        audit: { action: 'inspection.cross-check', details: { checker, checked } },
+      });
+      finish(res, v.lang, outcome, ['Đã gửi kết quả kiểm tra chéo cho đoàn kiểm tra.', 'Your cross-check findings were sent to the inspection team.']);
+    },
+  };
+
+  const handlers = { inspector: inspection, voter: ballot, chair: tie, checker: crossCheck } as const;
 
   return {
     async show(req: Request, res: Response, v: VerifiedYearEndLink): Promise<void> {
@@ -229,4 +272,4 @@ export function yearEndLinks(deps: AppDeps, say: Say, page: (res: Response, stat
   };
 }
 
-export const isYearEndRole = (r: LinkClaims['r']): boolean => r === 'inspector' || r === 'voter' || r === 'chair';
+export const isYearEndRole = (r: LinkClaims['r']): boolean => r === 'inspector' || r === 'voter' || r === 'chair' || r === 'checker';

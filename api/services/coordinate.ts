@@ -105,7 +105,10 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
           if (err instanceof WorkflowUpdateFailedError) {
             result.refused.push({ unitId: unit.unitId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
           } else if (err instanceof WorkflowNotFoundError) {
-            result.refused.push({ unitId: unit.unitId, step, reason: 'the unit workflow does not exist' });
+            // A unit whose every step is approved has finished its year: say so as the workflow would have.
+            const row = await deps.db.models.StepState.findById(`${workflowId}:${step}`, { status: 1 }).lean();
+            const reason = row && (row.status === 'approved' || row.status === 'cancelled') ? `step ${step} is ${row.status}; its dates can no longer move` : 'the unit workflow does not exist';
+            result.refused.push({ unitId: unit.unitId, step, reason });
           } else if (isUnavailable(err)) {
             result.unavailable.push({ unitId: unit.unitId, step });
           } else throw err;

@@ -146,7 +146,7 @@ const actionInboxSchema = new Schema(
   {
     _id: { type: String, required: true }, // the update id: <tokenId>:<round>:<action>
     workflowId: { type: String, required: true },
-    update: { type: String, enum: ['submitStep', 'reviewStep', 'enterInspection', 'decideTie'], required: true },
+    update: { type: String, enum: ['submitStep', 'reviewStep', 'enterInspection', 'decideTie', 'submitCrossCheck'], required: true },
     /** The update's argument as JSON (scores are keyed by item ids such as "1.2"); older rows have `args`. */
     argsJson: { type: String },
     args: { type: Schema.Types.Mixed },

@@ -59,6 +59,7 @@ export async function createHarness(opts: {
   const transport = createTransport(sink.url);
   const activityDeps = {
     models: db.models,
+    conn: db.conn,
     transport,
     renderer: new MailRenderer(`${templatesDir}/email`),
     linkSecret: config.LINK_SECRET,

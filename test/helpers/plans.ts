@@ -92,7 +92,18 @@ export function yearEndPlan(year: number): PlanInput {
     stages: {
       registration: { opensOn: `${year}-02-01`, deadline: `${year}-02-26`, ...quiet },
       reports: { opensOn: `${year}-10-01`, deadline: `${year}-11-10`, ...quiet },
-      inspection: { opensOn: `${year}-11-16`, deadline: `${year}-11-26`, reminders: [1], escalations: [] },
+      inspection: {
+        opensOn: `${year}-11-16`,
+        deadline: `${year}-11-26`,
+        reminders: [1],
+        escalations: [],
+        timetable: [
+          { date: `${year}-11-18`, slot: 'morning', units: ['xa-phu-tan', 'xa-phu-vinh'], place: 'Trụ sở UBMTTQ xã Phú Tân' },
+          { date: `${year}-11-18`, slot: 'afternoon', units: ['xa-phu-loi'] },
+        ],
+        team: ['cb-lead'],
+        crossCheck: { checksPerUnit: 1 },
+      },
       meeting: { date: `${year}-12-03`, place: 'Hội trường UBMTTQ xã Phú Tân' },
       proposal: { opensOn: `${year}-12-03`, deadline: `${year}-12-15`, ...quiet },
     },

@@ -355,10 +355,16 @@ describe('MailRenderer over templates/email', () => {
     meeting: { opensAt: '2024-12-05T01:00:00.000Z', closesAt: '2024-12-05T10:00:00.000Z', place: 'Hội trường xã Phú Tân' },
     tie: { among: ['xa-phu-vinh', 'xa-phu-loi'], seats: 1, votes: 1, rule: 'chair' },
     nextHead: { head: 'xa-phu-vinh' },
+    checkedName: 'MTTQ xã Phú Vinh',
+    visit: { unitId: 'xa-phu-tan', slot: 'morning', startsAt: '2024-11-20T00:30:00.000Z', endsAt: '2024-11-20T04:30:00.000Z', place: 'Trụ sở xã' },
+    visits: [{ unitId: 'xa-phu-tan', unitName: 'MTTQ xã Phú Tân', slot: 'morning', startsAt: '2024-11-20T00:30:00.000Z', endsAt: '2024-11-20T04:30:00.000Z' }],
   };
   const yearEndKinds: Record<string, { link: boolean; due: boolean; shows: (lang: 'vi' | 'en') => string[] }> = {
     'inspection.request': { link: true, due: true, shows: () => ['MTTQ xã Phú Tân', 'Cụm thi đua số 1'] },
     'inspection.reminder': { link: true, due: true, shows: () => ['MTTQ xã Phú Tân', '3'] },
+    'inspection.visit': { link: false, due: false, shows: (l) => ['MTTQ xã Phú Tân', '07:30 20/11/2024', '11:30 20/11/2024', l === 'vi' ? 'buổi sáng' : 'morning'] },
+    'inspection.timetable': { link: false, due: false, shows: (l) => [`07:30 20/11/2024 – 11:30 20/11/2024 (${l === 'vi' ? 'Sáng' : 'Morning'}): MTTQ xã Phú Tân`] },
+    'crosscheck.assignment': { link: true, due: true, shows: () => ['MTTQ xã Phú Tân', 'MTTQ xã Phú Vinh'] },
     'classes.published': { link: false, due: false, shows: () => ['92', 'Hoàn thành xuất sắc nhiệm vụ'] },
     'meeting.invitation': { link: false, due: false, shows: () => ['08:00 05/12/2024', '17:00 05/12/2024', 'Hội trường xã Phú Tân'] },
     'ballot.open': { link: true, due: true, shows: () => ['Cờ thi đua', 'MTTQ xã Phú Tân'] },

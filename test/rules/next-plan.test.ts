@@ -49,6 +49,7 @@ describe('draftNextPlan: dates', () => {
     ['reports opensOn', (p) => p.stages.reports?.opensOn, '2025-10-01'],
     ['reports deadline', (p) => p.stages.reports?.deadline, '2025-11-10'],
     ['inspection deadline', (p) => p.stages.inspection?.deadline, '2025-11-26'],
+    ['inspection visits', (p) => p.stages.inspection?.timetable?.map((v) => v.date), ['2025-11-18', '2025-11-18']],
     ['meeting date', (p) => p.stages.meeting?.date, '2025-12-03'],
     ['a cluster\'s own meeting day', (p) => p.stages.meeting?.clusters, { 'cum-2': '2025-12-05' }],
     ['proposal deadline', (p) => p.stages.proposal?.deadline, '2025-12-15'],
@@ -56,8 +57,8 @@ describe('draftNextPlan: dates', () => {
   ])('%s', (_name, get, expected) => expect(get(plan)).toEqual(expected));
 
   test('the note counts the moved dates', () => {
-    // registration, reports, inspection, proposal ×2 each, meeting + 1 cluster day, 1 extra working day
-    expect(notes[0]).toBe('year 2024 → 2025; 11 date(s) moved by one year, same day and month.');
+    // registration, reports, inspection, proposal ×2 each, 2 inspection visits, meeting + 1 cluster day, 1 extra working day
+    expect(notes[0]).toBe('year 2024 → 2025; 13 date(s) moved by one year, same day and month.');
   });
 
   test('a date in the next calendar year (a January proposal) moves by one year too', () => {

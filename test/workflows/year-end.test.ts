@@ -40,6 +40,7 @@ describe("a cluster's year-end (time-skipping)", () => {
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailsTo(to, re))[0], `${re} to ${to}`);
     const clusterState = () => env.client.workflow.getHandle(clusterWf).query(clusterStateQuery);
+    let s: ClusterState;
     const until = (what: string, ok: (s: ClusterState) => boolean) =>
       eventually(async () => {
         const s = await clusterState();
@@ -73,6 +74,33 @@ describe("a cluster's year-end (time-skipping)", () => {
       const page = await supertest(h.app).get(tan);
       expect(page.status).toBe(200);
       expect(page.text).toContain('97'); // the self total is shown
+      // The timetable: each unit its slot (a calendar event), the team the whole day.
+      const visit = await firstMail(mailOf('xa-phu-loi'), /\[Lịch kiểm tra\] MTTQ xã Phú Lợi/);
+      expect(visit.text).toContain(`buổi chiều, từ 13:30 18/11/${year} đến 17:00 18/11/${year}`);
+      expect(visit.attachments[0].content!.toString('utf8')).toContain(`DTSTART:${year}1118T063000Z`);
+      const timetable = await firstMail('lead@mttq.test', /\[Lịch kiểm tra\] Cụm thi đua số 1/);
+      expect(timetable.text!.replace(/\s+/g, ' ')).toContain(`07:30 18/11/${year} – 11:30 18/11/${year} (Sáng): MTTQ xã Phú Tân, Trụ sở UBMTTQ xã Phú Tân`);
+      // Cross-checking: every unit checks one other, never itself, and each is checked once.
+      s = await clusterState();
+      const pairs = s.yearEnd!.inspection.crossChecks!.map((c) => [c.checker, c.checked]);
+      expect(pairs).toHaveLength(3);
+      expect(pairs.every(([a, b]) => a !== b)).toBe(true);
+      expect(new Set(pairs.map(([, b]) => b)).size).toBe(3);
+      const [checker, checked] = pairs.find(([, b]) => b === 'xa-phu-tan')!;
+      const ccMail = await firstMail(mailOf(checker), /\[Kiểm tra chéo\]/);
+      expect(ccMail.subject).toContain('kiểm tra hồ sơ của MTTQ xã Phú Tân');
+      const ccPage = await supertest(h.app).get(linkIn(ccMail.text));
+      expect(ccPage.status).toBe(200);
+      expect(ccPage.text).toContain('Biên bản giám sát số 12'); // the checked unit's evidence
+      expect((await supertest(h.app).post(linkIn(ccMail.text)).type('form').send({ findings: '' })).status).toBe(400);
+      expect((await supertest(h.app).post(linkIn(ccMail.text)).type('form').send({ findings: 'Tiêu chí 2.1: thiếu 2 biên bản giám sát.' })).status).toBe(200);
+      expect(checked).toBe('xa-phu-tan');
+      const withFindings = await eventually(async () => {
+        const p = await supertest(h.app).get(tan);
+        return p.text.includes('thiếu 2 biên bản giám sát') ? p : undefined;
+      }, 'the findings on the inspection page');
+      expect(withFindings.status).toBe(200);
+
       const inspected = { 'c.1.1': '30', 'c.1.2': '20', 'c.2.1': '40', 'b.T1': '2' };
       const noReason = await supertest(h.app).post(tan).type('form').send(inspected);
       expect(noReason.status).toBe(409);
@@ -88,7 +116,7 @@ describe("a cluster's year-end (time-skipping)", () => {
 
       // After the deadline the classes are locked and published; the invitation follows.
       await sleepUntil(`${year}-11-26T11:00:00Z`);
-      let s = await until('the classes to be locked', (x) => x.yearEnd!.inspection.closedAt !== undefined);
+      s = await until('the classes to be locked', (x) => x.yearEnd!.inspection.closedAt !== undefined);
       const classes = Object.fromEntries(s.yearEnd!.inspection.units.map((u) => [u.unitId, [u.total, u.bandId, u.source]]));
       expect(classes).toEqual({
         'xa-phu-tan': [92, 'xuat-sac', 'inspection'],
@@ -158,6 +186,18 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect(results.text).toMatch(/Cờ thi đua: MTTQ xã Phú Tân/);
       expect(results.text).toMatch(/Bằng khen: MTTQ xã Phú Lợi \(chủ trì quyết định/);
       expect(results.text).toContain('Cụm trưởng năm tới (luân phiên): MTTQ xã Phú Vinh');
+
+      // The minutes and the score table are generated and served (their content: test/documents/year-end.test.ts).
+      const docsUrl = `/api/cycles/${encodeURIComponent(cycleId)}/clusters/cum-1/documents`;
+      const listed = await eventually(async () => {
+        const r = await supertest(h.app).get(docsUrl).set({ Authorization: `Bearer ${TEST_TOKEN}` });
+        const text = JSON.stringify(r.body);
+        return text.includes('minutes') && text.includes('score-table') ? text : undefined;
+      }, 'the year-end documents');
+      expect(listed).toContain('ballot-co-thi-dua');
+      const minutes = await supertest(h.app).get(`${docsUrl}/minutes.html`).set({ Authorization: `Bearer ${TEST_TOKEN}` });
+      expect(minutes.status).toBe(200);
+      expect(minutes.text).toContain('BIÊN BẢN');
 
       // Secrecy: the box holds marks and no voter; the workflow's history holds no marks and no box row id.
       const box = await h.db.models.Ballot.find({}).lean();

@@ -8,6 +8,7 @@ import {
   enterInspectionUpdate,
   moveMeetingUpdate,
   reviewStepUpdate,
+  submitCrossCheckUpdate,
   submitStepUpdate,
   unitWorkflowId,
   type ClusterState,
@@ -46,6 +47,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     setHandler(enterInspectionUpdate, (req) => yearEnd.inspect(req), { validator: (req) => yearEnd.assertCanInspect(req) });
     setHandler(castVoteUpdate, (req) => yearEnd.vote(req), { validator: (req) => yearEnd.assertCanVote(req) });
     setHandler(decideTieUpdate, (req) => yearEnd.decideTie(req), { validator: (req) => yearEnd.assertCanDecideTie(req) });
+    setHandler(submitCrossCheckUpdate, (req) => yearEnd.submitCrossCheck(req), { validator: (req) => yearEnd.assertCanCrossCheck(req) });
     setHandler(moveMeetingUpdate, (req) => yearEnd.moveMeeting(req), { validator: (req) => yearEnd.assertCanMoveMeeting(req) });
   }
   if (proposal) {

@@ -174,8 +174,23 @@ export interface MeetingSchedule {
   secondRoundMinutes: number;
 }
 
+/** One unit's inspection visit (a morning or afternoon on the timetable). */
+export interface InspectionVisit {
+  unitId: string;
+  date: string;
+  slot: 'morning' | 'afternoon';
+  startsAt: string;
+  endsAt: string;
+  place?: string;
+}
+
 export interface ClusterYearEndInput {
   clusterName: string;
+  /** The visits to this cluster's units, in timetable order; the team receives them all. */
+  visits?: InspectionVisit[];
+  team?: Person[];
+  /** Units check each other's files; the seed makes the assignment repeatable. */
+  crossCheck?: { checksPerUnit: number; seed: number };
   members: MemberRef[];
   headUnitId: string;
   deputyUnitId?: string;
@@ -205,6 +220,21 @@ export interface UnitResult {
   source?: 'inspection' | 'self';
   bandId?: string;
   bandName?: string;
+}
+
+export interface CrossCheckState {
+  checker: string;
+  checked: string;
+  findings?: string;
+  by?: string;
+  at?: string;
+}
+
+export interface SubmitCrossCheckInput {
+  checker: string;
+  checked: string;
+  by: string;
+  findings: string;
 }
 
 export interface BallotRoundState {
@@ -239,7 +269,15 @@ export interface YearEndState {
   phase: YearEndPhase;
   /** Grows with every projection to the read model. */
   revision: number;
-  inspection: { opensAt: string; dueAt: string; graceEndsAt: string; closedAt?: string; units: UnitResult[] };
+  inspection: {
+    opensAt: string;
+    dueAt: string;
+    graceEndsAt: string;
+    closedAt?: string;
+    units: UnitResult[];
+    /** Who checks whose files (kiểm tra chéo), and what they found; the inspector reconciles. */
+    crossChecks?: CrossCheckState[];
+  };
   meeting?: MeetingSchedule;
   /** How many times the coordinator moved the meeting (the invitation's calendar SEQUENCE). */
   meetingVersion?: number;
@@ -282,6 +320,7 @@ export interface MoveMeetingInput {
 }
 
 export const moveMeetingUpdate = defineUpdate<{ meeting: MeetingSchedule; version: number }, [MoveMeetingInput]>('moveMeeting');
+export const submitCrossCheckUpdate = defineUpdate<CrossCheckState, [SubmitCrossCheckInput]>('submitCrossCheck');
 export const enterInspectionUpdate = defineUpdate<UnitResult, [EnterInspectionInput]>('enterInspection');
 export const castVoteUpdate = defineUpdate<{ voted: number; of: number }, [CastVoteInput]>('castVote');
 export const decideTieUpdate = defineUpdate<AwardState, [DecideTieInput]>('decideTie');
@@ -314,8 +353,9 @@ export const ACTIONS_BY_ROLE: Record<LinkRole, readonly ('submit' | 'approve' | 
 };
 
 /** Links to the cluster's year-end actions: the link's step names the unit, ballot or award it acts on. */
-export type YearEndLinkRole = 'inspector' | 'voter' | 'chair';
+export type YearEndLinkRole = 'inspector' | 'voter' | 'chair' | 'checker';
 export const inspectionLinkStep = (unitId: string) => `inspection:${unitId}`;
+export const crossCheckLinkStep = (checker: string, checked: string) => `crosscheck:${checker}:${checked}`;
 export const ballotLinkStep = (awardId: string, round: number, voterUnitId: string) => `ballot:${awardId}:${round}:${voterUnitId}`;
 export const tieLinkStep = (awardId: string) => `tie:${awardId}`;
 /** The ballot box of one round of one award in one cluster. */

@@ -12,18 +12,22 @@
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { assertBallotConfig, chairDecides, type BallotConfig } from '../../rules/ballot';
+import { assignCrossChecks } from '../../rules/cross-check';
 import { classify } from '../../rules/classification';
 import { nextHead } from '../../rules/rotation';
 import { reconcile, totalScore, validateEntry } from '../../rules/scoring';
 import {
   ballotBoxId,
   ballotLinkStep,
+  crossCheckLinkStep,
   inspectionLinkStep,
   tieLinkStep,
   type AwardRule,
   type AwardState,
   type BallotRoundState,
   type CastVoteInput,
+  type CrossCheckState,
+  type SubmitCrossCheckInput,
   type ClusterYearEndInput,
   type CycleRef,
   type DecideTieInput,
@@ -102,6 +106,22 @@ export class YearEnd {
     return r;
   }
 
+  assertCanCrossCheck(req: SubmitCrossCheckInput): void {
+    if (this.state.phase !== 'inspection') throw new Error('cross-checking happens while the inspection is open');
+    if (!this.crossCheck(req.checker, req.checked)) throw new Error(`${req.checker} was not assigned to check ${req.checked}`);
+    const checker = this.member(req.checker);
+    if (!checker.contacts.some((c) => c.email === req.by)) throw new Error(`${req.by} does not act for ${checker.unitName}`);
+    if (!req.findings.trim()) throw new Error('the findings are empty');
+    if (req.findings.length > 10_000) throw new Error('the findings are longer than 10000 characters');
+  }
+
+  submitCrossCheck(req: SubmitCrossCheckInput): CrossCheckState {
+    const c = this.crossCheck(req.checker, req.checked)!;
+    Object.assign(c, { findings: req.findings.trim(), by: req.by, at: iso(Date.now()) });
+    this.dirty = true;
+    return c;
+  }
+
   assertCanVote(req: CastVoteInput): void {
     const award = this.award(req.awardId);
     const round = award.rounds[award.rounds.length - 1];
@@ -170,6 +190,7 @@ export class YearEnd {
     await this.project();
     const p = this.state.proposal;
     if (p?.status !== 'approved') return;
+    await this.documents('decision');
     const to = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
     await this.notify('award.decision', 'award:decision', to, { awards: this.state.awards, units: this.unitNames(), comment: p.review?.comment });
   }
@@ -198,6 +219,8 @@ export class YearEnd {
     for (const m of this.input.members) {
       await this.notify('inspection.request', `inspection:request:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: inspection.dueAt }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
     }
+    await this.announceVisits();
+    await this.assignCrossChecks();
     const allInspected = () => this.state.inspection.units.every((u) => u.inspected);
     const reminders = [...inspection.reminders];
     // Corrections are allowed until the deadline; a unit nobody inspected waits until the grace ends.
@@ -216,10 +239,54 @@ export class YearEnd {
     }
     this.lockClasses();
     await this.project();
+    await this.documents('classes');
     for (const m of this.input.members) {
       const r = this.result(m.unitId);
       await this.notify('classes.published', 'classes:published', m.contacts, { unitName: m.unitName, total: r.total, bandName: r.bandName, source: r.source });
     }
+  }
+
+  /** Each visited unit gets its slot (with a calendar event); the team gets the whole timetable. */
+  private async announceVisits(): Promise<void> {
+    const visits = this.input.visits ?? [];
+    if (visits.length === 0) return;
+    const { workflowId } = workflowInfo();
+    for (const v of visits) {
+      const m = this.member(v.unitId);
+      await this.notify('inspection.visit', `inspection:visit:${v.unitId}`, m.contacts, {
+        unitName: m.unitName,
+        visit: v,
+        calendarEvent: { uid: `${workflowId}:visit:${v.unitId}@thidua`, sequence: 0, kind: 'inspection', start: v.startsAt, end: v.endsAt, location: v.place },
+      });
+    }
+    const team = uniqueByEmail(this.input.team ?? []);
+    if (team.length > 0) {
+      const names = this.unitNames();
+      await this.notify('inspection.timetable', 'inspection:timetable', team, { visits: visits.map((v) => ({ ...v, unitName: names[v.unitId] })) });
+    }
+  }
+
+  /** Who checks whose files: a seeded assignment (rules/cross-check.ts), the same on every replay. */
+  private async assignCrossChecks(): Promise<void> {
+    const cc = this.input.crossCheck;
+    if (!cc) return;
+    const { assignments } = assignCrossChecks(this.input.members.map((m) => m.unitId), { checksPerUnit: cc.checksPerUnit, seed: cc.seed });
+    this.state.inspection.crossChecks = assignments.map((a) => ({ checker: a.checker, checked: a.checked }));
+    await this.project();
+    for (const a of assignments) {
+      const checker = this.member(a.checker);
+      await this.notify(
+        'crosscheck.assignment',
+        `crosscheck:${a.checker}:${a.checked}`,
+        checker.contacts,
+        { unitName: checker.unitName, checkedName: this.member(a.checked).unitName, dueAt: this.input.inspection.dueAt },
+        { role: 'checker', step: crossCheckLinkStep(a.checker, a.checked) },
+      );
+    }
+  }
+
+  private crossCheck(checker: string, checked: string): CrossCheckState | undefined {
+    return this.state.inspection.crossChecks?.find((c) => c.checker === checker && c.checked === checked);
   }
 
   /** The classes are the bands of the inspected totals (else the self totals); locked from here on. */
@@ -248,8 +315,7 @@ export class YearEnd {
       dueAt: meeting.opensAt,
       moved: this.invitedVersion >= 0,
       reason: this.moveReason,
-      calendarUid: `${workflowId}:meeting@thidua`,
-      scheduleVersion: version,
+      calendarEvent: { uid: `${workflowId}:meeting@thidua`, sequence: version, kind: 'meeting', start: meeting.opensAt, end: meeting.closesAt, location: meeting.place },
     });
     this.invitedVersion = version;
   }
@@ -343,6 +409,7 @@ export class YearEnd {
       this.state.nextHead = next.deputy ? { head: next.head, deputy: next.deputy } : { head: next.head };
       this.state.phase = 'results';
       await this.project();
+      await this.documents('results');
       const to = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
       await this.notify('meeting.results', 'meeting:results', to, { awards: this.state.awards, nextHead: this.state.nextHead, units: this.unitNames() });
     } else {
@@ -387,6 +454,15 @@ export class YearEnd {
     if (this.dirty) {
       this.dirty = false;
       await this.project();
+    }
+  }
+
+  /** The stage's documents (score table, report, minutes, proposal…); a failure is logged, the year goes on. */
+  private async documents(stage: 'classes' | 'results' | 'decision'): Promise<void> {
+    try {
+      await acts.generateYearEndDocuments({ cycleId: this.cycle.cycleId, clusterId: this.clusterId, stage });
+    } catch (err) {
+      log.error('year-end documents not generated', { stage, error: String(err) });
     }
   }
 
