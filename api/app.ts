@@ -4,9 +4,12 @@ import type { AppDeps } from './deps';
 import { HttpError, jsonErrorHandler, sendError } from './errors';
 import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
+import { feedsRouter } from './routes/feeds';
 import { healthRouter } from './routes/health';
 import { linksRouter } from './routes/links';
+import { staffAuthRouter } from './routes/staff-auth';
 import { staffPagesRouter } from './routes/staff-pages';
+import { unitsAdminRouter } from './routes/units-admin';
 import { yearEndAdminRouter } from './routes/year-end-admin';
 
 export function createApp(deps: AppDeps): Express {
@@ -29,9 +32,12 @@ export function createApp(deps: AppDeps): Express {
     res.status(503).type('text').send('Dịch vụ tạm thời gián đoạn (MongoDB). Service temporarily unavailable.');
   });
   app.get('/', (_req, res) => res.redirect(302, '/mailbox'));
+  app.use(feedsRouter(deps));
   app.use('/api/cycles', yearEndAdminRouter(deps));
+  app.use('/api/cycles', unitsAdminRouter(deps));
   app.use('/api/cycles', cyclesRouter(deps));
   app.use(linksRouter(deps));
+  app.use(staffAuthRouter(deps));
   app.use(staffPagesRouter(deps));
   app.use(dashboardRouter(deps));
   app.use('/api', (_req, res) => sendError(res, new HttpError(404, 'not_found', 'no such route')));

@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import { loadConfigOrExit } from '../config';
 import { connectDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { MailRenderer } from '../lib/mail/render';
 import { startSmtpSink } from '../lib/mail/smtp-sink';
+import { createTransport } from '../lib/mail/transport';
 import { canConnect, hostPortOf } from '../lib/net';
 import { templatesDir } from '../lib/paths';
 import { createTemporalClient } from '../lib/temporal';
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
   const sink = config.SMTP_URL ? undefined : await startSmtpSink(db, { port: config.EMBEDDED_SMTP_PORT, log });
   const smtp = hostPortOf(sink?.url ?? config.SMTP_URL!);
   const temporal = createTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
+  // The api sends few mails of its own (staff password reset links), through the same outbox.
+  const transport = createTransport(sink?.url ?? config.SMTP_URL!);
   const deps = {
     config,
     db,
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     mailboxEnabled: sink !== undefined,
     smtpUp: () => canConnect(smtp.host, smtp.port),
     now: () => new Date(),
+    mailer: { transport, renderer: new MailRenderer(`${templatesDir}/email`) },
   };
   const app = createApp(deps);
   const server: Server = await new Promise((resolve) => {
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     clearInterval(retrier);
     server.close();
+    transport.close();
     await sink?.close();
     await temporal.connection.close();
     await db.close();

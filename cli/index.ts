@@ -5,6 +5,7 @@ import { cycleStart, cycleStatus } from './cycle';
 import { CliError, planCheck } from './plan-check';
 import { planNext } from './plan-next';
 import { runSimulate } from './simulate';
+import { staffAdd, staffList, type StaffAddOptions } from './staff';
 
 const program = new Command('thidua').description('Thi đua – khen thưởng on Temporal').exitOverride();
 const plan = program.command('plan').description('work with plan files');
@@ -47,6 +48,25 @@ program
   .description('rehearse the plan\'s year in seconds on the time-skipping test server, with simulated participants')
   .action(async (plan: string, opts: { seed: string; policy: string[]; json?: boolean }) => {
     process.stdout.write(`${await runSimulate(plan, opts)}\n`);
+  });
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+const staff = program.command('staff').description('staff accounts, straight in MongoDB (MONGODB_URI, or the `npm start` server)');
+staff
+  .command('add')
+  .option('--email <email>', 'the account\'s email (its login)')
+  .option('--name <name>', 'full name')
+  .option('--role <role>', 'coordinator | secretariat | council | viewer (repeatable)', collect, [] as string[])
+  .option('--cluster <id>', 'limit the account to this cluster (repeatable; none: every cluster)', collect, [] as string[])
+  .description('create an account; the password comes from THIDUA_STAFF_PASSWORD, or is generated and printed once')
+  .action(async (opts: StaffAddOptions) => {
+    process.stdout.write(`${await staffAdd(opts)}\n`);
+  });
+staff
+  .command('list')
+  .description('every account: email, name, roles, scope, state')
+  .action(async () => {
+    process.stdout.write(`${await staffList()}\n`);
   });
 
 async function main(): Promise<void> {

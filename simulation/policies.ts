@@ -1,8 +1,15 @@
 /**
  * How simulated participants behave. Pure and seeded, so a rehearsal is repeatable: the same plan,
  * policies and seed give the same year.
+ *
+ * A unit's policy covers everything its own people do: its reviewed steps (the self-scoring among
+ * them), its delegate's ballots at the cluster meeting (a `never` unit stays away: its delegate casts
+ * no ballot) and, for the cluster's head, the award proposal. Staff always act: inspectors enter every
+ * unit's final scores, the chair decides a tie, the council reviews the proposal (it returns it once
+ * when the head's policy is `returned-once`).
  */
 import { mulberry32 } from '../rules/cross-check';
+import { DEFAULT_SCORE_STEP, fromHundredths, toHundredths, validateEntry, type Scores, type SheetInput } from '../rules/scoring';
 
 export type Policy = 'on-time' | 'late' | 'returned-once' | 'never';
 export const POLICIES: readonly Policy[] = ['on-time', 'late', 'returned-once', 'never'];
@@ -29,4 +36,136 @@ export function assignPolicies(
     out[id] = POLICIES.find((p) => (r -= weights[p]) < 0) ?? 'on-time';
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded draws for the year-end. Each draw has its own stream, keyed by what it is about (the unit,
+// the round, the award…), so one participant's choice never shifts another's.
+
+/** A PRNG for one decision: the run's seed and the decision's key (FNV-1a of both, into mulberry32). */
+export function rngFor(seed: number, ...key: (string | number)[]): () => number {
+  let h = 0x811c9dc5;
+  for (const ch of `${seed}\u0000${key.join('\u0000')}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return mulberry32(h);
+}
+
+export interface ScoringRules {
+  sheet: SheetInput;
+  step?: number;
+}
+
+export interface ScoreDraft {
+  criteria: Scores;
+  bonuses: Scores;
+  deductions: Scores;
+}
+
+type Item = { id: string; max: number };
+const criteriaOf = (sheet: SheetInput): Item[] => sheet.groups.flatMap((g) => g.criteria);
+
+/** A value on the plan's score step, `share` (0..1) of the way to the item's maximum (never over it). */
+function onStep(item: Item, share: number, stepH: number): number {
+  const steps = Math.floor(toHundredths(item.max) / stepH);
+  return fromHundredths(Math.round(steps * Math.min(Math.max(share, 0), 1)) * stepH);
+}
+
+const stepHOf = (rules: ScoringRules) => toHundredths(rules.step ?? DEFAULT_SCORE_STEP);
+
+function assertClean(rules: ScoringRules, entry: ScoreDraft): ScoreDraft {
+  const problems = validateEntry(rules.sheet, entry, { step: rules.step });
+  if (problems.length > 0) throw new Error(`simulated scores do not fit the sheet: ${problems.map((p) => p.message).join('; ')}`);
+  return entry;
+}
+
+/**
+ * A unit's self-score: every criterion between 55% and 100% of its maximum (units are generous with
+ * themselves), a bonus item claimed now and then (30%), a deduction admitted rarely (15%); evidence
+ * for about half the criteria. Always on the plan's step and within every maximum.
+ */
+export function drawSelfScores(rules: ScoringRules, next: () => number): { entry: ScoreDraft; evidence: Record<string, string> } {
+  const stepH = stepHOf(rules);
+  const entry: ScoreDraft = { criteria: {}, bonuses: {}, deductions: {} };
+  const evidence: Record<string, string> = {};
+  for (const c of criteriaOf(rules.sheet)) {
+    entry.criteria[c.id] = onStep(c, 0.55 + 0.45 * next(), stepH);
+    if (next() < 0.5) evidence[c.id] = `(mô phỏng) Minh chứng cho tiêu chí ${c.id}`;
+  }
+  for (const b of rules.sheet.bonuses ?? []) {
+    const share = next();
+    if (next() < 0.3) {
+      const v = onStep(b, 0.2 + 0.8 * share, stepH);
+      if (v > 0) entry.bonuses[b.id] = v;
+    }
+  }
+  for (const d of rules.sheet.deductions ?? []) {
+    const share = next();
+    if (next() < 0.15) {
+      const v = onStep(d, 0.1 + 0.5 * share, stepH);
+      if (v > 0) entry.deductions[d.id] = v;
+    }
+  }
+  return { entry: assertClean(rules, entry), evidence };
+}
+
+/**
+ * What an inspector enters: each criterion confirmed, or (one in four) lowered by one to three steps
+ * with a reason; bonuses and deductions confirmed as the unit gave them. A unit that sent no
+ * self-score is scored from scratch (40% to 90% of each maximum), with a reason for every criterion.
+ */
+export function drawInspection(rules: ScoringRules, self: ScoreDraft | undefined, next: () => number): { entry: ScoreDraft; reasons: Record<string, string> } {
+  const stepH = stepHOf(rules);
+  const entry: ScoreDraft = { criteria: {}, bonuses: { ...(self?.bonuses ?? {}) }, deductions: { ...(self?.deductions ?? {}) } };
+  const reasons: Record<string, string> = {};
+  for (const c of criteriaOf(rules.sheet)) {
+    const own = self?.criteria[c.id];
+    if (own === undefined) {
+      entry.criteria[c.id] = onStep(c, 0.4 + 0.5 * next(), stepH);
+      reasons[c.id] = '(mô phỏng) Đơn vị không gửi bản tự chấm: đoàn kiểm tra chấm theo hồ sơ';
+      continue;
+    }
+    const change = next() < 0.25;
+    const by = 1 + Math.floor(next() * 3);
+    const to = fromHundredths(Math.max(0, toHundredths(own) - by * stepH));
+    if (change && to !== own) {
+      entry.criteria[c.id] = to;
+      reasons[c.id] = `(mô phỏng) Minh chứng chưa đủ cho tiêu chí ${c.id}: ${own} → ${to}`;
+    } else {
+      entry.criteria[c.id] = own;
+    }
+  }
+  return { entry: assertClean(rules, entry), reasons };
+}
+
+/**
+ * A delegate's marks: as many of the round's candidates as it has seats (never itself unless the
+ * award allows it), drawn by seed. In a second round a tied unit that may not vote for itself
+ * abstains one time in two: otherwise two tied units voting for each other would tie forever.
+ */
+export function drawMarks(
+  round: { round: number; candidates: string[]; seats: number },
+  voterUnitId: string,
+  selfVoteAllowed: boolean,
+  next: () => number,
+): string[] {
+  const pool = round.candidates.filter((c) => selfVoteAllowed || c !== voterUnitId);
+  if (round.round > 1 && !selfVoteAllowed && round.candidates.includes(voterUnitId) && next() < 0.5) return [];
+  return shuffle(pool, next).slice(0, Math.min(round.seats, pool.length));
+}
+
+/** The chair's choice of `seats` among the tied units, drawn by seed. */
+export function drawChairChoice(tie: { among: string[]; seats: number }, next: () => number): string[] {
+  const chosen = new Set(shuffle(tie.among, next).slice(0, tie.seats));
+  return tie.among.filter((u) => chosen.has(u));
+}
+
+function shuffle<T>(items: readonly T[], next: () => number): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
 }

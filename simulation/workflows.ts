@@ -1,3 +1,3 @@
 // The simulation worker's bundle: the real workflows, plus the simulated participants.
 export * from '../workflows';
-export { participantWorkflow } from './participant-workflow';
+export { participantWorkflow, yearEndParticipantWorkflow } from './participant-workflow';

@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { parse as parseYaml } from 'yaml';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
-import { requireStaffApi } from '../auth';
+import { actorOf, isScoped, principalOf, requireCluster, requireRole, requireWholeScope, STAFF_ROLES } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { contentTypeOf, latestDocument, listDocuments, readDocument } from '../../lib/documents/store';
@@ -28,21 +28,37 @@ function planFromBody(req: Request): unknown {
   return req.body;
 }
 
+/** For an account limited to some clusters: the unit's cluster must be one of them (the plan says which). */
+async function requireUnitInScope(deps: AppDeps, res: Response, cycleId: string, unitId: string): Promise<void> {
+  const p = principalOf(res);
+  if (!isScoped(p)) return;
+  const cycle = await deps.db.models.Cycle.findById(cycleId, { plan: 1 }).lean();
+  if (!cycle) throw new HttpError(404, 'not_found', `no cycle ${cycleId}`);
+  const cluster = (cycle.plan as { clusters?: { id: string; members: string[] }[] }).clusters?.find((c) => c.members.includes(unitId));
+  if (!cluster) throw new HttpError(404, 'not_found', `no unit ${unitId} in ${cycleId}`);
+  requireCluster(p, cluster.id);
+}
+
 export function cyclesRouter(deps: AppDeps): Router {
   const r = Router();
-  r.use(requireStaffApi(deps));
+  // Every role reads; changes are the coordinator's (and the API token's), checked per route.
+  r.use(requireRole(deps, ...STAFF_ROLES));
+  const coordinator = requireRole(deps, 'coordinator');
   r.use(express.json({ limit: '5mb' }), express.text({ type: YAML_TYPES, limit: '5mb' }));
 
-  r.post('/', async (req, res) => {
-    const { cycle } = await startCycle(deps, planFromBody(req), 'api-token');
+  r.post('/', coordinator, async (req, res) => {
+    requireWholeScope(principalOf(res), 'starting a cycle');
+    const { cycle } = await startCycle(deps, planFromBody(req), actorOf(principalOf(res)));
     res.status(201).location(`/api/cycles/${encodeURIComponent(cycle.cycleId)}`).json({ cycle });
   });
 
   r.get('/:cycleId', async (req, res) => {
     const { models } = deps.db;
-    const cycle = await models.Cycle.findById(req.params.cycleId).lean();
-    if (!cycle) throw new HttpError(404, 'not_found', `no cycle ${req.params.cycleId}`);
-    const steps = await models.StepState.find({ cycleId: cycle._id }).sort({ clusterId: 1, unitId: 1 }).lean();
+    const cycle = await models.Cycle.findById(String(req.params.cycleId)).lean();
+    if (!cycle) throw new HttpError(404, 'not_found', `no cycle ${String(req.params.cycleId)}`);
+    const p = principalOf(res);
+    const all = await models.StepState.find({ cycleId: cycle._id }).sort({ clusterId: 1, unitId: 1 }).lean();
+    const steps = isScoped(p) ? all.filter((s) => p.scope.clusters.includes(s.clusterId)) : all;
     res.json({
       cycle: { cycleId: cycle._id, workflowId: cycle.workflowId, bodyId: cycle.bodyId, year: cycle.year, status: cycle.status },
       steps: steps.map((s) => ({
@@ -60,36 +76,43 @@ export function cyclesRouter(deps: AppDeps): Router {
   });
 
   /** Move a stage's deadline (all clusters, or one with `clusterId`); pending reminders are re-planned. */
-  r.post('/:cycleId/stages/:stage/deadline', async (req, res) => {
-    const stage = req.params.stage;
+  r.post('/:cycleId/stages/:stage/deadline', coordinator, async (req, res) => {
+    const stage = String(req.params.stage);
     if (!['registration', 'midYear', 'reports'].includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
-    res.json(await moveDeadline(deps, req.params.cycleId, stage as StageName, req.body, 'api-token'));
+    const p = principalOf(res);
+    const clusterId = (req.body as { clusterId?: unknown } | undefined)?.clusterId;
+    if (typeof clusterId === 'string') requireCluster(p, clusterId);
+    else requireWholeScope(p, 'moving the deadline of every cluster');
+    res.json(await moveDeadline(deps, String(req.params.cycleId), stage as StageName, req.body, actorOf(p)));
   });
 
   /** A submission received on paper, recorded by staff for the unit. */
-  r.post('/:cycleId/units/:unitId/steps/:step/submission', async (req, res) => {
-    res.json(await submitOnBehalf(deps, req.params.cycleId, req.params.unitId, req.params.step, req.body, 'api-token'));
+  r.post('/:cycleId/units/:unitId/steps/:step/submission', coordinator, async (req, res) => {
+    await requireUnitInScope(deps, res, String(req.params.cycleId), String(req.params.unitId));
+    res.json(await submitOnBehalf(deps, String(req.params.cycleId), String(req.params.unitId), String(req.params.step), req.body, actorOf(principalOf(res))));
   });
 
-  r.post('/:cycleId/units/:unitId/people', async (req, res) => {
-    res.json(await replacePerson(deps, req.params.cycleId, req.params.unitId, req.body, 'api-token'));
+  r.post('/:cycleId/units/:unitId/people', coordinator, async (req, res) => {
+    await requireUnitInScope(deps, res, String(req.params.cycleId), String(req.params.unitId));
+    res.json(await replacePerson(deps, String(req.params.cycleId), String(req.params.unitId), req.body, actorOf(principalOf(res))));
   });
 
-  r.post('/:cycleId/cancel', async (req, res) => {
-    res.status(202).json(await cancelCycle(deps, req.params.cycleId, req.body, 'api-token'));
+  r.post('/:cycleId/cancel', coordinator, async (req, res) => {
+    requireWholeScope(principalOf(res), 'cancelling a cycle');
+    res.status(202).json(await cancelCycle(deps, String(req.params.cycleId), req.body, actorOf(principalOf(res))));
   });
 
   r.get('/:cycleId/documents', async (req, res) => {
-    res.json({ documents: await listDocuments(deps.db, req.params.cycleId) });
+    res.json({ documents: await listDocuments(deps.db, String(req.params.cycleId)) });
   });
 
   /** The latest version of a document, e.g. /documents/plan.docx (Kế hoạch) for Word. */
   r.get('/:cycleId/documents/:name', async (req, res) => {
-    const m = /^([a-z-]+)\.(docx|html|xlsx|pdf)$/.exec(req.params.name);
+    const m = /^([a-z-]+)\.(docx|html|xlsx|pdf)$/.exec(String(req.params.name));
     if (!m) throw new HttpError(404, 'not_found', 'expected <kind>.<docx|html|xlsx|pdf>');
     const format = m[2] as 'docx' | 'html' | 'xlsx' | 'pdf';
-    const doc = await latestDocument(deps.db, req.params.cycleId, m[1], format);
-    if (!doc) throw new HttpError(404, 'not_found', `no ${req.params.name} for ${req.params.cycleId}`);
+    const doc = await latestDocument(deps.db, String(req.params.cycleId), m[1], format);
+    if (!doc) throw new HttpError(404, 'not_found', `no ${String(req.params.name)} for ${String(req.params.cycleId)}`);
     res
       .type(contentTypeOf(format))
       .set('Content-Disposition', `${format === 'html' ? 'inline' : 'attachment'}; filename="${doc.filename}"`)
@@ -99,15 +122,17 @@ export function cyclesRouter(deps: AppDeps): Router {
 
   /** A cluster's year-end documents (every version); generated by the worker as its year-end goes on. */
   r.get('/:cycleId/clusters/:clusterId/documents', async (req, res) => {
-    res.json({ documents: await listClusterDocuments(deps, req.params.cycleId, req.params.clusterId) });
+    requireCluster(principalOf(res), String(req.params.clusterId));
+    res.json({ documents: await listClusterDocuments(deps, String(req.params.cycleId), String(req.params.clusterId)) });
   });
 
   /** The latest version, e.g. /clusters/cum-1/documents/minutes.docx, score-table.xlsx, ballot-co-thi-dua.html. */
   r.get('/:cycleId/clusters/:clusterId/documents/:name', async (req, res) => {
-    const m = /^([a-z0-9][a-z0-9-]*)\.(docx|html|xlsx|pdf)$/.exec(req.params.name);
+    const m = /^([a-z0-9][a-z0-9-]*)\.(docx|html|xlsx|pdf)$/.exec(String(req.params.name));
     if (!m) throw new HttpError(404, 'not_found', 'expected <kind>.<docx|html|xlsx|pdf>');
     const format = m[2] as 'docx' | 'html' | 'xlsx' | 'pdf';
-    const { doc, content } = await readClusterDocument(deps, req.params.cycleId, req.params.clusterId, m[1], format);
+    requireCluster(principalOf(res), String(req.params.clusterId));
+    const { doc, content } = await readClusterDocument(deps, String(req.params.cycleId), String(req.params.clusterId), m[1], format);
     res
       .type(contentTypeOf(format))
       .set('Content-Disposition', `${format === 'html' ? 'inline' : 'attachment'}; filename="${doc.filename}"`)
@@ -117,7 +142,8 @@ export function cyclesRouter(deps: AppDeps): Router {
 
   /** Live state straight from the unit workflow (a Temporal query), not from the read model. */
   r.get('/:cycleId/units/:unitId', async (req, res) => {
-    const workflowId = unitWorkflowId(req.params.cycleId, req.params.unitId);
+    await requireUnitInScope(deps, res, String(req.params.cycleId), String(req.params.unitId));
+    const workflowId = unitWorkflowId(String(req.params.cycleId), String(req.params.unitId));
     try {
       const state = await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
         deps.temporal.workflow.getHandle(workflowId).query(unitStateQuery),

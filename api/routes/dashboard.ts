@@ -2,8 +2,8 @@
  * The secretariat's view, staff only: GET /dashboard (page), GET /api/dashboard (JSON, same data),
  * GET /api/dashboard.xlsx (the units × steps matrix). Query: cycleId, slaDays, idleDays, lang.
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import { isStaff } from '../auth';
+import { Router, type Request } from 'express';
+import { requireRole, requireRolePage, staffView } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { langOf, type Lang } from '../pages';
@@ -26,14 +26,9 @@ function queryOf(req: Request, lang: Lang): DashboardQuery {
 export function dashboardRouter(deps: AppDeps): Router {
   const r = Router();
 
-  const requireStaffPage = (req: Request, res: Response, next: NextFunction) => {
-    if (isStaff(req, deps)) return next();
-    res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-  };
-  const requireStaffApi = (req: Request, _res: Response, next: NextFunction) => {
-    if (isStaff(req, deps)) return next();
-    next(new HttpError(401, 'unauthorized', 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)'));
-  };
+  // Every role reads the dashboard (a cluster scope does not filter it yet).
+  const requireStaffPage = requireRolePage(deps, 'secretariat', 'coordinator', 'council', 'viewer');
+  const requireStaffApi = requireRole(deps, 'secretariat', 'coordinator', 'council', 'viewer');
   const notFound = (cycleId: string | undefined) => new HttpError(404, 'not_found', `no cycle ${cycleId}`);
 
   r.get('/dashboard', requireStaffPage, async (req, res) => {
@@ -61,6 +56,7 @@ export function dashboardRouter(deps: AppDeps): Router {
         cycleId: q.cycleId ?? '',
         cycleOptions,
         xlsxHref: `/api/dashboard.xlsx${xlsxQuery ? `?${xlsxQuery}` : ''}`,
+        staff: staffView(res),
       }),
     );
   });

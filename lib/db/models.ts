@@ -176,6 +176,71 @@ const auditSchema = new Schema(
   },
   { collection: 'audit', versionKey: false },
 );
+// The app never edits the audit: any update, replace or delete through the model throws.
+for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'findOneAndReplace', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndDelete'] as const) {
+  auditSchema.pre(op, function refuse() {
+    throw new Error(`the audit log is append-only (${op} refused)`);
+  });
+}
+
+export const STAFF_ROLES = ['coordinator', 'secretariat', 'council', 'viewer'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** A staff member who signs in with a password. `_id` is the email, lowercase. */
+const staffAccountSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    roles: { type: [{ type: String, enum: STAFF_ROLES }], required: true },
+    /** Absent: every cluster. `clusters` set: only routes naming one of those clusters. */
+    scope: { clusters: { type: [String], default: undefined }, _id: false },
+    /** scrypt$N$r$p$salt$hash (lib/staff.ts). */
+    passwordHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    disabledAt: { type: Date },
+    failedLogins: { type: Number, default: 0 },
+    lockedUntil: { type: Date },
+  },
+  { collection: 'staff_accounts', versionKey: false },
+);
+
+/**
+ * A signed-in browser. `_id` is the sha256 of the cookie's random value (a read of this collection
+ * gives no usable cookie); `kind: 'token'` is a session opened with the API token. Deleted on logout;
+ * `expiresAt` is compared on every request (no TTL index on FerretDB).
+ */
+const staffSessionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, enum: ['account', 'token'], required: true },
+    email: { type: String, required: true, index: true },
+    csrf: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'staff_sessions', versionKey: false },
+);
+
+/** A one-time password reset link: `_id` is the sha256 of the emailed token. */
+const passwordResetSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    email: { type: String, required: true, index: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date },
+  },
+  { collection: 'password_resets', versionKey: false },
+);
+
+/** One row per failed sign-in, per key (`email:<email>`, `ip:<ip>`); counted over a window, old rows pruned. */
+const loginFailureSchema = new Schema(
+  {
+    key: { type: String, required: true, index: true },
+    at: { type: Date, required: true, index: true },
+  },
+  { collection: 'login_failures', versionKey: false },
+);
 
 /** What the embedded SMTP server received (only used when SMTP_URL is unset). */
 const mailboxSchema = new Schema(
@@ -202,6 +267,19 @@ export type ClusterPlanDoc = InferSchemaType<typeof clusterPlanSchema>;
 export type StepStateDoc = InferSchemaType<typeof stepStateSchema>;
 export type OutboxDoc = InferSchemaType<typeof outboxSchema>;
 export type MailboxDoc = InferSchemaType<typeof mailboxSchema>;
+export interface StaffAccountDoc {
+  _id: string;
+  name: string;
+  roles: StaffRole[];
+  scope?: { clusters?: string[] };
+  passwordHash: string;
+  createdAt: Date;
+  disabledAt?: Date;
+  failedLogins: number;
+  lockedUntil?: Date;
+}
+export type StaffSessionDoc = InferSchemaType<typeof staffSessionSchema> & { _id: string };
+export type PasswordResetDoc = InferSchemaType<typeof passwordResetSchema> & { _id: string };
 
 export function createModels(conn: Connection) {
   return {
@@ -216,6 +294,10 @@ export function createModels(conn: Connection) {
     Mailbox: conn.model('Mailbox', mailboxSchema) as Model<MailboxDoc>,
     ClusterYearEnd: conn.model('ClusterYearEnd', clusterYearEndSchema),
     Ballot: conn.model('Ballot', ballotSchema),
+    StaffAccount: conn.model('StaffAccount', staffAccountSchema) as unknown as Model<StaffAccountDoc>,
+    StaffSession: conn.model('StaffSession', staffSessionSchema) as unknown as Model<StaffSessionDoc>,
+    PasswordReset: conn.model('PasswordReset', passwordResetSchema) as unknown as Model<PasswordResetDoc>,
+    LoginFailure: conn.model('LoginFailure', loginFailureSchema),
   };
 }
 

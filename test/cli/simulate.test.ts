@@ -61,6 +61,9 @@ test('a rehearsed year: policies, reminders, escalations and every email, as JSO
   // an@ reviews cluster 1: review requests for Phú Tân ×2 and Phú Vinh; escalations for Phú Lợi ×2 and Phú Vinh ×1.
   expect(s.emails.byRecipient['an@mttq.test']).toBe(3 + 3);
   expect(s.timeline.filter((e) => e.unitId === 'xa-phu-tan').map((e) => e.event)).toEqual(['opened', 'submitted', 'returned', 'submitted', 'approved']);
+  // No scoring, no inspection: no year-end (test/simulation/year-end.test.ts plays one).
+  expect(s.yearEnd).toEqual([]);
+  expect(s.units.every((u) => u.score === undefined)).toBe(true);
 });
 
 test('bad input is refused before anything runs', async () => {

@@ -131,3 +131,13 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The harness's app with the api's own mail (staff password reset links) going to the harness's SMTP
+ * server, as api/main.ts wires it; `extra` overrides deps (e.g. loginLimits).
+ */
+export function appWithMailer(h: Harness, extra: Partial<AppDeps> = {}): { app: Express; deps: AppDeps; close(): void } {
+  const transport = createTransport(h.sink.url);
+  const deps: AppDeps = { ...h.deps, mailer: { transport, renderer: new MailRenderer(`${templatesDir}/email`) }, ...extra };
+  return { app: createApp(deps), deps, close: () => transport.close() };
+}

@@ -315,6 +315,7 @@ describe('MailRenderer over templates/email', () => {
     level: 1,
     round: 2,
     comment: 'Bổ sung',
+    reason: 'Sáp nhập đơn vị',
     stepTitle: 'Báo cáo sơ kết 6 tháng',
   };
   // What each kind shows: the link, the due date (17:00 01/03/2024 local), a distinguishing value.
@@ -334,6 +335,7 @@ describe('MailRenderer over templates/email', () => {
     'step.escalation': { link: false, due: true, shows: ['Cụm thi đua số 1'] },
     'step.deadline-changed': { link: true, due: true, shows: ['Báo cáo sơ kết 6 tháng'] },
     'step.cancelled': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng'] },
+    'step.withdrawn': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng', 'Sáp nhập đơn vị'] },
   };
 
   // The cluster's year-end messages: about a cluster (its meeting, ballots, results) or one unit's scores.
@@ -375,7 +377,8 @@ describe('MailRenderer over templates/email', () => {
 
   test.each(['vi', 'en'])('the tables list exactly the kinds in templates/email/%s', (lang) => {
     const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
-    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds)].sort());
+    // staff.password-reset is rendered and delivered in test/api/staff.test.ts.
+    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), 'staff.password-reset'].sort());
   });
 
   const yearEndCases = (['vi', 'en'] as const).flatMap((lang) => Object.keys(yearEndKinds).map((kind) => [lang, kind] as const));

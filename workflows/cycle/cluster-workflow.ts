@@ -1,4 +1,15 @@
-import { CancellationScope, condition, allHandlersFinished, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
 import {
@@ -10,7 +21,10 @@ import {
   reviewStepUpdate,
   submitCrossCheckUpdate,
   submitStepUpdate,
+  unitWithdrawnSignal,
   unitWorkflowId,
+  withdrawUnitUpdate,
+  type WithdrawUnitInput,
   type ClusterState,
   type ClusterWorkflowInput,
   type ClusterYearEndInput,
@@ -72,6 +86,36 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
   }
   setHandler(clusterStateQuery, () => state);
 
+  // Withdrawing a unit: the year-end forgets it at once, its own workflow is told by a signal.
+  const withdrawals: WithdrawUnitInput[] = [];
+  setHandler(
+    withdrawUnitUpdate,
+    (req) => {
+      const u = state.units.find((x) => x.unitId === req.unitId)!;
+      u.withdrawn = { by: req.by, reason: req.reason, at: new Date(Date.now()).toISOString() };
+      yearEnd?.withdraw(req.unitId);
+      withdrawals.push(req);
+      return u;
+    },
+    {
+      validator: (req) => {
+        const u = state.units.find((x) => x.unitId === req.unitId);
+        if (!u) throw new Error(`${req.unitId} is not a member of this cluster`);
+        if (u.withdrawn) throw new Error(`${req.unitId} was already withdrawn`);
+        if (u.done) throw new Error(`${req.unitId} has finished its year`);
+        if (!req.reason.trim()) throw new Error('a withdrawal needs a reason');
+        yearEnd?.assertCanWithdraw(req.unitId);
+      },
+    },
+  );
+  const withdrawLoop = async () => {
+    for (;;) {
+      await condition(() => withdrawals.length > 0);
+      const w = withdrawals.shift()!;
+      await getExternalWorkflowHandle(unitWorkflowId(cycle.cycleId, w.unitId)).signal(unitWithdrawnSignal, w);
+    }
+  };
+
   const handles = await Promise.all(
     plan.units.map((u, i) =>
       startChild(unitWorkflow, {
@@ -94,18 +138,24 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     if (!yearEnd) return;
     await yearEnd.run();
     if (!proposal) return;
-    yearEnd.state.phase = 'proposal';
+    await yearEnd.enterPhase('proposal');
     await proposal.step.run();
     yearEnd.state.phase = 'done';
     await yearEnd.announceDecision();
   };
   try {
-    await Promise.all([
-      ...handles.map(async (h, i) => {
-        await h.result();
-        state.units[i].done = true;
-      }),
-      runYearEnd(),
+    // The withdrawal loop never ends by itself: the cluster's year ends when its units' and its own have.
+    await Promise.race([
+      Promise.all([
+        ...handles.map(async (h, i) => {
+          await h.result();
+          state.units[i].done = true;
+        }),
+        runYearEnd(),
+      ]),
+      // Not cancellable: on cancellation the cluster must wait for its units to close their steps,
+      // which the Promise.all above does; a cancelled wait here would end the race at once.
+      CancellationScope.nonCancellable(withdrawLoop),
     ]);
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -3,7 +3,7 @@
  * cluster, one unit workflow per unit. Types, updates, queries and ID helpers shared by the workflows,
  * the activities and the api live here, and nothing else.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RoundResult, TallyResult, Tie } from '../../rules/ballot';
 import type { Band } from '../../rules/classification';
 import type { ScoreChange, Scores, SheetInput } from '../../rules/scoring';
@@ -97,6 +97,8 @@ export interface UnitState {
   /** The stage of the first step (in plan order) that is not approved yet; 'done' when all are. */
   stage: StageName | 'done';
   steps: Partial<Record<StepName, StepState>>;
+  /** Set when a coordinator withdrew the unit from the cycle. */
+  withdrawn?: { by: string; reason: string; at: string };
 }
 
 export interface SubmitStepInput {
@@ -246,6 +248,7 @@ export interface BallotRoundState {
   opensAt: string;
   closesAt: string;
   status: 'open' | 'closed';
+  closedAt?: string;
   /** Member units that have voted: participation only, never what they marked. */
   voted: { unitId: string; receipt: string }[];
   result?: TallyResult | RoundResult;
@@ -261,6 +264,9 @@ export interface AwardState {
   tie?: Tie;
   elected: string[];
   decidedBy?: 'ballot' | 'chair';
+  decidedAt?: string;
+  /** A second round tied again and no chair may decide: these seats stay empty (shown in the minutes). */
+  undecided?: { among: string[]; seats: number };
 }
 
 export type YearEndPhase = 'waiting' | 'inspection' | 'classified' | 'voting' | 'results' | 'proposal' | 'done' | 'cancelled';
@@ -325,10 +331,21 @@ export const enterInspectionUpdate = defineUpdate<UnitResult, [EnterInspectionIn
 export const castVoteUpdate = defineUpdate<{ voted: number; of: number }, [CastVoteInput]>('castVote');
 export const decideTieUpdate = defineUpdate<AwardState, [DecideTieInput]>('decideTie');
 
+/** A coordinator withdraws a unit from the cycle (merged, dissolved, moved): its open steps close. */
+export interface WithdrawUnitInput {
+  unitId: string;
+  by: string;
+  reason: string;
+}
+
+export const withdrawUnitUpdate = defineUpdate<ClusterState['units'][number], [WithdrawUnitInput]>('withdrawUnit');
+/** The cluster tells its unit workflow (a workflow can signal another, not update it). */
+export const unitWithdrawnSignal = defineSignal<[WithdrawUnitInput]>('unitWithdrawn');
+
 export interface ClusterState {
   cycleId: string;
   clusterId: string;
-  units: { unitId: string; workflowId: string; done: boolean }[];
+  units: { unitId: string; workflowId: string; done: boolean; withdrawn?: { by: string; reason: string; at: string } }[];
   yearEnd?: YearEndState;
 }
 export const clusterStateQuery = defineQuery<ClusterState>('clusterState');

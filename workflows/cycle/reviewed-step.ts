@@ -111,13 +111,16 @@ export class ReviewedStep {
   }
 
   /** The cycle was cancelled: an unfinished step closes as cancelled and the unit is told. */
-  async cancel(): Promise<void> {
+  /** The cycle was cancelled, or the unit withdrawn from it (`withdrawn`): the unit is told which. */
+  async cancel(withdrawn?: { reason?: string }): Promise<void> {
     if (this.state.status === 'approved' || this.state.status === 'cancelled') return;
     const wasOpen = this.state.status !== 'pending';
     this.state.status = 'cancelled';
-    this.state.history.push({ at: iso(Date.now()), event: 'cancelled', round: this.state.round });
+    this.state.history.push({ at: iso(Date.now()), event: 'cancelled', round: this.state.round, ...(withdrawn?.reason ? { comment: withdrawn.reason } : {}) });
     await this.project();
-    if (wasOpen) await this.notify('cancelled', 'cancelled', this.unit.contacts, {});
+    if (!wasOpen) return;
+    if (withdrawn) await this.notify('withdrawn', 'withdrawn', this.unit.contacts, { reason: withdrawn.reason ?? '' });
+    else await this.notify('cancelled', 'cancelled', this.unit.contacts, {});
   }
 
   async run(): Promise<void> {

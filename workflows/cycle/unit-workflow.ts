@@ -17,6 +17,8 @@ import {
   reviewStepUpdate,
   submitStepUpdate,
   unitStateQuery,
+  unitWithdrawnSignal,
+  type WithdrawUnitInput,
   type StepName,
   type ReplacePersonInput,
   type StepSchedule,
@@ -129,9 +131,18 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     }
   };
 
+  let withdrawn: WithdrawUnitInput | undefined;
+  setHandler(unitWithdrawnSignal, (w) => {
+    withdrawn ??= w;
+  });
+
   try {
-    // The introductions loop never ends by itself: the year ends when every step has.
-    await Promise.race([Promise.all([...steps.values()].map((s) => s.run())), introduceLoop()]);
+    // The introductions loop never ends by itself: the year ends when every step has, or the unit is withdrawn.
+    await Promise.race([Promise.all([...steps.values()].map((s) => s.run())), introduceLoop(), condition(() => withdrawn !== undefined)]);
+    if (withdrawn) {
+      state.withdrawn = { by: withdrawn.by, reason: withdrawn.reason, at: new Date(Date.now()).toISOString() };
+      for (const s of steps.values()) await s.cancel({ reason: withdrawn.reason });
+    }
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // The cycle was cancelled: close what is still open, tell the people concerned, then end as cancelled.

@@ -91,7 +91,7 @@ export class YearEnd {
     if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
     const self = this.result(req.unitId).self;
     for (const part of ['criteria', 'bonuses', 'deductions'] as const) {
-      const r = reconcile(self?.[part] ?? {}, entry[part], req.reasons ?? {});
+      const r = reconcile(self?.[part] ?? {}, withRemovals(self?.[part], entry[part]), req.reasons ?? {});
       if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('; '));
     }
   }
@@ -99,7 +99,9 @@ export class YearEnd {
   inspect(req: EnterInspectionInput): UnitResult {
     const entry = entryOf(req);
     const self = this.result(req.unitId).self;
-    const changes = (['criteria', 'bonuses', 'deductions'] as const).flatMap((part) => reconcile(self?.[part] ?? {}, entry[part], req.reasons ?? {}).changes);
+    const changes = (['criteria', 'bonuses', 'deductions'] as const).flatMap(
+      (part) => reconcile(self?.[part] ?? {}, withRemovals(self?.[part], entry[part]), req.reasons ?? {}).changes,
+    );
     const r = this.result(req.unitId);
     r.inspected = { entry, total: totalScore(this.input.scoring.sheet, entry, { step: this.input.scoring.step }).total, by: req.by, at: iso(Date.now()), changes };
     this.dirty = true;
@@ -152,8 +154,24 @@ export class YearEnd {
     award.elected = [...award.elected, ...chairDecides(award.tie!, req.chosen)];
     award.status = 'decided';
     award.decidedBy = 'chair';
+    award.decidedAt = iso(Date.now());
     this.dirty = true;
     return award;
+  }
+
+  /** A unit leaves before the ballots: afterwards the meeting's membership (and so the tally) is fixed. */
+  assertCanWithdraw(unitId: string): void {
+    if (unitId === this.input.headUnitId) throw new Error(`${this.member(unitId).unitName} heads the cluster: name another head before withdrawing it`);
+    if (!['waiting', 'inspection', 'classified'].includes(this.state.phase)) throw new Error('the ballots are open or over: the cluster can no longer change');
+  }
+
+  withdraw(unitId: string): void {
+    this.input.members = this.input.members.filter((m) => m.unitId !== unitId);
+    this.input.visits = this.input.visits?.filter((v) => v.unitId !== unitId);
+    const ins = this.state.inspection;
+    ins.units = ins.units.filter((u) => u.unitId !== unitId);
+    ins.crossChecks = ins.crossChecks?.filter((c) => c.checker !== unitId && c.checked !== unitId);
+    this.dirty = true;
   }
 
   assertCanMoveMeeting(req: MoveMeetingInput): void {
@@ -183,6 +201,11 @@ export class YearEnd {
     if (!this.input.meeting) return this.finish('classified');
     await this.meeting();
     await this.finish('results');
+  }
+
+  enterPhase(phase: 'proposal'): Promise<void> {
+    this.state.phase = phase;
+    return this.project();
   }
 
   /** The council decided the cluster's proposal: every member and the chair are told. */
@@ -371,6 +394,7 @@ export class YearEnd {
     const rule = this.input.awards[i];
     const round = award.rounds.at(-1)!;
     round.status = 'closed';
+    round.closedAt = iso(Date.now());
     const counted = await acts.countBallots({
       boxId: ballotBoxId(workflowInfo().workflowId, award.awardId, round.round),
       config: ballotConfig(rule, round.round === 1 ? round.candidates : this.state.awards[i].rounds[0].candidates),
@@ -382,16 +406,21 @@ export class YearEnd {
     round.unresolved = counted.unresolved;
     award.elected = [...award.elected, ...counted.result.elected];
     const tie = counted.result.tie;
-    if (!tie) {
+    // One second round at most: a tie again goes to the chair when there is one, else stays undecided.
+    const chairCanDecide = this.input.chair !== undefined && this.input.chair !== null;
+    const tieRule = tie && round.round >= 2 ? (chairCanDecide ? 'chair' : 'none') : tie?.rule;
+    if (!tie || tieRule === 'none') {
       award.status = 'decided';
       award.decidedBy = 'ballot';
       award.tie = undefined;
-    } else if (tie.rule === 'second-round') {
+      award.decidedAt = iso(Date.now());
+      if (tie) award.undecided = { among: tie.among, seats: tie.seats };
+    } else if (tieRule === 'second-round') {
       award.tie = tie;
       const closesAt = iso(Date.now() + this.input.meeting!.secondRoundMinutes * 60_000);
       await this.openRound(award, tie.among, tie.seats, closesAt);
     } else {
-      award.tie = tie;
+      award.tie = { ...tie, rule: 'chair' };
       award.status = 'tie';
       const chair = this.input.chair!;
       await this.notify('ballot.tie', `tie:${award.awardId}`, [chair], { awardName: award.name, tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
@@ -494,6 +523,13 @@ export class YearEnd {
       log.error('notification failed permanently', { template, keySuffix, error: String(err) });
     }
   }
+}
+
+/** A bonus or deduction the unit claimed and the inspector left out is a change to 0: it needs a reason too. */
+function withRemovals(self: Record<string, number> | undefined, inspected: Record<string, number>): Record<string, number> {
+  const out = { ...inspected };
+  for (const [id, v] of Object.entries(self ?? {})) if (!(id in out) && v !== 0) out[id] = 0;
+  return out;
 }
 
 function entryOf(req: EnterInspectionInput): ScoreEntryState {
