@@ -49,7 +49,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function shuffled<T>(items: readonly T[], rnd: () => number): T[] {
+/** Fisher–Yates with the given PRNG: a seeded, repeatable shuffle. */
+export function shuffled<T>(items: readonly T[], rnd: () => number): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));

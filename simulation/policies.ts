@@ -8,7 +8,7 @@
  * unit's final scores, the chair decides a tie, the council reviews the proposal (it returns it once
  * when the head's policy is `returned-once`).
  */
-import { mulberry32 } from '../rules/cross-check';
+import { mulberry32, shuffled } from '../rules/cross-check';
 import { DEFAULT_SCORE_STEP, fromHundredths, toHundredths, validateEntry, type Scores, type SheetInput } from '../rules/scoring';
 
 export type Policy = 'on-time' | 'late' | 'returned-once' | 'never';
@@ -152,20 +152,12 @@ export function drawMarks(
 ): string[] {
   const pool = round.candidates.filter((c) => selfVoteAllowed || c !== voterUnitId);
   if (round.round > 1 && !selfVoteAllowed && round.candidates.includes(voterUnitId) && next() < 0.5) return [];
-  return shuffle(pool, next).slice(0, Math.min(round.seats, pool.length));
+  return shuffled(pool, next).slice(0, Math.min(round.seats, pool.length));
 }
 
 /** The chair's choice of `seats` among the tied units, drawn by seed. */
 export function drawChairChoice(tie: { among: string[]; seats: number }, next: () => number): string[] {
-  const chosen = new Set(shuffle(tie.among, next).slice(0, tie.seats));
+  const chosen = new Set(shuffled(tie.among, next).slice(0, tie.seats));
   return tie.among.filter((u) => chosen.has(u));
 }
 
-function shuffle<T>(items: readonly T[], next: () => number): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}

@@ -265,6 +265,7 @@ export function linkExpiry(graceEndsAt: string): string {
   return new Date(Date.parse(graceEndsAt) + 180 * 24 * 3600 * 1000).toISOString();
 }
 
-function uniqueByEmail(people: Person[]): Person[] {
+/** Each person once, by email (a reviewer may also head the cluster). */
+export function uniqueByEmail(people: Person[]): Person[] {
   return people.filter((p, i) => people.findIndex((q) => q.email === p.email) === i);
 }

@@ -40,7 +40,7 @@ import {
   type YearEndLinkRole,
   type YearEndState,
 } from './definitions';
-import { linkExpiry } from './reviewed-step';
+import { linkExpiry, uniqueByEmail } from './reviewed-step';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -49,7 +49,6 @@ const acts = proxyActivities<Activities>({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (instant: string) => Date.parse(instant);
-const uniqueByEmail = (people: Person[]) => people.filter((p, i) => people.findIndex((q) => q.email === p.email) === i);
 
 export class YearEnd {
   readonly state: YearEndState;
