@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { AppDeps } from './deps';
 import { HttpError, jsonErrorHandler, sendError } from './errors';
+import { consoleRouter } from './routes/console';
 import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
 import { feedsRouter } from './routes/feeds';
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(staffAuthRouter(deps));
   app.use(staffPagesRouter(deps));
   app.use(dashboardRouter(deps));
+  app.use('/console', consoleRouter(deps));
   app.use('/api', (_req, res) => sendError(res, new HttpError(404, 'not_found', 'no such route')));
   app.use(jsonErrorHandler);
   return app;

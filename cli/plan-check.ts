@@ -45,13 +45,15 @@ export function planCheck(file: string, now = new Date()): string {
     if (err instanceof PlanCompileError) throw new CliError(problemsText(file, [{ path: err.path, message: err.message }]));
     throw err;
   }
-  const tz = v.plan.timeZone;
+  return [`${file}: valid`, ...planTimelineLines(v.plan, compiled)].join('\n');
+}
+
+/** The computed timeline of a valid plan, as `plan check` prints it after its first line (also shown by the web console). */
+export function planTimelineLines(plan: Plan, compiled: CompiledPlan): string[] {
+  const tz = plan.timeZone;
   const at = (iso: string) => formatViDateTime(iso, tz);
   const units = compiled.clusters.reduce((n, c) => n + c.units.length, 0);
-  const lines = [
-    `${file}: valid`,
-    `${v.plan.body.name} — ${v.plan.year} (${compiled.cycle.cycleId}), ${compiled.clusters.length} clusters, ${units} units, times in ${tz}`,
-  ];
+  const lines = [`${plan.body.name} — ${plan.year} (${compiled.cycle.cycleId}), ${compiled.clusters.length} clusters, ${units} units, times in ${tz}`];
   const sample = compiled.clusters[0].units[0];
   for (const step of STEP_NAMES) {
     const s = sample.steps[step];
@@ -59,8 +61,8 @@ export function planCheck(file: string, now = new Date()): string {
     lines.push('', `${STEP_KINDS[step].title.vi} / ${STEP_KINDS[step].title.en}`);
     lines.push(...scheduleLines(s, at, 'to the reviewer and the cluster head'));
   }
-  lines.push(...yearEndLines(v.plan, compiled, at));
-  return lines.join('\n');
+  lines.push(...yearEndLines(plan, compiled, at));
+  return lines;
 }
 
 type At = (iso: string) => string;
