@@ -17,11 +17,16 @@
  *   options say otherwise), with the plan's head as the history of the plan's year. A cluster may
  *   gain a deputy it did not have (rotation always names one when the cluster has 2+ members).
  * - document.number is removed: a new number is issued each year.
+ * - A stage date written relative (`deadline: { before: meeting, days: 5 }`, rules/relative-dates.ts)
+ *   stays relative in the draft: the rule is written back instead of the date (taken from the
+ *   `deadlineRule` / `opensOnRule` of the parsed plan), so it is resolved again on next year's
+ *   calendar, and a note gives the day it comes to on the drafted calendar.
  * - Everything else is copied. The input must validate, and so must the draft; otherwise an Error
  *   (NextPlanError) names every problem.
  */
 import { isWorkingDay, previousWorkingDay, type CalendarConfig } from './calendar';
 import { validatePlan, type Plan, type PlanInput, type PlanProblem } from './plan';
+import { describeRelativeDate, type RelativeDate, type StageDate } from './relative-dates';
 import { nextHead, type NextLeadership, type RotationRule } from './rotation';
 
 /** Month-days of the fixed solar public holidays (the day after 2/9 only where the plan has it). */
@@ -99,6 +104,9 @@ export function draftNextPlan(plan: Plan, opts: NextPlanOptions = {}): NextPlanD
 
   const offDeadlines: string[] = [];
   const offMeetings: string[] = [];
+  // The relative rules are on the plan passed in (validating it again resolved them to dates).
+  const rulesOf = (name: string) => (plan.stages as Record<string, { deadlineRule?: RelativeDate; opensOnRule?: RelativeDate } | undefined>)[name];
+  const relative: { path: string; rule: RelativeDate; get: (p: Plan) => string | undefined }[] = [];
   for (const [name, stage] of Object.entries(draft.stages)) {
     if (!stage) continue;
     if (name === 'meeting') {
@@ -112,10 +120,21 @@ export function draftNextPlan(plan: Plan, opts: NextPlanOptions = {}): NextPlanD
       continue;
     }
     const s = stage as NonNullable<Plan['stages']['registration']>;
-    if (s.opensOn !== undefined) s.opensOn = move(`stages.${name}.opensOn`, s.opensOn);
-    s.deadline = move(`stages.${name}.deadline`, s.deadline);
-    if (!isWorkingDay(s.deadline, cal))
-      offDeadlines.push(`stages.${name}.deadline ${s.deadline} is ${whyOff(s.deadline)} (→ ${previousWorkingDay(s.deadline, cal)})`);
+    const written = s as unknown as { opensOn?: StageDate; deadline: StageDate };
+    const rules = rulesOf(name);
+    const get = (field: 'opensOn' | 'deadline') => (p: Plan) => (p.stages as Record<string, { opensOn?: string; deadline?: string } | undefined>)[name]?.[field];
+    if (rules?.opensOnRule && s.opensOn !== undefined) {
+      written.opensOn = { ...rules.opensOnRule };
+      relative.push({ path: `stages.${name}.opensOn`, rule: rules.opensOnRule, get: get('opensOn') });
+    } else if (s.opensOn !== undefined) s.opensOn = move(`stages.${name}.opensOn`, s.opensOn);
+    if (rules?.deadlineRule) {
+      written.deadline = { ...rules.deadlineRule };
+      relative.push({ path: `stages.${name}.deadline`, rule: rules.deadlineRule, get: get('deadline') });
+    } else {
+      s.deadline = move(`stages.${name}.deadline`, s.deadline);
+      if (!isWorkingDay(s.deadline, cal))
+        offDeadlines.push(`stages.${name}.deadline ${s.deadline} is ${whyOff(s.deadline)} (→ ${previousWorkingDay(s.deadline, cal)})`);
+    }
     if (name === 'inspection') {
       const insp = stage as NonNullable<Plan['stages']['inspection']>;
       insp.timetable = insp.timetable.map((v, i) => ({ ...v, date: move(`stages.inspection.timetable[${i}].date`, v.date) }));
@@ -186,5 +205,14 @@ export function draftNextPlan(plan: Plan, opts: NextPlanOptions = {}): NextPlanD
 
   const out = validatePlan(draft);
   if (!out.ok) throw new NextPlanError(`The ${year} draft is not a valid plan:`, out.problems);
+  if (relative.length)
+    notes.push(
+      `kept relative, so they follow next year's dates and calendar: ${relative
+        .map(({ path, rule, get }) => {
+          const d = get(out.plan);
+          return `${path} (${describeRelativeDate(rule)}) → ${d}${d !== undefined && !isWorkingDay(d, cal) ? `, ${whyOff(d)}` : ''}`;
+        })
+        .join('; ')} on the drafted calendar (before next year's lunar holidays are added; they move again when those are).`,
+    );
   return { plan: draft, notes };
 }

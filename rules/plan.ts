@@ -2,19 +2,27 @@
  * The plan file (`apiVersion: thidua/v1`): the public contract a coordinator writes for one year of one
  * level. This is its first part — body, calendar, staff, units, clusters and the registration stage —
  * validated with zod so that every error names its path, e.g. `units[2].contacts[0].email`.
+ *
+ * A stage's `deadline` / `opensOn` may be written relative to another stage or the meeting
+ * (`{ before: meeting, days: 5 }`); validation resolves it on the plan's calendar
+ * (rules/relative-dates.ts), so the parsed Plan always has dates ('YYYY-MM-DD') there, with the rule
+ * kept beside them as `deadlineRule` / `opensOnRule`.
  */
 import { z } from 'zod';
 import { thresholdSchema } from './ballot';
+import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
 import { bandsSchema } from './classification';
+import { resolveRelativeDates } from './relative-dates';
 import { sheetSchema } from './scoring';
 
 const slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (max 63)');
+const realDate = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a real calendar date');
+  .refine(realDate, 'is not a real calendar date');
 const lang = z.enum(['vi', 'en']).default('vi');
 
 /** A number means working days; `{ days, unit: 'calendar' }` says calendar days. */
@@ -22,6 +30,17 @@ export const offsetSchema = z.union([
   z.number().int().min(0).max(366).transform((days) => ({ days, unit: 'working' as const })),
   z.object({ days: z.number().int().min(0).max(366), unit: z.enum(['working', 'calendar']).default('working') }),
 ]);
+
+/**
+ * A stage's deadline or opening day: a date, or `days` before / after another stage's date or the
+ * meeting (rules/relative-dates.ts), e.g. `{ before: meeting, days: 5 }`; working days unless
+ * `unit: calendar`. The reference is checked when the plan is resolved, so an unknown one is named.
+ */
+const relativeDays = { days: z.number().int().min(0).max(366), unit: z.enum(['working', 'calendar']).default('working') };
+export const relativeDateSchema = z.union([z.strictObject({ before: z.string(), ...relativeDays }), z.strictObject({ after: z.string(), ...relativeDays })]);
+const stageDate = z.union([isoDate, ...relativeDateSchema.options], {
+  error: 'must be a date YYYY-MM-DD, or { before: <date>, days: N } or { after: <date>, days: N } with an optional unit (working or calendar)',
+});
 
 export const personSchema = z.object({
   name: z.string().trim().min(1),
@@ -52,9 +71,14 @@ export const clusterSchema = z.object({
   leader: slug.optional(),
 });
 
+/**
+ * A step's dates and notices. In the parsed Plan, `opensOn` and `deadline` are always dates; a date
+ * written relative also has its rule as `opensOnRule` / `deadlineRule` (for tools to show it; nothing
+ * schedules from it).
+ */
 export const stepScheduleSchema = z.object({
-  opensOn: isoDate.optional(),
-  deadline: isoDate,
+  opensOn: stageDate.optional(),
+  deadline: stageDate,
   reminders: z.array(offsetSchema).default([7, 3, 1].map((days) => ({ days, unit: 'working' as const }))),
   grace: offsetSchema.default({ days: 0, unit: 'working' }),
   escalations: z.array(offsetSchema).default([{ days: 0, unit: 'working' }]),
@@ -135,6 +159,15 @@ export const documentSettingsSchema = z.object({
   recipients: z.array(z.string().trim().min(1)).default([]),
 });
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const planBase = z.object({
   apiVersion: z.literal('thidua/v1'),
   body: z.object({
@@ -144,17 +177,7 @@ const planBase = z.object({
     place: z.string().trim().optional(),
   }),
   year: z.number().int().min(2000).max(2100),
-  timeZone: z
-    .string()
-    .default('Asia/Ho_Chi_Minh')
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'is not a known IANA time zone'),
+  timeZone: z.string().default('Asia/Ho_Chi_Minh').refine(isTimeZone, 'is not a known IANA time zone'),
   calendar: z
     .object({
       holidays: z.array(isoDate).default([]),
@@ -184,8 +207,48 @@ const planBase = z.object({
   }),
 });
 
-export const planSchema = planBase.superRefine((plan, ctx) => {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+type RawPlan = z.infer<typeof planBase>;
+
+/**
+ * The plan's calendar for counting relative dates. The checks below run even when some field failed
+ * (so that every problem is listed at once): a bad entry is left out here, it is reported by its field.
+ */
+function countingCalendar(plan: RawPlan): CalendarConfig {
+  const weekdays = plan.calendar.workingWeekdays.filter((w) => Number.isInteger(w) && w >= 1 && w <= 7);
+  return {
+    timeZone: isTimeZone(plan.timeZone) ? plan.timeZone : DEFAULT_TIME_ZONE,
+    holidays: plan.calendar.holidays.filter(realDate),
+    workingWeekdays: weekdays.length > 0 ? weekdays : [1, 2, 3, 4, 5],
+    extraWorkingDays: plan.calendar.extraWorkingDays.filter(realDate),
+  };
+}
+
+/** The plan with every relative stage date resolved (a date that could not be is left out; see the problems). */
+function resolvePlan(plan: RawPlan) {
+  const { stages, problems } = resolveRelativeDates(plan.stages, countingCalendar(plan));
+  return { plan: { ...plan, stages }, problems };
+}
+
+type CheckedPlan = ReturnType<typeof resolvePlan>['plan'];
+
+/**
+ * The structure is parsed by planBase; relative dates are resolved first, so every check below (and
+ * every consumer of the parsed plan) sees absolute dates. The checks run in a refinement rather than
+ * after a transform because zod skips a transform once any field failed, and a plan is refused with
+ * every problem at once; the transform at the end resolves again (pure, cheap) for the output type.
+ */
+export const planSchema = planBase
+  .superRefine((raw, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const { plan, problems } = resolvePlan(raw);
+    for (const p of problems) issue(p.path.split('.'), p.message);
+    checkPlan(plan, issue);
+  })
+  .transform((raw) => resolvePlan(raw).plan);
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+function checkPlan(plan: CheckedPlan, issue: Issue): void {
   const dupes = (ids: string[], at: string) =>
     ids.forEach((id, i) => ids.indexOf(id) !== i && issue([at, i, 'id'], `duplicate id "${id}"`));
   dupes(plan.staff.map((s) => s.id), 'staff');
@@ -212,16 +275,18 @@ export const planSchema = planBase.superRefine((plan, ctx) => {
       issue(['clusters', i, 'deputy'], `deputy "${c.deputy}" is not a member of the cluster`);
   });
   for (const [name, stage] of Object.entries(plan.stages)) {
-    if (stage && 'opensOn' in stage && stage.opensOn !== undefined && stage.opensOn > stage.deadline)
+    if (stage && 'opensOn' in stage && stage.opensOn !== undefined && stage.deadline !== undefined && stage.opensOn > stage.deadline)
       issue(['stages', name, 'opensOn'], `opens after its deadline (${stage.deadline})`);
   }
   checkYearEnd(plan, issue);
-});
+}
 
-type RawPlan = z.infer<typeof planBase>;
-
-/** The year-end stages need what they build on: scores before inspection, classes before ballots, a council for proposals. */
-function checkYearEnd(plan: RawPlan, issue: (path: (string | number)[], message: string) => void): void {
+/**
+ * The year-end stages need what they build on: scores before inspection, classes before ballots, a
+ * council for proposals. A stage date that could not be resolved is undefined here (its problem is
+ * already listed), so the date comparisons skip it.
+ */
+function checkYearEnd(plan: CheckedPlan, issue: Issue): void {
   const { stages, scoring, awards } = plan;
   const staff = new Set(plan.staff.map((s) => s.id));
   const bands = new Set((scoring?.bands ?? []).map((b) => b.id));
@@ -252,9 +317,9 @@ function checkYearEnd(plan: RawPlan, issue: (path: (string | number)[], message:
     const days = [m.date, ...Object.values(m.clusters)];
     const first = days.reduce((a, b) => (a < b ? a : b));
     const last = days.reduce((a, b) => (a > b ? a : b));
-    if (stages.inspection && first <= stages.inspection.deadline)
+    if (stages.inspection?.deadline !== undefined && first <= stages.inspection.deadline)
       issue(['stages', 'meeting', 'date'], `a meeting on ${first} is not after the inspection deadline (${stages.inspection.deadline})`);
-    if (stages.proposal && stages.proposal.deadline <= last)
+    if (stages.proposal?.deadline !== undefined && stages.proposal.deadline <= last)
       issue(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${last})`);
   }
   const insp = stages.inspection;
@@ -264,7 +329,7 @@ function checkYearEnd(plan: RawPlan, issue: (path: (string | number)[], message:
     const seen = new Map<string, string>();
     insp.timetable.forEach((v, i) => {
       if (insp.opensOn !== undefined && v.date < insp.opensOn) issue(['stages', 'inspection', 'timetable', i, 'date'], `is before the inspection opens (${insp.opensOn})`);
-      if (v.date > insp.deadline) issue(['stages', 'inspection', 'timetable', i, 'date'], `is after the inspection deadline (${insp.deadline})`);
+      if (insp.deadline !== undefined && v.date > insp.deadline) issue(['stages', 'inspection', 'timetable', i, 'date'], `is after the inspection deadline (${insp.deadline})`);
       v.units.forEach((u, j) => {
         const at = ['stages', 'inspection', 'timetable', i, 'units', j];
         if (!unitIds.has(u)) issue(at, `unknown unit id "${u}"`);
@@ -282,7 +347,7 @@ function checkYearEnd(plan: RawPlan, issue: (path: (string | number)[], message:
       });
     }
   }
-  if (stages.inspection && stages.reports && stages.inspection.deadline < stages.reports.deadline)
+  if (stages.inspection?.deadline !== undefined && stages.reports?.deadline !== undefined && stages.inspection.deadline < stages.reports.deadline)
     issue(['stages', 'inspection', 'deadline'], `is before the reports deadline (${stages.reports.deadline})`);
 }
 

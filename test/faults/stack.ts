@@ -550,7 +550,19 @@ export async function finishCycle(label: string, api: Api, cycleId: string, acti
     throw err;
   });
   const outbox = await outboxReport(api);
-  const rm = await readModel(api, cycleId);
+  // A step sends its email before it projects itself: give the read model a moment to catch up with
+  // the states it must match (the assertion in expectCycleOutcome still decides).
+  const caughtUp = (m: Map<string, { status: string; version: number }>) =>
+    [...states].every(([u, st]) => m.get(u)?.status === st.steps.registration!.status && m.get(u)?.version === st.steps.registration!.history.length);
+  const rm = await poll(
+    async () => {
+      const m = await readModel(api, cycleId);
+      return caughtUp(m) ? m : undefined;
+    },
+    'the read model to catch up',
+    30_000,
+    500,
+  ).catch(() => readModel(api, cycleId));
   say(label, `messages expected ${mail.expected}, received ${mail.received}; extra copies ${mail.extraCopies}: ${JSON.stringify(mail.duplicates)}`);
   say(label, `outbox: ${outbox.total} rows ${JSON.stringify(outbox.byStatus)}; rows that saw an error: ${JSON.stringify(outbox.withErrors)}`);
   say(label, `read model: ${JSON.stringify([...rm])}`);

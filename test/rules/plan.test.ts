@@ -341,3 +341,132 @@ describe('compilePlan: the year-end', () => {
     expect(noSheet.clusters[0].yearEnd).toBeUndefined();
   });
 });
+
+describe('validatePlan and compilePlan: relative stage dates', () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
+  /**
+   * 2027, no holidays; the meeting Friday 03/12. Reports 15 working days before the meeting (Fri
+   * 12/11); the inspection opens 4 calendar days after the reports deadline (Tue 16/11) and ends 5
+   * working days before the meeting (Fri 26/11: "báo cáo gửi trước hội nghị 5 ngày làm việc"); the
+   * proposal is due 1 working day after the meeting (Mon 06/12: "đề nghị khen thưởng 1 ngày sau hội nghị").
+   */
+  const relative = (): Json => {
+    const p = ye();
+    p.stages.reports.deadline = { before: 'meeting', days: 15 };
+    p.stages.inspection.opensOn = { after: 'reports.deadline', days: 4, unit: 'calendar' };
+    p.stages.inspection.deadline = { before: 'meeting', days: 5 };
+    p.stages.proposal.deadline = { after: 'meeting', days: 1 };
+    return p;
+  };
+
+  test('relative dates are resolved on the calendar; the rule is kept beside the date', () => {
+    const plan = valid(relative());
+    expect(plan.stages.reports).toMatchObject({ opensOn: '2027-10-01', deadline: '2027-11-12', deadlineRule: { before: 'meeting', days: 15, unit: 'working' } });
+    expect(plan.stages.reports).not.toHaveProperty('opensOnRule');
+    expect(plan.stages.inspection).toMatchObject({
+      opensOn: '2027-11-16',
+      deadline: '2027-11-26',
+      opensOnRule: { after: 'reports.deadline', days: 4, unit: 'calendar' },
+      deadlineRule: { before: 'meeting', days: 5, unit: 'working' },
+    });
+    expect(plan.stages.proposal).toMatchObject({ opensOn: '2027-12-03', deadline: '2027-12-06', deadlineRule: { after: 'meeting', days: 1, unit: 'working' } });
+    // Absolute dates carry no rule.
+    expect(plan.stages.registration).not.toHaveProperty('deadlineRule');
+  });
+
+  test('a plan with relative dates compiles to 17:00 local on the resolved days', () => {
+    const compiled = compilePlan(valid(relative()), new Date('2027-01-01T00:00:00Z'));
+    const unit = compiled.clusters[0].units[0];
+    // Asia/Ho_Chi_Minh is UTC+7: 17:00 local is 10:00Z, 00:00 local is 17:00Z the day before.
+    for (const step of ['summary-report', 'exemplars-report', 'self-scoring'] as const) expect(unit.steps[step]?.dueAt).toBe('2027-11-12T10:00:00.000Z');
+    const ye1 = compiled.clusters[0].yearEnd!;
+    expect(ye1.inspection.opensAt).toBe('2027-11-15T17:00:00.000Z');
+    expect(ye1.inspection.dueAt).toBe('2027-11-26T10:00:00.000Z');
+    expect(ye1.proposal?.schedule.dueAt).toBe('2027-12-06T10:00:00.000Z');
+    // The same plan written with the resolved dates compiles to the same instants.
+    const p = ye();
+    Object.assign(p.stages.reports, { deadline: '2027-11-12' });
+    Object.assign(p.stages.inspection, { opensOn: '2027-11-16', deadline: '2027-11-26' });
+    Object.assign(p.stages.proposal, { deadline: '2027-12-06' });
+    expect(compilePlan(valid(p), new Date('2027-01-01T00:00:00Z'))).toEqual(compiled);
+  });
+
+  test.each<[string, (p: Json) => void, string[]]>([
+    ['an unknown stage reference', (p) => (p.stages.proposal.deadline = { after: 'meetng', days: 1 }), ['stages.proposal.deadline.after: unknown date "meetng"']],
+    [
+      'a reference to a stage the plan does not have',
+      (p) => {
+        delete p.stages.midYear;
+        p.stages.reports.opensOn = { after: 'midYear.deadline', days: 30, unit: 'calendar' };
+      },
+      ['stages.reports.opensOn.after: "midYear.deadline": the plan has no stages.midYear'],
+    ],
+    [
+      'a relative date that loops',
+      (p) => {
+        p.stages.reports.deadline = { before: 'inspection.deadline', days: 10 };
+        p.stages.inspection.deadline = { after: 'reports.deadline', days: 10 };
+      },
+      ['stages.reports.deadline: relative dates loop: reports.deadline → inspection.deadline → reports.deadline'],
+    ],
+    [
+      'a relative date without its days',
+      (p) => (p.stages.proposal.deadline = { after: 'meeting' }),
+      ['stages.proposal.deadline: must be a date YYYY-MM-DD, or { before: <date>, days: N } or { after: <date>, days: N } with an optional unit (working or calendar)'],
+    ],
+    [
+      'both before and after',
+      (p) => (p.stages.proposal.deadline = { before: 'meeting', after: 'meeting', days: 1 }),
+      ['stages.proposal.deadline: must be a date YYYY-MM-DD, or { before: <date>, days: N } or { after: <date>, days: N } with an optional unit (working or calendar)'],
+    ],
+    ['a negative offset', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: -1 }), ['stages.proposal.deadline.days: Too small: expected number to be >=0']],
+    // The existing date checks see the resolved dates.
+    ['a proposal due on the meeting day (0 days after)', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 0 }), ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-03)']],
+    [
+      // Known limit: a cluster's own meeting day does not move a date relative to `meeting`.
+      'a proposal relative to the plan meeting day, with a cluster meeting later',
+      (p) => {
+        p.stages.proposal.deadline = { after: 'meeting', days: 1 };
+        p.stages.meeting.clusters = { 'cum-2': '2027-12-06' };
+      },
+      ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-06)'],
+    ],
+    [
+      'an opening day resolved after its deadline',
+      (p) => (p.stages.registration.opensOn = { after: 'registration.deadline', days: 1 }),
+      ['stages.registration.opensOn: opens after its deadline (2027-02-26)'],
+    ],
+    [
+      'an inspection ending before the reports',
+      (p) => (p.stages.inspection.deadline = { before: 'reports.deadline', days: 1 }),
+      [
+        'stages.inspection.opensOn: opens after its deadline (2027-11-09)',
+        'stages.inspection.timetable[0].date: is after the inspection deadline (2027-11-09)',
+        'stages.inspection.timetable[1].date: is after the inspection deadline (2027-11-09)',
+        'stages.inspection.deadline: is before the reports deadline (2027-11-10)',
+      ],
+    ],
+  ])('%s', (_name, breakIt, expected) => {
+    const p = ye();
+    breakIt(p);
+    expect(messages(p)).toEqual(expected);
+  });
+
+  test('every problem at once: the relative dates with the rest of the plan', () => {
+    const p = ye();
+    p.year = 1999;
+    p.units[1].reviewer = 'nobody';
+    p.stages.proposal.deadline = { after: 'meetng', days: 1 };
+    p.stages.reports.deadline = { before: 'inspection.deadline', days: 10 };
+    p.stages.inspection.deadline = { after: 'reports.deadline', days: 10 };
+    p.stages.registration.opensOn = { after: 'registration.deadline', days: 3 };
+    expect(messages(p)).toEqual([
+      'year: Too small: expected number to be >=2000',
+      'stages.reports.deadline: relative dates loop: reports.deadline → inspection.deadline → reports.deadline',
+      'stages.proposal.deadline.after: unknown date "meetng"',
+      'units[1].reviewer: unknown staff id "nobody"',
+      'stages.registration.opensOn: opens after its deadline (2027-02-26)',
+    ]);
+  });
+});
