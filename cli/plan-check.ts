@@ -5,6 +5,7 @@ import { votesNeeded } from '../rules/ballot';
 import { formatViDateTime } from '../rules/calendar';
 import { compilePlan, PlanCompileError, type CompiledPlan } from '../rules/compile';
 import { validatePlan, type Plan, type PlanProblem } from '../rules/plan';
+import { describeRelativeDate, type RelativeDate } from '../rules/relative-dates';
 import { STEP_KINDS, STEP_NAMES } from '../rules/steps';
 import type { AwardRule, ClusterYearEndInput, StepSchedule } from '../workflows/cycle/definitions';
 
@@ -59,7 +60,7 @@ export function planTimelineLines(plan: Plan, compiled: CompiledPlan): string[] 
     const s = sample.steps[step];
     if (!s) continue;
     lines.push('', `${STEP_KINDS[step].title.vi} / ${STEP_KINDS[step].title.en}`);
-    lines.push(...scheduleLines(s, at, 'to the reviewer and the cluster head'));
+    lines.push(...scheduleLines(s, at, 'to the reviewer and the cluster head', plan.stages[STEP_KINDS[step].stage as 'registration']));
   }
   lines.push(...yearEndLines(plan, compiled, at));
   return lines;
@@ -68,10 +69,12 @@ export function planTimelineLines(plan: Plan, compiled: CompiledPlan): string[] 
 type At = (iso: string) => string;
 
 /** A step's instants, one per line: the same layout for unit steps, the inspection and the proposal. */
-function scheduleLines(s: StepSchedule, at: At, escalatedTo: string): string[] {
-  const lines = [`  opens        ${at(s.opensAt)}`];
+function scheduleLines(s: StepSchedule, at: At, escalatedTo: string, written?: { opensOnRule?: RelativeDate; deadlineRule?: RelativeDate }): string[] {
+  // A date the plan wrote relative to another shows its rule beside the date it came to.
+  const rule = (r?: RelativeDate) => (r ? `  (${describeRelativeDate(r)})` : '');
+  const lines = [`  opens        ${at(s.opensAt)}${rule(written?.opensOnRule)}`];
   for (const r of s.reminders) lines.push(`  reminder ${r.n}   ${at(r.at)}  (${r.daysLeft} working day${r.daysLeft === 1 ? '' : 's'} left)`);
-  lines.push(`  deadline     ${at(s.dueAt)}`);
+  lines.push(`  deadline     ${at(s.dueAt)}${rule(written?.deadlineRule)}`);
   if (s.graceEndsAt !== s.dueAt) lines.push(`  grace ends   ${at(s.graceEndsAt)}`);
   for (const e of s.escalations) lines.push(`  escalation ${e.level} ${at(e.at)}  (${escalatedTo})`);
   return lines;
@@ -127,7 +130,7 @@ function yearEndLines(plan: Plan, compiled: CompiledPlan, at: At): string[] {
   const first: ClusterYearEndInput = yearEnds[0].ye;
 
   lines.push('', 'Kiểm tra, chấm điểm, xếp loại / Inspection: final scores and classes');
-  lines.push(...scheduleLines(first.inspection, at, 'planned only: the inspection sends no escalations'));
+  lines.push(...scheduleLines(first.inspection, at, 'planned only: the inspection sends no escalations', plan.stages.inspection));
   lines.push(`  inspectors   each unit's reviewer enters its final scores; reminders go to those not done`);
   lines.push(
     first.inspection.graceEndsAt === first.inspection.dueAt
@@ -179,7 +182,7 @@ function yearEndLines(plan: Plan, compiled: CompiledPlan, at: At): string[] {
     const { schedule, council } = first.proposal;
     const kind = STEP_KINDS['award-proposal'];
     lines.push('', `${kind.title.vi} / ${kind.title.en}`);
-    lines.push(...scheduleLines(schedule, at, 'to the council and the cluster head'));
+    lines.push(...scheduleLines(schedule, at, 'to the council and the cluster head', plan.stages.proposal));
     lines.push(`  sent by      the cluster head, once its meeting's results are out (not before it opens)`);
     lines.push(`  council      ${council.name} <${council.email}> approves or returns it`);
   }
