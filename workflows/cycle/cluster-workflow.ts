@@ -24,6 +24,9 @@ import {
   unitWithdrawnSignal,
   unitWorkflowId,
   withdrawUnitUpdate,
+  addUnitUpdate,
+  type AddUnitInput,
+  type UnitWorkflowInput,
   type WithdrawUnitInput,
   type ClusterState,
   type ClusterWorkflowInput,
@@ -116,23 +119,63 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     }
   };
 
-  const handles = await Promise.all(
-    plan.units.map((u, i) =>
-      startChild(unitWorkflow, {
-        workflowId: state.units[i].workflowId,
-        args: [u],
-        // A cancelled cluster asks its units to stop rather than killing them mid-activity.
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        typedSearchAttributes: [
-          { key: SA.body, value: cycle.bodyId },
-          { key: SA.year, value: cycle.year },
-          { key: SA.cluster, value: clusterId },
-          { key: SA.unit, value: u.unitId },
-          { key: SA.status, value: 'pending' },
-        ],
-      }),
-    ),
+  const startUnit = (u: UnitWorkflowInput) =>
+    startChild(unitWorkflow, {
+      workflowId: unitWorkflowId(cycle.cycleId, u.unitId),
+      args: [u],
+      // A cancelled cluster asks its units to stop rather than killing them mid-activity.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      typedSearchAttributes: [
+        { key: SA.body, value: cycle.bodyId },
+        { key: SA.year, value: cycle.year },
+        { key: SA.cluster, value: clusterId },
+        { key: SA.unit, value: u.unitId },
+        { key: SA.status, value: 'pending' },
+      ],
+    });
+  const handles = await Promise.all(plan.units.map(startUnit));
+  // Every unit's end, in the order the units joined (a unit added mid-year is appended).
+  const unitEnds: Promise<void>[] = handles.map(async (h, i) => {
+    await h.result();
+    state.units[i].done = true;
+  });
+  const allUnitsDone = async () => {
+    for (let i = 0; i < unitEnds.length; i++) await unitEnds[i];
+  };
+
+  // Adding a unit mid-year: it joins the year-end (until its inspection opens) and starts its own workflow.
+  const additions: AddUnitInput[] = [];
+  setHandler(
+    addUnitUpdate,
+    (req) => {
+      const entry = { unitId: req.unit.unitId, workflowId: unitWorkflowId(cycle.cycleId, req.unit.unitId), done: false };
+      state.units.push(entry);
+      if (req.member) yearEnd?.addMember(req.member);
+      additions.push(req);
+      return entry;
+    },
+    {
+      validator: (req) => {
+        if (req.unit.clusterId !== clusterId) throw new Error(`${req.unit.unitId} is compiled for cluster ${req.unit.clusterId}, not ${clusterId}`);
+        if (state.units.some((u) => u.unitId === req.unit.unitId)) throw new Error(`${req.unit.unitId} is already a member of this cluster`);
+        if (yearEnd && !req.member) throw new Error("this cluster has a year-end: the new unit's member entry is missing");
+        yearEnd?.assertCanAdd();
+      },
+    },
   );
+  const additionLoop = async () => {
+    for (;;) {
+      await condition(() => additions.length > 0);
+      const req = additions.shift()!;
+      const h = await startUnit(req.unit);
+      const entry = state.units.find((u) => u.unitId === req.unit.unitId)!;
+      unitEnds.push(
+        h.result().then(() => {
+          entry.done = true;
+        }),
+      );
+    }
+  };
   await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'running' });
   const runYearEnd = async () => {
     if (!yearEnd) return;
@@ -146,16 +189,12 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
   try {
     // The withdrawal loop never ends by itself: the cluster's year ends when its units' and its own have.
     await Promise.race([
-      Promise.all([
-        ...handles.map(async (h, i) => {
-          await h.result();
-          state.units[i].done = true;
-        }),
-        runYearEnd(),
-      ]),
+      // A unit added while the others finished is awaited by the second pass.
+      Promise.all([allUnitsDone(), runYearEnd()]).then(allUnitsDone),
       // Not cancellable: on cancellation the cluster must wait for its units to close their steps,
-      // which the Promise.all above does; a cancelled wait here would end the race at once.
+      // which the wait above does; a cancelled wait here would end the race at once.
       CancellationScope.nonCancellable(withdrawLoop),
+      CancellationScope.nonCancellable(additionLoop),
     ]);
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -338,6 +338,16 @@ export interface WithdrawUnitInput {
   reason: string;
 }
 
+/** A coordinator adds a unit to a running cluster (compiled by the api from the amended plan). */
+export interface AddUnitInput {
+  unit: UnitWorkflowInput;
+  /** Its entry in the cluster's year-end, when the plan has one. */
+  member?: MemberRef;
+  by: string;
+  reason: string;
+}
+
+export const addUnitUpdate = defineUpdate<ClusterState['units'][number], [AddUnitInput]>('addUnit');
 export const withdrawUnitUpdate = defineUpdate<ClusterState['units'][number], [WithdrawUnitInput]>('withdrawUnit');
 /** The cluster tells its unit workflow (a workflow can signal another, not update it). */
 export const unitWithdrawnSignal = defineSignal<[WithdrawUnitInput]>('unitWithdrawn');
@@ -380,3 +390,21 @@ export const ballotBoxId = (clusterWorkflowId: string, awardId: string, round: n
 
 /** Statuses in which the unit is the one expected to act (reminders and escalations apply). */
 export const awaitingUnit = (s: StepStatus): boolean => s === 'open' || s === 'returned';
+
+/** The secretariat asks, from its dashboard, for one more reminder or an escalation now (audited by the api). */
+export interface ManualStepActionInput {
+  step: StepName;
+  /** The staff member who clicked (or 'api-token'). */
+  by: string;
+}
+
+/** What was queued: the step's main loop sends it with the business key `manual-<action>:<n>`. */
+export interface ManualStepActionResult {
+  step: StepName;
+  action: 'remind' | 'escalate';
+  /** Counts per step and action: the n-th manual reminder (or escalation) of this step. */
+  n: number;
+}
+
+export const remindNowUpdate = defineUpdate<ManualStepActionResult, [ManualStepActionInput]>('remindNow');
+export const escalateNowUpdate = defineUpdate<ManualStepActionResult, [ManualStepActionInput]>('escalateNow');

@@ -158,6 +158,17 @@ export class YearEnd {
     return award;
   }
 
+  /** A unit joins before the inspection opens (afterwards it would miss the requests and the cross-check assignment). */
+  assertCanAdd(): void {
+    if (this.state.phase !== 'waiting') throw new Error('the inspection has opened: a unit can no longer join this year');
+  }
+
+  addMember(member: MemberRef): void {
+    this.input.members = [...this.input.members, member];
+    this.state.inspection.units.push({ unitId: member.unitId, unitName: member.unitName });
+    this.dirty = true;
+  }
+
   /** A unit leaves before the ballots: afterwards the meeting's membership (and so the tally) is fixed. */
   assertCanWithdraw(unitId: string): void {
     if (unitId === this.input.headUnitId) throw new Error(`${this.member(unitId).unitName} heads the cluster: name another head before withdrawing it`);
