@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { feedTokenFor, feedUrl } from '../lib/feeds';
 import { createLinkToken, linkUrl } from '../lib/links';
 import { icsForMail } from '../lib/mail/ics';
 import { PermanentMailError, sendOnce } from '../lib/mail/outbox';
@@ -70,6 +71,7 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
         const title = input.step ? STEP_KINDS[input.step].title[person.lang] : undefined;
         const mail = deps.renderer.render(templates, person.lang, {
           ...input.data,
+          feedUrl: feedFor(deps, input, person),
           stepTitle: title,
           year: input.cycle.year,
           bodyName: input.cycle.bodyName,
@@ -127,4 +129,20 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
       return result;
     },
   };
+}
+
+/**
+ * The recipient's calendar feed, offered in the footer of a message that asks them to act: a unit's
+ * contact gets the unit's feed, staff (reviewer, inspector, chair) their own.
+ */
+function feedFor(deps: Pick<ActivityDeps, 'linkSecret' | 'publicBaseUrl'>, input: NotifyInput, person: Person): string | undefined {
+  if (!input.link) return undefined;
+  const unitId = /:unit:([^:]+)$/.exec(input.link.workflowId)?.[1];
+  const token =
+    input.link.role === 'unit' && unitId
+      ? feedTokenFor(deps.linkSecret, input.cycle.cycleId, 'unit', unitId)
+      : input.link.role === 'reviewer' || input.link.role === 'inspector' || input.link.role === 'chair'
+        ? feedTokenFor(deps.linkSecret, input.cycle.cycleId, 'staff', person.email)
+        : undefined;
+  return token ? feedUrl(deps.publicBaseUrl, token) : undefined;
 }

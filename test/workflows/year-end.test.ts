@@ -59,6 +59,12 @@ describe("a cluster's year-end (time-skipping)", () => {
       await sleepUntil(`${year}-11-16T03:00:00Z`);
       const inspectionLink = async (unitName: RegExp) => linkIn((await firstMail('an@mttq.test', unitName)).text);
       const tan = await inspectionLink(/\[Kiểm tra .*\] Chấm điểm MTTQ xã Phú Tân/);
+      // The request offers the inspector's own calendar feed, with this inspection's deadline in it.
+      const feed = /http:\/\/thidua\.test(\/feeds\/[A-Za-z0-9_.-]+\.ics)/.exec((await firstMail('an@mttq.test', /Chấm điểm MTTQ xã Phú Tân/)).text ?? '')?.[1];
+      expect(feed).toBeDefined();
+      const feedRes = await supertest(h.app).get(feed!);
+      expect([feedRes.status, feedRes.type]).toEqual([200, 'text/calendar']);
+      expect(feedRes.text).toContain('BEGIN:VCALENDAR');
       const page = await supertest(h.app).get(tan);
       expect(page.status).toBe(200);
       expect(page.text).toContain('97'); // the self total is shown

@@ -135,10 +135,19 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     });
   const handles = await Promise.all(plan.units.map(startUnit));
   // Every unit's end, in the order the units joined (a unit added mid-year is appended).
-  const unitEnds: Promise<void>[] = handles.map(async (h, i) => {
-    await h.result();
-    state.units[i].done = true;
-  });
+  const unitEnds: Promise<void>[] = [];
+  /** Awaited in order below; marked handled now, so a later unit failing first is not an unhandled rejection (a failed workflow task). */
+  const track = (end: Promise<void>) => {
+    end.catch(() => undefined);
+    unitEnds.push(end);
+  };
+  handles.forEach((h, i) =>
+    track(
+      h.result().then(() => {
+        state.units[i].done = true;
+      }),
+    ),
+  );
   const allUnitsDone = async () => {
     for (let i = 0; i < unitEnds.length; i++) await unitEnds[i];
   };
@@ -169,7 +178,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
       const req = additions.shift()!;
       const h = await startUnit(req.unit);
       const entry = state.units.find((u) => u.unitId === req.unit.unitId)!;
-      unitEnds.push(
+      track(
         h.result().then(() => {
           entry.done = true;
         }),

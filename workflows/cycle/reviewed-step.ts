@@ -10,6 +10,8 @@ import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workf
 import type { Activities } from '../../activities';
 import {
   awaitingUnit,
+  type ManualStepActionInput,
+  type ManualStepActionResult,
   type Person,
   type RescheduleStepInput,
   type ReviewStepInput,
@@ -46,6 +48,15 @@ export function assertCanReschedule(step: StepState, req: RescheduleStepInput): 
   const t = [opensAt, dueAt, graceEndsAt].map((x) => Date.parse(x));
   if (t.some(Number.isNaN)) throw new Error('the new schedule has an invalid instant');
   if (!(t[0] <= t[1] && t[1] <= t[2])) throw new Error('the new schedule must open before its deadline, and the grace must end after it');
+}
+
+/** remindNow / escalateNow: only a step waiting for the unit (open, or returned) can be reminded or escalated. */
+export function assertCanAskNow(step: StepState, req: ManualStepActionInput, action: 'remind' | 'escalate'): void {
+  if (typeof req.by !== 'string' || !req.by.trim()) throw new Error('the request must name who asks (by)');
+  if (!awaitingUnit(step.status)) {
+    const what = action === 'remind' ? 'nothing to remind the unit of' : 'nothing to escalate';
+    throw new Error(`step ${step.step} is ${step.status}, not waiting for the unit; ${what}`);
+  }
 }
 
 type Timer = { kind: 'reminder'; n: number; at: number; daysLeft: number } | { kind: 'escalation'; level: number; at: number };
@@ -190,6 +201,10 @@ export class ReviewedStep {
   private async drainInbox(): Promise<void> {
     while (this.inbox.length > 0) {
       const e = this.inbox.shift()!;
+      if (isManual(e)) {
+        await this.sendManual(e);
+        continue;
+      }
       await this.project();
       if (e.event === 'submitted') {
         await this.notify('review-request', `review-request:${e.round}`, [this.unit.reviewer], {}, 'reviewer');
@@ -201,6 +216,69 @@ export class ReviewedStep {
         await this.notify('deadline-changed', this.versioned('deadline-changed'), this.unit.contacts, { reason: e.comment ?? '' }, 'unit');
       }
     }
+  }
+
+  /**
+   * The secretariat asks for one more reminder now (from its dashboard): queued here, sent by the main
+   * loop with its own business key (`manual-reminder:<n>`, n counting per step), so a retried activity
+   * never sends it twice and a second request sends a second one.
+   */
+  remindNow(req: ManualStepActionInput): ManualStepActionResult {
+    const n = this.manualCount('reminded') + 1;
+    this.inbox.push({ at: iso(Date.now()), event: 'reminded', round: this.state.round, by: req.by, n });
+    return { step: this.state.step, action: 'remind', n };
+  }
+
+  /** The secretariat escalates now, before (or between) the planned escalations: `manual-escalation:<n>`. */
+  escalateNow(req: ManualStepActionInput): ManualStepActionResult {
+    const n = this.manualCount('escalated') + 1;
+    this.inbox.push({ at: iso(Date.now()), event: 'escalated', round: this.state.round, by: req.by, n });
+    return { step: this.state.step, action: 'escalate', n };
+  }
+
+  /** Manual reminders (or escalations) of this step so far: sent ones in the history, queued ones in the inbox. */
+  private manualCount(event: 'reminded' | 'escalated'): number {
+    const mine = (e: StepEvent) => e.event === event && isManual(e);
+    return this.state.history.filter(mine).length + this.inbox.filter(mine).length;
+  }
+
+  /** Sends a queued manual reminder or escalation, if the step still waits for the unit; records it with who asked. */
+  private async sendManual(e: StepEvent): Promise<void> {
+    if (!awaitingUnit(this.state.status)) {
+      log.info('manual action dropped: the step no longer waits for the unit', { event: e.event, n: e.n, status: this.state.status });
+      return;
+    }
+    this.state.history.push({ at: iso(Date.now()), event: e.event, round: this.state.round, by: e.by, n: e.n });
+    if (e.event === 'reminded') {
+      await this.notify('reminder', `manual-reminder:${e.n}`, this.unit.contacts, { daysLeft: this.daysLeftNow(), manual: true }, 'unit');
+    } else {
+      const to = uniqueByEmail([this.unit.reviewer, this.unit.clusterHead]);
+      await this.notify('escalation', `manual-escalation:${e.n}`, to, { level: this.escalationLevelNow(), manual: true });
+    }
+    await this.project();
+  }
+
+  /**
+   * Working days left, for the reminder's wording, without calendar maths in the workflow: 0 past the
+   * deadline; else the planned reminders' counts bound it (the next planned one's count is a lower
+   * bound, the last one sent an upper bound); with neither, the calendar days left.
+   */
+  private daysLeftNow(): number {
+    const now = Date.now();
+    const due = Date.parse(this.state.schedule.dueAt);
+    if (now >= due) return 0;
+    const calendarDays = Math.ceil((due - now) / (24 * 3600 * 1000));
+    const reminders = this.state.schedule.reminders;
+    const next = reminders.find((r) => Date.parse(r.at) > now);
+    if (next) return next.daysLeft;
+    const last = reminders.filter((r) => Date.parse(r.at) <= now).pop();
+    return last ? Math.min(last.daysLeft, calendarDays) : calendarDays;
+  }
+
+  /** The level a manual escalation names: the highest planned level already sent, at least 1. */
+  private escalationLevelNow(): number {
+    const levels = this.state.history.filter((h) => h.event === 'escalated' && !isManual(h)).map((h) => h.n ?? 1);
+    return Math.max(1, ...levels);
   }
 
   /** Read through a method: TypeScript would otherwise narrow the status to its last assignment. */
@@ -264,6 +342,9 @@ export class ReviewedStep {
 export function linkExpiry(graceEndsAt: string): string {
   return new Date(Date.parse(graceEndsAt) + 180 * 24 * 3600 * 1000).toISOString();
 }
+
+/** A reminder or escalation asked for by someone (the dashboard's buttons), not fired by the schedule. */
+const isManual = (e: StepEvent): boolean => (e.event === 'reminded' || e.event === 'escalated') && e.by !== undefined;
 
 /** Each person once, by email (a reviewer may also head the cluster). */
 export function uniqueByEmail(people: Person[]): Person[] {

@@ -12,6 +12,8 @@ import type { Activities } from '../../activities';
 import { STEP_KINDS, STEP_NAMES } from '../../rules/steps';
 import { SA } from '../search-attributes';
 import {
+  escalateNowUpdate,
+  remindNowUpdate,
   replacePersonUpdate,
   rescheduleStepUpdate,
   reviewStepUpdate,
@@ -26,7 +28,7 @@ import {
   type UnitState,
   type UnitWorkflowInput,
 } from './definitions';
-import { assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 
 const { projectStep } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -97,6 +99,14 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
 
   setHandler(rescheduleStepUpdate, (req) => stepOf(req.step).reschedule(req), {
     validator: (req) => assertCanReschedule(stepOf(req.step).state, req),
+  });
+
+  // The secretariat's dashboard: one more reminder, or an escalation, now (the step's main loop sends it).
+  setHandler(remindNowUpdate, (req) => stepOf(req.step).remindNow(req), {
+    validator: (req) => assertCanAskNow(stepOf(req.step).state, req, 'remind'),
+  });
+  setHandler(escalateNowUpdate, (req) => stepOf(req.step).escalateNow(req), {
+    validator: (req) => assertCanAskNow(stepOf(req.step).state, req, 'escalate'),
   });
 
   // People are replaced in the workflow's own input, which the steps read for every message they send.

@@ -1,0 +1,173 @@
+/**
+ * The secretariat's actions on a stuck item of its dashboard, each audited with the actor:
+ *  - remind: one more reminder to the unit now (`remindNow` update; the step sends it with its own
+ *    business key, so a second request sends a second reminder and a retried activity never doubles it);
+ *  - escalate: the reviewer and the cluster head are told now (`escalateNow` update);
+ *  - terminate: Temporal's terminate on the workflow, with a reason (a unit or cluster workflow of a
+ *    cycle the read model knows).
+ * The workflow is found in the read model (`step_states` for a unit, `cluster_plans` for a cluster),
+ * which also gives its cluster for the caller's scope. A refusal by the workflow's validator is a 409
+ * with its reason, an unknown workflow 404, a Temporal that does not answer 503.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { isStepName, STEP_NAMES, type StepName } from '../../rules/steps';
+import {
+  awaitingUnit,
+  clusterWorkflowId,
+  escalateNowUpdate,
+  remindNowUpdate,
+  type ManualStepActionResult,
+  type StepStatus,
+} from '../../workflows/cycle/definitions';
+import type { AppDeps } from '../deps';
+import { HttpError, isUnavailable } from '../errors';
+
+export const DASHBOARD_ACTIONS = ['remind', 'escalate', 'terminate'] as const;
+export type DashboardAction = (typeof DASHBOARD_ACTIONS)[number];
+export const isDashboardAction = (v: string): v is DashboardAction => (DASHBOARD_ACTIONS as readonly string[]).includes(v);
+
+export const dashboardActionSchema = z.object({
+  workflowId: z.string().trim().min(1, 'is required').max(300),
+  step: z.string().trim().max(100).optional(),
+  reason: z.string().trim().max(500).optional(),
+});
+
+export interface DashboardActionResult {
+  action: DashboardAction;
+  workflowId: string;
+  cycleId: string;
+  clusterId: string;
+  unitId?: string;
+  unitName?: string;
+  step?: StepName;
+  /** remind/escalate: the n-th manual reminder (escalation) of this step. */
+  n?: number;
+  /** terminate: the workflow's status afterwards. */
+  status?: string;
+}
+
+/** Where a workflow belongs, from the read model. */
+interface Located {
+  kind: 'unit' | 'cluster';
+  cycleId: string;
+  clusterId: string;
+  unitId?: string;
+  unitName?: string;
+  steps: { step: string; status: string }[];
+}
+
+const problemsOf = (err: z.ZodError) => ({ problems: err.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })) });
+
+async function locate(deps: AppDeps, workflowId: string): Promise<Located> {
+  const { models } = deps.db;
+  const rows = (await models.StepState.find({ workflowId }, { cycleId: 1, clusterId: 1, unitId: 1, unitName: 1, step: 1, status: 1 }).lean()) as {
+    cycleId: string;
+    clusterId: string;
+    unitId: string;
+    unitName: string;
+    step: string;
+    status: string;
+  }[];
+  let found: Located | undefined;
+  if (rows.length > 0) {
+    const r = rows[0];
+    found = { kind: 'unit', cycleId: r.cycleId, clusterId: r.clusterId, unitId: r.unitId, unitName: r.unitName, steps: rows.map((x) => ({ step: x.step, status: x.status })) };
+  } else {
+    // A cluster workflow: `<cycleId>:cluster:<clusterId>`.
+    const m = /^(.+):cluster:([^:]+)$/.exec(workflowId);
+    const plan = m ? await models.ClusterPlan.findOne({ cycleId: m[1], clusterId: m[2] }, { cycleId: 1, clusterId: 1 }).lean() : null;
+    if (plan && clusterWorkflowId(plan.cycleId, plan.clusterId) === workflowId) found = { kind: 'cluster', cycleId: plan.cycleId, clusterId: plan.clusterId, steps: [] };
+  }
+  if (!found || !(await models.Cycle.exists({ _id: found.cycleId }))) throw new HttpError(404, 'not_found', `no workflow ${workflowId} in any known cycle`);
+  return found;
+}
+
+/** The step to act on: the one named, else the first (plan order) that waits for the unit. */
+function stepOf(w: Located, step: string | undefined, workflowId: string): StepName {
+  if (w.kind !== 'unit') throw new HttpError(409, 'refused', `${workflowId} is not a unit workflow; only a unit's step can be reminded or escalated`);
+  if (step) {
+    // A step not opened yet has no row in the read model: the workflow's validator decides.
+    if (!isStepName(step)) throw new HttpError(404, 'not_found', `no step ${step}`);
+    return step;
+  }
+  const waiting = STEP_NAMES.find((n) => w.steps.some((s) => s.step === n && awaitingUnit(s.status as StepStatus)));
+  if (!waiting) throw new HttpError(409, 'refused', 'no step of this unit waits for the unit; name the step');
+  return waiting;
+}
+
+/** Runs one call to Temporal under the api's deadline; Temporal's answers become HTTP errors. */
+async function withTemporal<R>(deps: AppDeps, workflowId: string, call: () => Promise<R>, onNotFound: () => Promise<HttpError>): Promise<R> {
+  try {
+    return await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, call);
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', (err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw await onNotFound();
+    if (isUnavailable(err)) throw new HttpError(503, 'unavailable', `Temporal did not answer about ${workflowId}; nothing was done. Try again shortly.`);
+    throw err;
+  }
+}
+
+/**
+ * One action of the dashboard. `checkCluster` applies the caller's cluster scope (it throws 403);
+ * the audit names `actor`.
+ */
+export async function dashboardAction(
+  deps: AppDeps,
+  action: DashboardAction,
+  input: unknown,
+  actor: string,
+  checkCluster: (clusterId: string) => void,
+): Promise<DashboardActionResult> {
+  const parsed = dashboardActionSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  const { workflowId, reason } = parsed.data;
+  if (action === 'terminate' && !reason) {
+    throw new HttpError(400, 'invalid_request', 'a reason is required to terminate a workflow', { problems: [{ path: 'reason', message: 'a reason is required' }] });
+  }
+  const w = await locate(deps, workflowId);
+  checkCluster(w.clusterId);
+  const base = { action, workflowId, cycleId: w.cycleId, clusterId: w.clusterId, ...(w.unitId ? { unitId: w.unitId, unitName: w.unitName } : {}) };
+  const handle = deps.temporal.workflow.getHandle(workflowId);
+
+  if (action === 'terminate') {
+    const status = await withTemporal(
+      deps,
+      workflowId,
+      async () => {
+        const d = await handle.describe();
+        if (d.status.name !== 'RUNNING') throw new HttpError(409, 'refused', `the workflow is already ${d.status.name.toLowerCase()}`);
+        await handle.terminate(`${reason} (${actor}, from the dashboard)`);
+        return 'TERMINATED';
+      },
+      async () => new HttpError(404, 'not_found', `Temporal has no workflow ${workflowId}`),
+    );
+    await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'dashboard.terminate', target: workflowId, details: { reason, cycleId: w.cycleId, clusterId: w.clusterId } });
+    return { ...base, status };
+  }
+
+  const step = stepOf(w, parsed.data.step, workflowId);
+  const update = action === 'remind' ? remindNowUpdate : escalateNowUpdate;
+  const result: ManualStepActionResult = await withTemporal(
+    deps,
+    workflowId,
+    // No update id: each click is its own request (the client's own retries reuse the one it generates).
+    () => handle.executeUpdate(update, { args: [{ step, by: actor }] }),
+    async () => {
+      // A unit whose every step is closed has finished its year: say so as its validator would have.
+      const row = await deps.db.models.StepState.findById(`${workflowId}:${step}`, { status: 1 }).lean();
+      return row && !awaitingUnit(row.status as StepStatus)
+        ? new HttpError(409, 'refused', `step ${step} is ${row.status}, not waiting for the unit`)
+        : new HttpError(404, 'not_found', `Temporal has no workflow ${workflowId}`);
+    },
+  );
+  await deps.db.models.Audit.create({
+    at: deps.now(),
+    actor,
+    action: `dashboard.${action}`,
+    target: `${workflowId}:${step}`,
+    details: { n: result.n, cycleId: w.cycleId, clusterId: w.clusterId, ...(reason ? { reason } : {}) },
+  });
+  return { ...base, step, n: result.n };
+}
