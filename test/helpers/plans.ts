@@ -109,3 +109,14 @@ export function yearEndPlan(year: number): PlanInput {
     },
   };
 }
+
+/**
+ * Dates around the first Monday of March of `year`: `day(n)` is n days after it ('YYYY-MM-DD'),
+ * `local(n, 'HH:mm')` the instant of that local (UTC+7) wall time.
+ */
+export function marchDays(year: number): { day: (n: number) => string; local: (n: number, hhmm: string) => number } {
+  const first = new Date(Date.UTC(year, 2, 1));
+  const monday = new Date(Date.UTC(year, 2, 1 + ((8 - first.getUTCDay()) % 7)));
+  const day = (n: number) => new Date(monday.getTime() + n * 86400000).toISOString().slice(0, 10);
+  return { day, local: (n, hhmm) => Date.parse(`${day(n)}T${hhmm}:00+07:00`) };
+}

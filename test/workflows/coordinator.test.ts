@@ -6,7 +6,7 @@
 import supertest from 'supertest';
 import { cycleStateQuery, unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { marchDays, smallPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -19,10 +19,7 @@ describe('coordinator changes to a running cycle (time-skipping)', () => {
     const h = ts.h();
     const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
     // Mondays in March of next year: the plan opens on the first, is due on the Friday 18 days later.
-    const first = new Date(Date.UTC(year, 2, 1));
-    const monday = new Date(Date.UTC(year, 2, 1 + ((8 - first.getUTCDay()) % 7)));
-    const day = (n: number) => new Date(monday.getTime() + n * 86400000).toISOString().slice(0, 10);
-    const local = (n: number, hhmm: string) => Date.parse(`${day(n)}T${hhmm}:00+07:00`);
+    const { day, local } = marchDays(year);
     const plan = smallPlan({
       year,
       calendar: { holidays: [] },

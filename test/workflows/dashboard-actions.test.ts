@@ -10,7 +10,7 @@ import { createApp } from '../../api/app';
 import { createAccount } from '../../lib/staff';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { marchDays, smallPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -39,10 +39,7 @@ describe('dashboard actions (time-skipping)', () => {
     };
 
     const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const first = new Date(Date.UTC(year, 2, 1));
-    const monday = new Date(Date.UTC(year, 2, 1 + ((8 - first.getUTCDay()) % 7)));
-    const day = (n: number) => new Date(monday.getTime() + n * 86400000).toISOString().slice(0, 10);
-    const local = (n: number, hhmm: string) => Date.parse(`${day(n)}T${hhmm}:00+07:00`);
+    const { day, local } = marchDays(year);
     // A later mid-year stage keeps every unit workflow running after its registration is approved.
     const plan = smallPlan({
       year,

@@ -20,11 +20,9 @@ import {
   type SubmitStepInput,
   type UnitWorkflowInput,
 } from './definitions';
+import { STEP_ACTIVITIES } from './activity-options';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -28,12 +28,10 @@ import {
   type UnitState,
   type UnitWorkflowInput,
 } from './definitions';
+import { STEP_ACTIVITIES } from './activity-options';
 import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 
-const { projectStep } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const { projectStep } = proxyActivities<Activities>(STEP_ACTIVITIES);
 
 const newStep = (step: StepName, schedule: StepSchedule): StepState => ({ step, status: 'pending', round: 1, schedule, history: [] });
 

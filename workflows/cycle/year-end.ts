@@ -40,12 +40,10 @@ import {
   type YearEndLinkRole,
   type YearEndState,
 } from './definitions';
+import { STEP_ACTIVITIES } from './activity-options';
 import { linkExpiry, uniqueByEmail } from './reviewed-step';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (instant: string) => Date.parse(instant);
