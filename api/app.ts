@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { AppDeps } from './deps';
 import { HttpError, jsonErrorHandler, sendError } from './errors';
+import { awardsReadRouter } from './routes/awards-read';
 import { consoleRouter } from './routes/console';
 import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/', (_req, res) => res.redirect(302, '/mailbox'));
   app.use(feedsRouter(deps));
   app.use('/api/cycles', yearEndAdminRouter(deps));
+  app.use('/api/cycles', awardsReadRouter(deps));
   app.use('/api/cycles', unitsAdminRouter(deps));
   app.use('/api/cycles', cyclesRouter(deps));
   app.use(linksRouter(deps));

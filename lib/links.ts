@@ -14,7 +14,7 @@ export const linkClaimsSchema = z.object({
   /** step */
   s: z.string().min(1),
   /** role: which actions the link allows */
-  r: z.enum(['unit', 'reviewer', 'inspector', 'voter', 'chair', 'checker']),
+  r: z.enum(['unit', 'reviewer', 'inspector', 'voter', 'chair', 'checker', 'council']),
   /** the person: their email as the plan holds it */
   p: z.string().min(3),
   /** expiry, seconds since the epoch */

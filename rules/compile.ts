@@ -2,7 +2,7 @@
  * Compiles a validated plan into what the workflows run on: absolute instants (from the plan's
  * calendar) and one self-contained input per unit, grouped by cluster. Pure; `now` is a parameter.
  */
-import type { ClusterYearEndInput, CycleRef, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type { ClusterNominationsInput, ClusterYearEndInput, CycleRef, ForwardTarget, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
 import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 import type { Plan } from './plan';
@@ -15,10 +15,12 @@ export interface CompiledCluster {
   units: UnitWorkflowInput[];
   /** The cluster's own stages after the reports (inspection, meeting, proposal), when the plan has them. */
   yearEnd?: ClusterYearEndInput;
+  /** The cluster's individual nominations and the council deciding them, when the plan has individual awards. */
+  nominations?: ClusterNominationsInput;
 }
 
 /** The plan stages that schedule unit steps, in plan order. */
-const UNIT_STAGES = ['registration', 'midYear', 'reports'] as const;
+const UNIT_STAGES = ['registration', 'midYear', 'reports', 'nominations'] as const;
 
 export interface CompiledPlan {
   cycle: CycleRef;
@@ -59,6 +61,12 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
   const staff = new Map(plan.staff.map((s) => [s.id, s]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const person = (p: Person): Person => ({ name: p.name, email: p.email, lang: p.lang, role: p.role });
+  // The parent body's cycle of the same year: where the council forwards what it sends up.
+  const forwardTo: ForwardTarget | undefined = plan.body.parent
+    ? { cycleId: cycleIdOf(plan.body.parent, plan.year), bodyId: plan.body.parent, ...(plan.body.parentName ? { bodyName: plan.body.parentName } : {}) }
+    : undefined;
+  const titles = plan.individualAwards.map((a) => ({ id: a.id, name: a.name, criteria: a.criteria, documents: [...a.documents], quota: { ...a.quota }, decidedBy: a.decidedBy }));
+  const nominationsSchedule = steps.nominations;
 
   return {
     cycle,
@@ -87,12 +95,25 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               meeting: plan.stages.meeting && meetingScheduleOf(plan, c.id),
               awards: plan.awards.map((a) => ({ ...a })),
               proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
+              ...(forwardTo ? { forwardTo } : {}),
+            }
+          : undefined;
+      const nominations: ClusterNominationsInput | undefined =
+        nominationsSchedule && titles.length > 0 && plan.council
+          ? {
+              clusterName: c.name,
+              titles,
+              schedule: nominationsSchedule,
+              council: person(staff.get(plan.council)!),
+              members: c.members.map((id) => ({ unitId: id, unitName: units.get(id)!.name, contacts: units.get(id)!.contacts.map(person) })),
+              ...(forwardTo ? { forwardTo } : {}),
             }
           : undefined;
       return {
         clusterId: c.id,
         name: c.name,
         yearEnd,
+        ...(nominations ? { nominations } : {}),
         units: c.members.map((id) => {
           const u = units.get(id)!;
           return {
@@ -105,6 +126,7 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
             reviewer: person(staff.get(u.reviewer)!),
             clusterHead: head,
             steps,
+            ...(titles.length > 0 ? { individualAwards: titles } : {}),
           };
         }),
       };

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { thresholdSchema } from './ballot';
 import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
 import { bandsSchema } from './classification';
+import { individualAwardSchema } from './nominations';
 import { resolveRelativeDates } from './relative-dates';
 import { sheetSchema } from './scoring';
 
@@ -174,6 +175,8 @@ const planBase = z.object({
     id: slug,
     name: z.string().trim().min(1),
     parentName: z.string().trim().optional(),
+    /** The parent body's id: the council forwards proposals to its cycle of the same year (thidua:<parent>:<year>). */
+    parent: slug.optional(),
     place: z.string().trim().optional(),
   }),
   year: z.number().int().min(2000).max(2100),
@@ -194,6 +197,8 @@ const planBase = z.object({
   awards: z.array(awardSchema).default([]),
   /** The staff member who receives award proposals for the council (HĐTĐKT) and decides them. */
   council: slug.optional(),
+  /** Award titles for individuals, nominated by the units (stages.nominations) and decided by the council. */
+  individualAwards: z.array(individualAwardSchema).default([]),
   stages: z.object({
     registration: stepScheduleSchema,
     midYear: stepScheduleSchema.optional(),
@@ -204,6 +209,8 @@ const planBase = z.object({
     meeting: meetingSchema.optional(),
     /** The cluster head sends the award proposal; the council approves or returns it. */
     proposal: stepScheduleSchema.optional(),
+    /** Each unit nominates persons for the individual awards; its follower verifies; the council decides each. */
+    nominations: stepScheduleSchema.optional(),
   }),
 });
 
@@ -279,6 +286,26 @@ function checkPlan(plan: CheckedPlan, issue: Issue): void {
       issue(['stages', name, 'opensOn'], `opens after its deadline (${stage.deadline})`);
   }
   checkYearEnd(plan, issue);
+  checkIndividualAwards(plan, issue);
+}
+
+/** Individual awards need their stage, a council to decide them, and a parent body when it decides them. */
+function checkIndividualAwards(plan: CheckedPlan, issue: Issue): void {
+  const titles = plan.individualAwards;
+  if (titles.length > 0 && !plan.stages.nominations) issue(['stages', 'nominations'], 'is required with individualAwards (when units nominate persons)');
+  if (plan.stages.nominations && titles.length === 0) issue(['individualAwards'], 'name at least one title: stages.nominations asks units to nominate persons for them');
+  if (titles.length > 0 && plan.council === undefined) issue(['council'], 'is required with individualAwards (who decides the nominations)');
+  const ids = new Set<string>();
+  titles.forEach((t, i) => {
+    if (ids.has(t.id)) issue(['individualAwards', i, 'id'], `duplicate id "${t.id}"`);
+    ids.add(t.id);
+    const { perUnit, perCluster } = t.quota;
+    if (perUnit !== undefined && perCluster !== undefined && perUnit > perCluster)
+      issue(['individualAwards', i, 'quota', 'perUnit'], `${perUnit} is more than the cluster's quota (${perCluster})`);
+    if (t.decidedBy === 'parent' && plan.body.parent === undefined)
+      issue(['individualAwards', i, 'decidedBy'], 'the parent body decides this title: name it in body.parent');
+  });
+  if (plan.body.parent !== undefined && plan.body.parent === plan.body.id) issue(['body', 'parent'], 'is the body itself');
 }
 
 /**

@@ -30,7 +30,7 @@
 import { assertDate, nextWorkingDay, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 
 /** The stages whose `deadline` and `opensOn` may be relative, in plan order. */
-export const DATED_STAGES = ['registration', 'midYear', 'reports', 'inspection', 'proposal'] as const;
+export const DATED_STAGES = ['registration', 'midYear', 'reports', 'inspection', 'proposal', 'nominations'] as const;
 export type DatedStage = (typeof DATED_STAGES)[number];
 export type DateField = 'deadline' | 'opensOn';
 export type DateRef = `${DatedStage}.${DateField}` | 'meeting';

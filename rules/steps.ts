@@ -3,8 +3,8 @@
  * by the plan stage that schedules them. Pure data, importable by workflows, api and templates alike:
  * adding a step of this shape means adding an entry here (and, optionally, dedicated email templates).
  */
-export type StageName = 'registration' | 'midYear' | 'reports' | 'proposal';
-export type StepName = 'registration' | 'midyear-report' | 'summary-report' | 'self-scoring' | 'exemplars-report' | 'award-proposal';
+export type StageName = 'registration' | 'midYear' | 'reports' | 'proposal' | 'nominations';
+export type StepName = 'registration' | 'midyear-report' | 'summary-report' | 'self-scoring' | 'exemplars-report' | 'award-proposal' | 'nominations';
 
 export interface Text {
   vi: string;
@@ -28,6 +28,8 @@ export interface StepKind {
   scored?: boolean;
   /** A cluster's step (run by the cluster workflow for its head), not each unit's. */
   cluster?: boolean;
+  /** The form lists persons nominated for the plan's individual awards (rules/nominations.ts), kept as JSON in `fields.nominations`. */
+  nominated?: boolean;
 }
 
 const reportField: StepField = {
@@ -72,6 +74,12 @@ export const STEP_KINDS: Record<StepName, StepKind> = {
     title: { vi: 'Tờ trình đề nghị khen thưởng của cụm', en: "The cluster's award proposal" },
     fields: [{ id: 'proposal', label: { vi: 'Nội dung tờ trình', en: 'Proposal' }, maxLength: 20_000, rows: 8 }],
     cluster: true,
+  },
+  nominations: {
+    stage: 'nominations',
+    title: { vi: 'Đề nghị khen thưởng cá nhân', en: 'Nominations of individuals for awards' },
+    fields: [{ id: 'note', label: { vi: 'Ghi chú (không bắt buộc)', en: 'Note (optional)' }, maxLength: 10_000, rows: 3, optional: true }],
+    nominated: true,
   },
 };
 

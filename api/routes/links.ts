@@ -12,6 +12,8 @@ import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflo
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
+import { councilLinks } from './council-links';
+import { nominationView, parseNominationForm } from './nomination-form';
 import { evidenceOf, parseScoreForm, scoreRows } from './score-form';
 import { isYearEndRole, yearEndLinks } from './year-end-links';
 
@@ -27,6 +29,8 @@ const actionSchemaFor = (step: StepName) =>
       ...Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, f.optional ? z.string().trim().max(f.maxLength).optional() : text(f.maxLength)])),
     }),
     z.object({ action: z.literal('approve'), round, comment: z.string().trim().max(2000).optional() }),
+    // The council approves the cluster's proposal and forwards it to the parent body's cycle.
+    z.object({ action: z.literal('forward'), round, comment: z.string().trim().max(2000).optional() }),
     z.object({ action: z.literal('return'), round, comment: text(2000) }),
   ]);
 
@@ -46,6 +50,7 @@ export function linksRouter(deps: AppDeps): Router {
     page(res, status, lang, 'message', { status, title: lang === 'en' ? en : vi, ...extra });
 
   const yearEnd = yearEndLinks(deps, message, page);
+  const council = councilLinks(deps, message, page);
 
   /** Year-end links (inspection, ballot, tie) are handled there; a step link is returned here. */
   const verify = async (req: Request, res: Response, act: boolean): Promise<{ claims: LinkClaims; step: StepName; tokenId: string; lang: Lang } | undefined> => {
@@ -54,6 +59,11 @@ export function linksRouter(deps: AppDeps): Router {
     if (!v.ok) {
       const [vi, en] = REASONS[v.reason];
       message(res, v.status, lang, vi, en);
+      return undefined;
+    }
+    if (v.claims.r === 'council') {
+      const c = { claims: v.claims, tokenId: v.tokenId, lang, token: String(req.params.token) };
+      await (act ? council.act(req, res, c) : council.show(req, res, c));
       return undefined;
     }
     if (isYearEndRole(v.claims.r)) {
@@ -86,7 +96,11 @@ export function linksRouter(deps: AppDeps): Router {
     const plan = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as Plan | undefined;
     const scored = STEP_KINDS[step].scored && plan?.scoring;
     const results = step === 'award-proposal' ? await proposalResults(row.workflowId, lang) : undefined;
+    const nominated = STEP_KINDS[step].nominated ? nominationView(plan?.individualAwards ?? [], lang, state.submission?.fields.nominations) : undefined;
     page(res, 200, lang, 'link', {
+      nominated,
+      canForward: step === 'award-proposal' && claims.r === 'reviewer' && plan?.body.parent !== undefined,
+      parentName: plan?.body.parentName ?? plan?.body.parent,
       scoreRows: scored
         ? scoreRows(plan.scoring!.sheet, lang, { value: selfScoresOf(state.submission?.fields), evidence: evidenceOf(state.submission?.fields), withEvidence: true })
         : undefined,
@@ -130,7 +144,18 @@ export function linksRouter(deps: AppDeps): Router {
     if (!(ACTIONS_BY_ROLE[claims.r as LinkRole] as readonly string[]).includes(body.action)) {
       return message(res, 403, lang, 'Liên kết này không cho phép thao tác đó.', 'This link does not allow that action.');
     }
+    if (body.action === 'forward' && step !== 'award-proposal') {
+      return message(res, 403, lang, 'Chỉ tờ trình của cụm mới trình được cấp trên.', "Only a cluster's proposal can be forwarded to the parent body.");
+    }
     let fields = body.action === 'submit' ? Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, body[f.id] ?? ''])) : undefined;
+    if (fields && STEP_KINDS[step].nominated) {
+      // The persons nominated: rows of the form, checked against the plan's individual awards, kept as JSON.
+      const cycleId = (await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { cycleId: 1 }).lean())?.cycleId;
+      const plan = cycleId ? ((await deps.db.models.Cycle.findById(cycleId, { plan: 1 }).lean())?.plan as Plan | undefined) : undefined;
+      const parsedRows = parseNominationForm(plan?.individualAwards ?? [], req.body as Record<string, unknown>);
+      if (!parsedRows.ok) return message(res, 400, lang, 'Danh sách đề nghị chưa hợp lệ.', 'The list of nominations is not valid.', { problems: parsedRows.problems });
+      fields = { ...fields, nominations: JSON.stringify(parsedRows.nominations) };
+    }
     if (fields && STEP_KINDS[step].scored) {
       // The self-scores: every item of the plan's sheet, validated against it, kept as JSON in the step.
       const cycleId = (await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { cycleId: 1 }).lean())?.cycleId;
@@ -186,5 +211,6 @@ export function linksRouter(deps: AppDeps): Router {
 const DONE: Record<string, [string, string]> = {
   submit: ['Đã gửi. Cán bộ theo dõi sẽ thẩm định và phản hồi qua email.', 'Sent. Your reviewer will check it and reply by email.'],
   approve: ['Đã duyệt. Đơn vị sẽ được thông báo qua email.', 'Approved. The unit will be told by email.'],
+  forward: ['Đã chấp thuận và trình cấp trên. Các đơn vị sẽ được thông báo qua email.', 'Approved and forwarded to the parent body. The units will be told by email.'],
   return: ['Đã trả lại kèm ý kiến. Đơn vị sẽ được thông báo qua email.', 'Returned with your comment. The unit will be told by email.'],
 };

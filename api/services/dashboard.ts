@@ -227,6 +227,7 @@ const stageTitle = (stage: StageName, lang: Lang): string =>
     midYear: tr(lang)('Sơ kết 6 tháng', 'Mid-year review'),
     reports: tr(lang)('Báo cáo tổng kết', 'Year-end reports'),
     proposal: tr(lang)('Đề nghị khen thưởng', 'Award proposal'),
+    nominations: tr(lang)('Đề nghị khen thưởng cá nhân', 'Individual nominations'),
   })[stage];
 
 export function reasonText(code: ReasonCode, p: Record<string, string | number>, lang: Lang): string {

@@ -10,7 +10,7 @@ import type { ReviewStepInput, StepName, StepState, SubmitStepInput } from '../.
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
 
-export type LinkAction = 'submit' | 'approve' | 'return';
+export type LinkAction = 'submit' | 'approve' | 'return' | 'forward';
 
 export type ActionOutcome =
   | { kind: 'done'; status: string; round: number }
@@ -49,6 +49,7 @@ function stepUpdateOf(req: ActionRequest): { name: 'submitStep'; args: SubmitSte
   if (req.action === 'submit') {
     return { name: 'submitStep', args: { step, round: req.round, by: req.claims.p, fields: req.fields ?? {} } };
   }
+  if (req.action === 'forward') return { name: 'reviewStep', args: { step, round: req.round, by: req.claims.p, decision: 'approve', comment: req.comment, forward: true } };
   return { name: 'reviewStep', args: { step, round: req.round, by: req.claims.p, decision: req.action, comment: req.comment } };
 }
 

@@ -31,6 +31,8 @@ const clusterPlanSchema = new Schema(
     units: { type: Schema.Types.Mixed, required: true },
     /** The cluster's own stages (inspection, meeting, proposal), when the plan has them. */
     yearEnd: { type: Schema.Types.Mixed },
+    /** The cluster's individual nominations (titles, council, members), when the plan has individual awards. */
+    nominations: { type: Schema.Types.Mixed },
   },
   { collection: 'cluster_plans', versionKey: false, minimize: false },
 );
@@ -50,6 +52,47 @@ const clusterYearEndSchema = new Schema(
     updatedAt: { type: Date, required: true },
   },
   { collection: 'cluster_year_ends', versionKey: false, minimize: false },
+);
+
+/** Read model of a cluster's individual nominations and the council's decision on each, upserted by its workflow. */
+const clusterNominationsSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <cycleId>:<clusterId>
+    cycleId: { type: String, required: true, index: true },
+    clusterId: { type: String, required: true },
+    workflowId: { type: String, required: true, index: true },
+    phase: { type: String, required: true },
+    revision: { type: Number, required: true },
+    /** The NominationListState as JSON (free text from the units inside). */
+    state: { type: String, required: true },
+    /** What this list forwarded to the parent body's cycle, as JSON. */
+    forwarded: { type: String },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'cluster_nominations', versionKey: false, minimize: false },
+);
+
+/**
+ * A council's decision forwarded to the parent body's cycle: one row per forward, seen from both
+ * cycles (outgoing by fromCycleId, incoming by toCycleId). Each side sets its own fields (the sender
+ * sentAt/pendingSince, the parent deliveredAt), so their writes never overwrite each other.
+ */
+const forwardSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the ForwardInput's forwardId
+    fromCycleId: { type: String, required: true, index: true },
+    fromClusterId: { type: String, required: true },
+    toCycleId: { type: String, required: true, index: true },
+    kind: { type: String, required: true },
+    /** The ForwardInput as JSON. */
+    forward: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    sentAt: { type: Date },
+    /** The parent's cycle could not be signalled (not started): it takes this forward when it starts. */
+    pendingSince: { type: Date },
+    deliveredAt: { type: Date },
+  },
+  { collection: 'forwards', versionKey: false, minimize: false },
 );
 
 /**
@@ -294,6 +337,8 @@ export function createModels(conn: Connection) {
     Mailbox: conn.model('Mailbox', mailboxSchema) as Model<MailboxDoc>,
     ClusterYearEnd: conn.model('ClusterYearEnd', clusterYearEndSchema),
     Ballot: conn.model('Ballot', ballotSchema),
+    ClusterNominations: conn.model('ClusterNominations', clusterNominationsSchema),
+    Forward: conn.model('Forward', forwardSchema),
     StaffAccount: conn.model('StaffAccount', staffAccountSchema) as unknown as Model<StaffAccountDoc>,
     StaffSession: conn.model('StaffSession', staffSessionSchema) as unknown as Model<StaffSessionDoc>,
     PasswordReset: conn.model('PasswordReset', passwordResetSchema) as unknown as Model<PasswordResetDoc>,

@@ -23,6 +23,11 @@ const STAGES: Record<PlanStageKey, { name: string; owner: string; tasks: (plan: 
     tasks: (plan) => plan.awards.map((a) => `Bỏ phiếu suy tôn ${a.name}`),
   },
   proposal: { name: 'Cụm gửi tờ trình đề nghị khen thưởng', owner: 'Cụm trưởng; Hội đồng Thi đua – Khen thưởng', tasks: () => [STEP_KINDS['award-proposal'].title.vi] },
+  nominations: {
+    name: 'Các đơn vị đề nghị khen thưởng cá nhân; Hội đồng Thi đua – Khen thưởng xét từng trường hợp',
+    owner: 'Các đơn vị trong cụm; Hội đồng Thi đua – Khen thưởng',
+    tasks: (plan) => plan.individualAwards.map((a) => `Đề nghị tặng ${a.name}`),
+  },
 };
 
 const unitTasks = (stage: 'registration' | 'midYear') => stepsOfStage(stage).map((step) => STEP_KINDS[step].title.vi);

@@ -5,6 +5,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -15,6 +16,9 @@ import { SA } from '../search-attributes';
 import {
   castVoteUpdate,
   clusterStateQuery,
+  decideNominationsUpdate,
+  nominationsVerifiedSignal,
+  type ForwardInput,
   decideTieUpdate,
   enterInspectionUpdate,
   moveMeetingUpdate,
@@ -35,6 +39,8 @@ import {
   type StepState,
 } from './definitions';
 import { assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { forwardToParent } from './forward';
+import { NominationList } from './nominations';
 import { unitWorkflow } from './unit-workflow';
 import { YearEnd } from './year-end';
 
@@ -84,8 +90,19 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
       validator: (req) => {
         only(req.step);
         assertCanReview(step.state, req, people.reviewer);
+        if (req.forward && req.decision !== 'approve') throw new Error('only an approval can be forwarded');
+        if (req.forward && !plan.yearEnd?.forwardTo) throw new Error('the plan names no parent body (body.parent) to forward to');
       },
     });
+  }
+  // Individual nominations (only plans with individual awards; older histories never reach this).
+  const activeMembers = () => state.units.filter((u) => !u.withdrawn).map((u) => u.unitId);
+  const nominations = plan.nominations && patched('individual-awards') ? new NominationList(cycle, clusterId, plan.nominations, activeMembers) : undefined;
+  if (nominations) {
+    state.nominations = nominations.state;
+    state.forwarded = nominations.forwarded;
+    setHandler(nominationsVerifiedSignal, (v) => nominations.receive(v));
+    setHandler(decideNominationsUpdate, (req) => nominations.decide(req), { validator: (req) => nominations.assertCanDecide(req) });
   }
   setHandler(clusterStateQuery, () => state);
 
@@ -160,6 +177,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
       const entry = { unitId: req.unit.unitId, workflowId: unitWorkflowId(cycle.cycleId, req.unit.unitId), done: false };
       state.units.push(entry);
       if (req.member) yearEnd?.addMember(req.member);
+      if (nominations && plan.nominations) plan.nominations.members.push({ unitId: req.unit.unitId, unitName: req.unit.unitName, contacts: req.unit.contacts });
       additions.push(req);
       return entry;
     },
@@ -194,12 +212,43 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     await proposal.step.run();
     yearEnd.state.phase = 'done';
     await yearEnd.announceDecision();
+    const review = proposal.step.state.review;
+    if (proposal.step.state.status === 'approved' && review?.forward && plan.yearEnd?.forwardTo && patched('forward-proposal')) {
+      await forwardProposal(review.by, review.at, review.comment);
+    }
+  };
+  /** The council approved the cluster's proposal with "forward": its elected units and titles go to the parent's cycle. */
+  const forwardProposal = async (by: string, at: string, comment?: string) => {
+    const ye = plan.yearEnd!;
+    const names = new Map(ye.members.map((m) => [m.unitId, m.unitName]));
+    const f: ForwardInput = {
+      forwardId: `${cycle.cycleId}:${clusterId}:proposal:1`,
+      kind: 'proposal',
+      fromCycleId: cycle.cycleId,
+      fromBodyId: cycle.bodyId,
+      fromBodyName: cycle.bodyName,
+      fromClusterId: clusterId,
+      fromClusterName: ye.clusterName,
+      toCycleId: ye.forwardTo!.cycleId,
+      items: yearEnd!.state.awards.flatMap((a) => a.elected.map((u) => ({ kind: 'unit' as const, titleId: a.awardId, titleName: a.name, unitId: u, unitName: names.get(u) ?? u }))),
+      decidedBy: by,
+      decidedAt: at,
+      ...(comment ? { comment } : {}),
+    };
+    const entry = { forwardId: f.forwardId, kind: 'proposal' as const, toCycleId: f.toCycleId, delivered: false };
+    // With nominations, state.forwarded is the list's own array (shared): one push records it.
+    (state.forwarded ??= []).push(entry);
+    entry.delivered = await forwardToParent(f);
+  };
+  const runNominations = async () => {
+    if (!nominations) return;
+    await nominations.run(() => state.units.every((u) => u.done || u.withdrawn !== undefined));
   };
   try {
     // The withdrawal loop never ends by itself: the cluster's year ends when its units' and its own have.
     await Promise.race([
       // A unit added while the others finished is awaited by the second pass.
-      Promise.all([allUnitsDone(), runYearEnd()]).then(allUnitsDone),
+      Promise.all([allUnitsDone(), runYearEnd(), runNominations()]).then(allUnitsDone),
       // Not cancellable: on cancellation the cluster must wait for its units to close their steps,
       // which the wait above does; a cancelled wait here would end the race at once.
       CancellationScope.nonCancellable(withdrawLoop),
@@ -210,6 +259,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     await CancellationScope.nonCancellable(async () => {
       await proposal?.step.cancel();
       await yearEnd?.cancel();
+      await nominations?.cancel();
       await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'cancelled' });
     });
     throw err;

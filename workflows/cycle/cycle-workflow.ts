@@ -1,10 +1,10 @@
-import { CancellationScope, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, ParentClosePolicy, patched, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
-import { clusterWorkflowId, cycleStateQuery, type CycleState, type CycleWorkflowInput } from './definitions';
+import { clusterWorkflowId, cycleStateQuery, forwardSignal, type CycleState, type CycleWorkflowInput, type ForwardInput } from './definitions';
 import { clusterWorkflow } from './cluster-workflow';
 
-const { projectCycle } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
+const { projectCycle, receiveForward, takePendingForwards } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
 
 /** Children are started in batches so one workflow task never carries thousands of commands. */
 const START_BATCH = 50;
@@ -18,6 +18,26 @@ export async function cycleWorkflow(input: CycleWorkflowInput): Promise<CycleSta
     clusters: input.clusterIds.map((clusterId) => ({ clusterId, workflowId: clusterWorkflowId(cycle.cycleId, clusterId), done: false })),
   };
   setHandler(cycleStateQuery, () => state);
+
+  // Proposals forwarded by the councils of the bodies below (workflows/cycle/forward.ts): each taken once.
+  const inbox: ForwardInput[] = [];
+  let receiving = false;
+  const take = (f: ForwardInput) => {
+    if (state.inbound?.some((x) => x.forwardId === f.forwardId) || inbox.some((x) => x.forwardId === f.forwardId)) return;
+    inbox.push(f);
+  };
+  setHandler(forwardSignal, take);
+  const receiveLoop = async () => {
+    for (;;) {
+      await condition(() => inbox.length > 0);
+      receiving = true;
+      const f = inbox[0];
+      await receiveForward({ forward: f });
+      inbox.shift();
+      (state.inbound ??= []).push({ forwardId: f.forwardId, fromCycleId: f.fromCycleId, kind: f.kind, items: f.items.length });
+      receiving = false;
+    }
+  };
 
   const results: Promise<void>[] = [];
   for (let from = 0; from < state.clusters.length; from += START_BATCH) {
@@ -46,8 +66,12 @@ export async function cycleWorkflow(input: CycleWorkflowInput): Promise<CycleSta
   }
   state.status = 'running';
   await projectCycle({ cycleId: cycle.cycleId, status: 'running' });
+  // Forwards sent while this cycle was not running yet wait in the read model: take them now.
+  if (patched('forward-inbox')) for (const f of await takePendingForwards({ toCycleId: cycle.cycleId })) take(f);
   try {
-    await Promise.all(results);
+    await Promise.race([Promise.all(results), CancellationScope.nonCancellable(receiveLoop)]);
+    // A forward being received when the last cluster ended is finished first.
+    await condition(() => inbox.length === 0 && !receiving);
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled by the coordinator: the children were asked to cancel and have closed their steps.

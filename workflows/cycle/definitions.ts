@@ -58,6 +58,8 @@ export interface UnitWorkflowInput {
   clusterHead: Person;
   /** Only the steps the plan schedules. */
   steps: Partial<Record<StepName, StepSchedule>>;
+  /** The individual award titles the nominations step asks for (with their per-unit quotas). */
+  individualAwards?: IndividualAwardRule[];
 }
 
 /** pending → open ⇄ submitted → (returned → submitted …) → approved; any unfinished step → cancelled. */
@@ -83,7 +85,7 @@ export interface StepState {
   /** How many times the coordinator moved this step's dates (0: as planned). */
   scheduleVersion?: number;
   submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean };
-  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number };
+  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number; forward?: boolean };
   history: StepEvent[];
 }
 
@@ -117,6 +119,8 @@ export interface ReviewStepInput {
   by: string;
   decision: 'approve' | 'return';
   comment?: string;
+  /** The council approves the cluster's proposal and forwards it to the parent body's cycle. */
+  forward?: boolean;
 }
 
 /** A coordinator moves a step's dates: every pending reminder and escalation is re-planned. */
@@ -203,6 +207,8 @@ export interface ClusterYearEndInput {
   meeting?: MeetingSchedule;
   awards: AwardRule[];
   proposal?: { schedule: StepSchedule; council: Person };
+  /** The parent body's cycle, when the council may forward the proposal there. */
+  forwardTo?: ForwardTarget;
 }
 
 export interface ScoreEntryState {
@@ -357,6 +363,9 @@ export interface ClusterState {
   clusterId: string;
   units: { unitId: string; workflowId: string; done: boolean; withdrawn?: { by: string; reason: string; at: string } }[];
   yearEnd?: YearEndState;
+  nominations?: NominationListState;
+  /** What the council forwarded to the parent body's cycle. */
+  forwarded?: { forwardId: string; kind: 'proposal' | 'nominations'; toCycleId: string; delivered: boolean }[];
 }
 export const clusterStateQuery = defineQuery<ClusterState>('clusterState');
 
@@ -364,6 +373,8 @@ export interface CycleState {
   cycleId: string;
   clusters: { clusterId: string; workflowId: string; done: boolean }[];
   status: 'starting' | 'running' | 'completed';
+  /** Proposals forwarded to this cycle by the councils of the bodies below (ForwardInput ids). */
+  inbound?: { forwardId: string; fromCycleId: string; kind: 'proposal' | 'nominations'; items: number }[];
 }
 export const cycleStateQuery = defineQuery<CycleState>('cycleState');
 
@@ -374,13 +385,13 @@ export const unitWorkflowId = (cycleId: string, unitId: string): string => `${cy
 
 /** Who may act on a step through a link, and with which actions. */
 export type LinkRole = 'unit' | 'reviewer';
-export const ACTIONS_BY_ROLE: Record<LinkRole, readonly ('submit' | 'approve' | 'return')[]> = {
+export const ACTIONS_BY_ROLE: Record<LinkRole, readonly ('submit' | 'approve' | 'return' | 'forward')[]> = {
   unit: ['submit'],
-  reviewer: ['approve', 'return'],
+  reviewer: ['approve', 'return', 'forward'],
 };
 
 /** Links to the cluster's year-end actions: the link's step names the unit, ballot or award it acts on. */
-export type YearEndLinkRole = 'inspector' | 'voter' | 'chair' | 'checker';
+export type YearEndLinkRole = 'inspector' | 'voter' | 'chair' | 'checker' | 'council';
 export const inspectionLinkStep = (unitId: string) => `inspection:${unitId}`;
 export const crossCheckLinkStep = (checker: string, checked: string) => `crosscheck:${checker}:${checked}`;
 export const ballotLinkStep = (awardId: string, round: number, voterUnitId: string) => `ballot:${awardId}:${round}:${voterUnitId}`;
@@ -408,3 +419,115 @@ export interface ManualStepActionResult {
 
 export const remindNowUpdate = defineUpdate<ManualStepActionResult, [ManualStepActionInput]>('remindNow');
 export const escalateNowUpdate = defineUpdate<ManualStepActionResult, [ManualStepActionInput]>('escalateNow');
+
+// ---------------------------------------------------------------------------------------------
+// Individual awards (rules/nominations.ts): units nominate persons, followers verify, the council
+// decides each nomination; and forwarding a decision to the parent body's cycle.
+
+export interface IndividualAwardRule {
+  id: string;
+  name: string;
+  criteria: string;
+  documents: string[];
+  quota: { perUnit?: number; perCluster?: number };
+  decidedBy: 'council' | 'parent';
+}
+
+/** The parent body's cycle of the same year (thidua:<body.parent>:<year>), when the plan names one. */
+export interface ForwardTarget {
+  cycleId: string;
+  bodyId: string;
+  bodyName?: string;
+}
+
+/** What the cluster workflow needs to collect its units' nominations and have the council decide them. */
+export interface ClusterNominationsInput {
+  clusterName: string;
+  titles: IndividualAwardRule[];
+  /** The nominations stage: the list goes to the council when every member's list is verified, at the latest when its grace ends. */
+  schedule: StepSchedule;
+  council: Person;
+  members: { unitId: string; unitName: string; contacts: Person[] }[];
+  forwardTo?: ForwardTarget;
+}
+
+export interface NominatedPerson {
+  titleId: string;
+  name: string;
+  position: string;
+  achievements: string;
+}
+
+export type CouncilDecision = 'approve' | 'forward' | 'refuse';
+
+export interface NominationItem extends NominatedPerson {
+  /** `<unitId>:<n>`: the n-th person (from 1) of the unit's verified list. */
+  id: string;
+  unitId: string;
+  unitName: string;
+  titleName: string;
+  verifiedAt: string;
+  decision?: CouncilDecision;
+  reason?: string;
+  decidedAt?: string;
+  decidedBy?: string;
+  /** Set when the decision forwarded it: the forward's id (see ForwardInput). */
+  forwardId?: string;
+}
+
+export interface NominationListState {
+  /** collecting: waiting for the units' verified lists; deciding: with the council; decided: every nomination decided. */
+  phase: 'collecting' | 'deciding' | 'decided' | 'cancelled';
+  revision: number;
+  sentAt?: string;
+  /** Units whose verified list (possibly empty) has arrived. */
+  received: string[];
+  items: NominationItem[];
+}
+
+/** A unit workflow tells its cluster that its follower approved its nominations (a workflow can signal, not update, another). */
+export interface NominationsVerifiedInput {
+  unitId: string;
+  round: number;
+  nominations: NominatedPerson[];
+}
+
+export interface DecideNominationsInput {
+  by: string;
+  decisions: { id: string; decision: CouncilDecision; reason?: string }[];
+}
+
+export const nominationsVerifiedSignal = defineSignal<[NominationsVerifiedInput]>('nominationsVerified');
+export const decideNominationsUpdate = defineUpdate<NominationListState, [DecideNominationsInput]>('decideNominations');
+export const nominationsLinkStep = (clusterId: string) => `nominations:${clusterId}`;
+
+/** One entry of a forwarded proposal: a unit (for a collective title) or a person (for an individual one). */
+export interface ForwardItem {
+  kind: 'unit' | 'person';
+  titleId: string;
+  titleName: string;
+  unitId: string;
+  unitName: string;
+  person?: { name: string; position: string; achievements: string };
+  /** The nomination's id in the sending cluster's list (persons). */
+  nominationId?: string;
+}
+
+/** A council's decision forwarded to the level above: a signal to the parent body's cycle workflow. */
+export interface ForwardInput {
+  /** `<fromCycleId>:<clusterId>:<kind>:<n>`: the business key; the parent takes each once. */
+  forwardId: string;
+  kind: 'proposal' | 'nominations';
+  fromCycleId: string;
+  fromBodyId: string;
+  fromBodyName: string;
+  fromClusterId: string;
+  fromClusterName: string;
+  toCycleId: string;
+  items: ForwardItem[];
+  decidedBy: string;
+  decidedAt: string;
+  comment?: string;
+}
+
+export const forwardSignal = defineSignal<[ForwardInput]>('forwardedProposal');

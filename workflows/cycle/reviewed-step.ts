@@ -83,7 +83,7 @@ export class ReviewedStep {
 
   review(req: ReviewStepInput): StepState {
     const at = iso(Date.now());
-    this.state.review = { decision: req.decision, comment: req.comment, by: req.by, at, round: req.round };
+    this.state.review = { decision: req.decision, comment: req.comment, by: req.by, at, round: req.round, ...(req.forward && req.decision === 'approve' ? { forward: true } : {}) };
     if (req.decision === 'approve') {
       this.state.status = 'approved';
       this.record({ at, event: 'approved', round: req.round, by: req.by });

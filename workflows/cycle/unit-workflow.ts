@@ -2,16 +2,23 @@ import {
   allHandlersFinished,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { checkUnitNominations } from '../../rules/nominations';
 import { STEP_KINDS, STEP_NAMES } from '../../rules/steps';
 import { SA } from '../search-attributes';
 import {
+  clusterWorkflowId,
+  nominationsVerifiedSignal,
+  type SubmitStepInput,
   escalateNowUpdate,
   remindNowUpdate,
   replacePersonUpdate,
@@ -72,6 +79,22 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
       state: step.state,
       people: state.people,
     });
+    if (step.state.step === 'nominations' && step.state.status === 'approved' && !nominationsSent) {
+      nominationsSent = true;
+      if (patched('nominations-to-cluster')) await sendNominations(step.state.submission?.fields, step.state.round);
+    }
+  };
+
+  // The follower approved the unit's nominations: its cluster collects them for the council.
+  let nominationsSent = false;
+  const sendNominations = async (fields: Record<string, string> | undefined, round: number) => {
+    const checked = checkUnitNominations(input.individualAwards ?? [], JSON.parse(fields?.nominations ?? '[]'));
+    const nominations = checked.ok ? checked.nominations : [];
+    try {
+      await getExternalWorkflowHandle(clusterWorkflowId(input.cycle.cycleId, input.clusterId)).signal(nominationsVerifiedSignal, { unitId: input.unitId, round, nominations });
+    } catch (err) {
+      log.error('the cluster could not be told of the verified nominations', { error: String(err) });
+    }
   };
 
   for (const name of STEP_NAMES) {
@@ -89,10 +112,27 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
 
   setHandler(unitStateQuery, () => state);
   setHandler(submitStepUpdate, (req) => stepOf(req.step).submit(req), {
-    validator: (req) => assertCanSubmit(stepOf(req.step).state, req, input.contacts),
+    validator: (req) => {
+      assertCanSubmit(stepOf(req.step).state, req, input.contacts);
+      if (STEP_KINDS[stepOf(req.step).state.step].nominated) assertNominations(req);
+    },
   });
+  /** The list must fit the plan's titles and per-unit quotas, however it was sent (link or on paper). */
+  const assertNominations = (req: SubmitStepInput) => {
+    let rows: unknown;
+    try {
+      rows = JSON.parse(req.fields.nominations ?? '[]');
+    } catch {
+      throw new Error('nominations: is not a JSON list');
+    }
+    const checked = checkUnitNominations(input.individualAwards ?? [], rows);
+    if (!checked.ok) throw new Error(checked.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+  };
   setHandler(reviewStepUpdate, (req) => stepOf(req.step).review(req), {
-    validator: (req) => assertCanReview(stepOf(req.step).state, req, input.reviewer),
+    validator: (req) => {
+      assertCanReview(stepOf(req.step).state, req, input.reviewer);
+      if (req.forward) throw new Error("only the council's decision on a cluster's proposal is forwarded");
+    },
   });
 
   setHandler(rescheduleStepUpdate, (req) => stepOf(req.step).reschedule(req), {
