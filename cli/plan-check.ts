@@ -7,6 +7,7 @@ import { compilePlan, PlanCompileError, type CompiledPlan } from '../rules/compi
 import { validatePlan, type Plan, type PlanProblem } from '../rules/plan';
 import { describeRelativeDate, type RelativeDate } from '../rules/relative-dates';
 import { STEP_KINDS, STEP_NAMES } from '../rules/steps';
+import { cycleIdOf } from '../workflows/cycle/definitions';
 import type { AwardRule, ClusterYearEndInput, StepSchedule } from '../workflows/cycle/definitions';
 
 export class CliError extends Error {
@@ -63,6 +64,25 @@ export function planTimelineLines(plan: Plan, compiled: CompiledPlan): string[] 
     lines.push(...scheduleLines(s, at, 'to the reviewer and the cluster head', plan.stages[STEP_KINDS[step].stage as 'registration']));
   }
   lines.push(...yearEndLines(plan, compiled, at));
+  lines.push(...individualAwardLines(plan));
+  return lines;
+}
+
+/** The individual award titles (nominated in the nominations step above), who decides them, and where forwards go. */
+function individualAwardLines(plan: Plan): string[] {
+  if (plan.individualAwards.length === 0) return [];
+  const council = plan.staff.find((s) => s.id === plan.council);
+  const parent = plan.body.parent ? `${plan.body.parentName ?? plan.body.parent} (${cycleIdOf(plan.body.parent, plan.year)})` : undefined;
+  const lines = ['', 'Khen thưởng cá nhân / Individual awards'];
+  for (const t of plan.individualAwards) {
+    const q = [t.quota.perUnit !== undefined ? `${t.quota.perUnit} per unit` : undefined, t.quota.perCluster !== undefined ? `${t.quota.perCluster} per cluster` : undefined].filter(Boolean);
+    lines.push(`  ${t.name} (${t.id})`);
+    lines.push(`    quota         ${q.length > 0 ? q.join(', ') : 'none'}`);
+    lines.push(`    decided by    ${t.decidedBy === 'parent' ? `the parent body: the council forwards it to ${parent}` : 'the council'}`);
+    if (t.documents.length > 0) lines.push(`    documents     ${t.documents.join('; ')}`);
+  }
+  if (council) lines.push(`  council       ${council.name} <${council.email}> (receives each cluster's list when every unit's is verified, at the latest when the grace ends)`);
+  if (parent) lines.push(`  forwards to   ${parent}`);
   return lines;
 }
 

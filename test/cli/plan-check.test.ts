@@ -124,3 +124,14 @@ test('a missing file or a bad command is a usage error, exit 2', () => {
   expect(thidua('plan', 'check', '/no/such/plan.yaml').stderr).toContain('cannot read /no/such/plan.yaml');
   expect(thidua('plan', 'bogus').status).toBe(2);
 });
+
+test('a plan with individual awards prints the nominations step, each title with its quota and who decides, and the parent cycle', () => {
+  const r = thidua('plan', 'check', 'config/plans/mttq-dinh-quan-2024.yaml');
+  expect(r.status).toBe(0);
+  const step = section(r.stdout, 'Đề nghị khen thưởng cá nhân / Nominations of individuals for awards');
+  for (const line of ['opens        00:00 19/02/2024', 'deadline     17:00 29/03/2024', 'grace ends   17:00 02/04/2024', 'escalation 1 08:00 03/04/2024']) expect(step).toContain(line);
+  const titles = section(r.stdout, 'Khen thưởng cá nhân / Individual awards');
+  expect(titles).toContain('Kỷ niệm chương "Vì sự nghiệp Đại đoàn kết dân tộc" (ky-niem-chuong)\n    quota         2 per unit, 8 per cluster');
+  expect(titles).toContain('decided by    the parent body: the council forwards it to Ủy ban MTTQ Việt Nam tỉnh Đồng Nai (thidua:mttq-dong-nai:2024)');
+  expect(titles).toContain('Giấy khen của Ủy ban MTTQ Việt Nam huyện Định Quán (cá nhân) (giay-khen-ca-nhan)\n    quota         1 per unit\n    decided by    the council');
+});

@@ -56,7 +56,8 @@ test.each(seedPlans)('%s runs the whole year-end in every cluster, on working da
   const { plan, compiled } = load(file);
   const cal = calendarOf(plan);
   expect(fs.readFileSync(path.join(dir, file), 'utf8')).toMatch(/^# Modelled on shared\/seeds\/\d+/);
-  expect(Object.keys(plan.stages).sort()).toEqual(['inspection', 'meeting', 'midYear', 'proposal', 'registration', 'reports']);
+  // Individual nominations are an extra stage where the seed has individual awards (Định Quán).
+  expect(Object.keys(plan.stages).filter((s) => s !== 'nominations').sort()).toEqual(['inspection', 'meeting', 'midYear', 'proposal', 'registration', 'reports']);
   expect(plan.calendar.holidays.length).toBeGreaterThan(5);
   expect(plan.calendar.holidays.every((d) => d.startsWith(`${plan.year}-`))).toBe(true);
   expect(plan.council).toBeDefined();
@@ -135,6 +136,13 @@ test('Định Quán 2024 (seed 003): 14 communes in 2 clusters, stages in their 
   expect(c2.meeting!.inviteAt).toBe('2024-11-29T01:00:00.000Z');
   expect(plan.awards.map((a) => [a.id, a.quota])).toEqual([['co-thi-dua', 1], ['bang-khen', 1], ['giay-khen', 2]]);
   expect(plan.awards[2].threshold).toEqual({ of: 'valid-ballots', share: 0.5, strict: true });
+  // "Hướng dẫn xét chọn, đề nghị tặng Kỷ niệm chương … và hoàn chỉnh hồ sơ gửi tỉnh" (quarter I): the communes
+  // nominate, the council forwards the Kỷ niệm chương to the province, whose cycle is derived from body.parent.
+  expect(quarter(s.nominations!.deadline)).toBe(1);
+  expect(plan.individualAwards.map((a) => [a.id, a.decidedBy])).toEqual([['ky-niem-chuong', 'parent'], ['giay-khen-ca-nhan', 'council']]);
+  expect(compiled.clusters[0].units[0].steps.nominations!.dueAt).toBe('2024-03-29T10:00:00.000Z');
+  expect(compiled.clusters[1].nominations).toMatchObject({ council: { email: 'hdtdkt@mttqdinhquan.example' }, forwardTo: { cycleId: 'thidua:mttq-dong-nai:2024' } });
+  expect(compiled.clusters[1].nominations!.members).toHaveLength(7);
   // Giỗ Tổ 18/4 is a holiday and Saturday 4/5 a make-up working day.
   expect(isWorkingDay('2024-04-18', calendarOf(plan))).toBe(false);
   expect(isWorkingDay('2024-05-04', calendarOf(plan))).toBe(true);
