@@ -8,7 +8,7 @@
  *
  * Rule decisions (each one is covered by test/rules/relative-dates.test.ts):
  * - A reference (REF) is `<stage>.deadline` or `<stage>.opensOn` for registration, midYear, reports,
- *   inspection and proposal, or `meeting` (the plan-level `stages.meeting.date`; a cluster's own
+ *   inspection, proposal and nominations, or `meeting` (the plan-level `stages.meeting.date`; a cluster's own
  *   meeting day in `stages.meeting.clusters` does not move relative dates).
  * - Offsets are working days unless `unit: calendar`.
  * - The date counted from is the referenced date as people have it: a referenced **deadline** on a
