@@ -4,11 +4,14 @@
  * forward waits as pending (visible from both cycles); when the province's cycle starts it takes it
  * and its council is told; a later forward is delivered at once by a signal.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
-import { cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
+import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
 import { nominationForm, nominationsPlan } from '../helpers/awards';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
@@ -121,6 +124,16 @@ describe('forwarding to the parent body (time-skipping, two cycles)', () => {
       await nthMail('council@tinh.test', /\[Đề nghị khen thưởng\]/, 1);
       expect(await mailsTo('council@tinh.test', /\[Đề nghị khen thưởng\]/)).toHaveLength(2);
 
+      // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/year-end-forward.test.ts`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        const dir = path.resolve(__dirname, '../histories');
+        for (const [name, id] of [
+          ['parent-cycle', cycleWorkflowId(parent)],
+          ['cluster-cum-1', clusterWorkflowId(child, 'cum-1')],
+        ]) {
+          fs.writeFileSync(path.join(dir, `forward.${name}.json`), historyToJSON(await env.client.workflow.getHandle(id).fetchHistory()));
+        }
+      }
       await env.client.workflow.getHandle(cycleWorkflowId(child)).terminate('test over');
       await env.client.workflow.getHandle(cycleWorkflowId(parent)).terminate('test over');
     });

@@ -5,11 +5,14 @@
  * cluster's verified list goes to the council, which decides each nomination (cluster quota, a
  * reason for a refusal); each unit is mailed its decisions; a list verified late reaches the council too.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
-import { clusterStateQuery, clusterWorkflowId, type ClusterState, type NominationItem } from '../../workflows/cycle/definitions';
+import { clusterStateQuery, clusterWorkflowId, unitWorkflowId, type ClusterState, type NominationItem } from '../../workflows/cycle/definitions';
 import { nominationForm, nominationsPlan } from '../helpers/awards';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -140,6 +143,7 @@ describe('individual awards (time-skipping)', () => {
       expect(told.text).toContain('Nguyễn Văn An (Chủ tịch UBMTTQ xã) – Kỷ niệm chương "Vì sự nghiệp Đại đoàn kết dân tộc": chấp thuận.');
       expect(told.text).toContain('Lê Thị Bình (Phó Chủ tịch UBMTTQ xã) – Kỷ niệm chương "Vì sự nghiệp Đại đoàn kết dân tộc": không chấp thuận. Lý do: Chưa đủ 10 năm công tác Mặt trận.');
       expect(told.text).not.toContain('Trần Văn Cường');
+      expect((await nthMail(mailOf('xa-phu-vinh'), /Quyết định của Hội đồng/)).text).toContain('Trần Văn Cường (Trưởng ban công tác Mặt trận ấp 3) – Kỷ niệm chương "Vì sự nghiệp Đại đoàn kết dân tộc": chấp thuận.');
       expect(await mailsTo(mailOf('xa-phu-vinh'), /Quyết định của Hội đồng/)).toHaveLength(1);
       expect((await decide({ 'd.xa-phu-vinh:2': 'approve' })).status).toBe(200);
       expect(await eventually(async () => (await mailsTo(mailOf('xa-phu-vinh'), /Quyết định của Hội đồng/)).length === 2 || undefined, 'the second decision mail')).toBe(true);
@@ -170,6 +174,17 @@ describe('individual awards (time-skipping)', () => {
       expect((await supertest(h.app).post(linkIn(later.text)).type('form').send({ 'd.xa-phu-loi:1': 'refuse', 'r.xa-phu-loi:1': 'Cụm đã đủ chỉ tiêu' })).status).toBe(200);
       const done = await until('every nomination decided', (x) => x.nominations!.phase === 'decided' && x.nominations!.items.length === 5);
       expect(done.nominations!.items.at(-1)).toMatchObject({ id: 'xa-phu-loi:1', decision: 'refuse', reason: 'Cụm đã đủ chỉ tiêu' });
+
+      // Committed for the replay test (test/workflows/replay.test.ts): `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/year-end-nominations`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        const dir = path.resolve(__dirname, '../histories');
+        for (const [name, id] of [
+          ['cluster-cum-1', clusterWorkflowId(cycleId, 'cum-1')],
+          ['unit-returned-then-approved', unitWorkflowId(cycleId, 'xa-phu-tan')],
+        ]) {
+          fs.writeFileSync(path.join(dir, `nominations.${name}.json`), historyToJSON(await env.client.workflow.getHandle(id).fetchHistory()));
+        }
+      }
 
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
