@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { calendarOf } from '../../rules/compile';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
+import { nominationSchema } from '../../rules/nominations';
 import { stepsOfStage, type StageName } from '../../rules/steps';
 import { isStepName, STEP_KINDS } from '../../rules/steps';
 import {
@@ -168,14 +169,18 @@ export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: str
     round: z.number().int().min(1),
     note: z.string().trim().max(500).optional(),
     fields: z.object(Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, z.string().trim().min(1, 'is required').max(f.maxLength)]))),
+    // The nominations step on paper: the persons as a list (the unit workflow checks them against the plan's titles and quotas).
+    ...(STEP_KINDS[step].nominated ? { nominations: z.array(nominationSchema).max(200).default([]) } : {}),
   });
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
   const workflowId = unitWorkflowId(cycleId, unitId);
-  const { round, note, fields } = parsed.data;
+  const { round, note } = parsed.data;
+  const listed = (parsed.data as { nominations?: unknown[] }).nominations;
+  const fields = { ...(parsed.data.fields as Record<string, string>), ...(listed ? { nominations: JSON.stringify(listed) } : {}) };
   const state = await updateUnit(deps, workflowId, () =>
     deps.temporal.workflow.getHandle(workflowId).executeUpdate(submitStepUpdate, {
-      args: [{ step, round, by: `staff:${actor}`, fields: fields as Record<string, string>, onBehalf: { note: note ?? 'received on paper' } }],
+      args: [{ step, round, by: `staff:${actor}`, fields, onBehalf: { note: note ?? 'received on paper' } }],
       updateId: `on-behalf:${step}:${round}`,
     }),
   );

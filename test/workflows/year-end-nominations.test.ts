@@ -162,9 +162,16 @@ describe('individual awards (time-skipping)', () => {
       ]);
       expect(await h.db.models.Audit.countDocuments({ action: 'nominations.decide' })).toBe(2);
 
-      // Phú Lợi sends late; once verified, its nomination reaches the council too (and the quota still holds).
-      const loiLink = linkIn((await nthMail(mailOf('xa-phu-loi'), /Đề nghị khen thưởng cá nhân/)).text);
-      expect((await actThroughLink(h, loiLink, { action: 'submit', ...nominationForm([{ ...knc, name: 'Hồ Văn Em', position: 'Ủy viên', achievements: '11 năm công tác' }]) })).status).toBe(200);
+      // Phú Lợi's list arrives late, on paper: staff record it (the unit workflow checks the quota too);
+      // once verified, its nomination reaches the council (and the cluster quota still holds).
+      const paper = (nominations: object[]) =>
+        supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/units/xa-phu-loi/steps/nominations/submission`).set(auth).send({ round: 1, fields: { note: 'Nhận bản giấy' }, nominations });
+      const em = { titleId: 'ky-niem-chuong', name: 'Hồ Văn Em', position: 'Ủy viên', achievements: '11 năm công tác' };
+      const tooMany = await paper([em, { ...em, name: 'B' }, { ...em, name: 'C' }]);
+      expect(tooMany.status).toBe(409);
+      expect(tooMany.body.error.message).toContain('a unit may nominate at most 2');
+      expect((await paper([{ ...em, position: '' }])).status).toBe(400);
+      expect((await paper([em])).status).toBe(200);
       const loiReview = await nthMail('an@mttq.test', /Đề nghị khen thưởng cá nhân.*MTTQ xã Phú Lợi/);
       expect((await actThroughLink(h, linkIn(loiReview.text), { action: 'approve' })).status).toBe(200);
       const later = await nthMail('council@mttq.test', /\[Khen thưởng cá nhân\] Cụm thi đua số 1: 1 đề nghị mới, 1 đề nghị chờ/);
