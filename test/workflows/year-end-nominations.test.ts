@@ -161,6 +161,10 @@ describe('individual awards (time-skipping)', () => {
         ['xa-phu-vinh:2', 'approve', undefined, 'council@mttq.test'],
       ]);
       expect(await h.db.models.Audit.countDocuments({ action: 'nominations.decide' })).toBe(2);
+      expect((await supertest(h.app).get(`/api/cycles/${encodeURIComponent(`thidua:nope:${year}`)}/nominations`).set(auth)).status).toBe(404);
+      expect((await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/nominations`)).status).toBe(401);
+      // A unit's link cannot forward anything (only the council's review of a cluster's proposal can).
+      expect((await supertest(h.app).post(tanLink).type('form').send({ action: 'forward', round: '1' })).status).toBe(403);
 
       // Phú Lợi's list arrives late, on paper: staff record it (the unit workflow checks the quota too);
       // once verified, its nomination reaches the council (and the cluster quota still holds).
