@@ -8,6 +8,7 @@ import type { Connection } from 'mongoose';
 import type { Transporter } from 'nodemailer';
 import type { Models } from '../lib/db';
 import type { MailRenderer } from '../lib/mail/render';
+import { createDailyMailActivities } from './daily-mail';
 import { createDocumentActivities } from './documents';
 import { createMailActivities } from './notify';
 import { createPlanActivities } from './plan';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps, log),
     ...createYearEndActivities(deps),
     ...createDocumentActivities(deps),
+    ...createDailyMailActivities(deps),
   };
 }
 

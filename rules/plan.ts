@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { thresholdSchema } from './ballot';
 import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
+import { DEFAULT_DIGEST_TIME, SECRETARIAT_TIME } from './daily-mail';
 import { bandsSchema } from './classification';
 import { resolveRelativeDates } from './relative-dates';
 import { sheetSchema } from './scoring';
@@ -159,6 +160,17 @@ export const documentSettingsSchema = z.object({
   recipients: z.array(z.string().trim().min(1)).default([]),
 });
 
+/**
+ * How the year's emails are grouped. `digest`: a person's planned reminders and escalations of one
+ * day come as one email at `digestTime` (after the 08:00 notices). `secretariat`: addresses that
+ * receive the daily escalation digest besides the staff accounts with the secretariat role.
+ */
+export const notificationsSchema = z.object({
+  digest: z.boolean().default(false),
+  digestTime: localTime.default(DEFAULT_DIGEST_TIME).refine((t) => t > SECRETARIAT_TIME, `must be after ${SECRETARIAT_TIME}, when the day's notices go out`),
+  secretariat: z.array(z.string().trim().email()).default([]),
+});
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -194,6 +206,7 @@ const planBase = z.object({
   awards: z.array(awardSchema).default([]),
   /** The staff member who receives award proposals for the council (HĐTĐKT) and decides them. */
   council: slug.optional(),
+  notifications: notificationsSchema.optional(),
   stages: z.object({
     registration: stepScheduleSchema,
     midYear: stepScheduleSchema.optional(),

@@ -9,7 +9,7 @@ import { isDuplicateKey } from '../../lib/db';
 import { compilePlan, PlanCompileError, type CompiledPlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { SA } from '../../workflows/search-attributes';
-import { cycleWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
+import { cycleWorkflowId, dailyMailWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { generatePlanDocuments } from './documents';
@@ -94,6 +94,18 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
           { key: SA.body, value: plan.body.id },
           { key: SA.year, value: plan.year },
         ],
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  // The cycle's daily mail (digests, the secretariat's escalation digest) runs beside it and ends after it.
+  try {
+    await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+      deps.temporal.workflow.start('dailyMailWorkflow', {
+        workflowId: dailyMailWorkflowId(cycleId),
+        taskQueue: deps.config.TASK_QUEUE,
+        args: [{ cycleId }],
       }),
     );
   } catch (err) {
