@@ -114,9 +114,15 @@ export async function sendDigests(
     // Read after sealing: every item whose recorder did not see the seal is here.
     let content = await models.DigestContent.findById(group).lean();
     if (!content) {
-      const items = await models.DigestItem.find({ cycleId, day, to, outcome: { $ne: 'alone' } }, { _id: 1 }).lean();
+      const items = await models.DigestItem.find({ cycleId, day, to, outcome: { $ne: 'alone' } }, { _id: 1, notice: 1 }).lean();
+      // A step the unit has acted on since 08:00 (sent, approved, closed) needs no nudge any more.
+      const fresh: string[] = [];
+      for (const i of items) {
+        if (await stillAwaited(models, JSON.parse(i.notice) as NotifyInput)) fresh.push(i._id);
+        else await models.DigestItem.updateOne({ _id: i._id }, { $set: { done: true, outcome: 'stale' } });
+      }
       try {
-        await models.DigestContent.create({ _id: group, items: items.map((i) => i._id).sort(), at: new Date() });
+        await models.DigestContent.create({ _id: group, items: fresh.sort(), at: new Date() });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
@@ -163,4 +169,16 @@ export async function sendDigests(
     if (content!.items.length > 0) await models.DigestItem.updateMany({ _id: { $in: content!.items } }, { $set: { done: true, outcome: 'digest' } });
   }
   return result;
+}
+
+/**
+ * Whether the unit's step a held notice is about still waits for the unit (read model). Notices that
+ * are not about a unit's step (an inspector's reminder) are always still due.
+ */
+async function stillAwaited(models: ActivityDeps['models'], n: NotifyInput): Promise<boolean> {
+  if (!n.step) return true;
+  const at = n.key.lastIndexOf(`:${n.step}:`);
+  if (at < 0) return true;
+  const row = await models.StepState.findById(`${n.key.slice(0, at)}:${n.step}`, { status: 1 }).lean();
+  return !row || row.status === 'open' || row.status === 'returned';
 }

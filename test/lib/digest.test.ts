@@ -100,10 +100,21 @@ test('held, digested once, a late item alone once, a composing digest waited for
   expect(mails).toHaveLength(4);
   expect(mails[3].subject).toMatch(/^\[Nhắc hạn\] Đăng ký thi đua 2027 – MTTQ xã phu-tan/);
 
+  // Phú Vinh's registration was approved after its 08:00 reminder: the digest leaves it out (stale).
+  const third = next + 24 * 3600_000;
+  await db.models.StepState.create({ _id: `${cycle.cycleId}:unit:phu-vinh:registration`, cycleId: cycle.cycleId, clusterId: 'c', unitId: 'phu-vinh', unitName: 'x', workflowId: `${cycle.cycleId}:unit:phu-vinh`, step: 'registration', status: 'approved', round: 1, dueAt: new Date(), lastProgressAt: new Date(), version: 3, state: {} });
+  await notifyAt(third, reminder('phu-vinh', 'registration', 3));
+  await notifyAt(third, reminder('phu-tan', 'midyear-report', 3));
+  expect(await sendDigests(deps, cycle.cycleId, '2027-03-04')).toMatchObject({ digests: 0, alone: 1 });
+  mails = await received();
+  expect(mails).toHaveLength(5);
+  expect(mails[4].subject).toMatch(/^\[Nhắc hạn\] Báo cáo sơ kết 6 tháng 2027 – MTTQ xã phu-tan/);
+
   // Held on the last day, then the cycle ended: dropped, never sent.
-  await notifyAt(next + 24 * 3600_000, reminder('phu-vinh', 'registration', 3));
+  await notifyAt(third + 24 * 3600_000, reminder('phu-vinh', 'midyear-report', 4));
   expect(await sendDigests(deps, cycle.cycleId, '9999-12-31', { drop: true })).toMatchObject({ dropped: 1 });
-  expect(await received()).toHaveLength(4);
+  expect(await received()).toHaveLength(5);
+  mails = await received();
   const outcomes = (await db.models.DigestItem.find({}).sort({ _id: 1 }).lean()).map((i) => [i.day, i.outcome]);
   expect(outcomes).toEqual([
     ['2027-03-02', 'alone'], // phu-loi, late
@@ -111,7 +122,9 @@ test('held, digested once, a late item alone once, a composing digest waited for
     ['2027-03-02', 'digest'],
     ['2027-03-02', 'digest'],
     ['2027-03-03', 'digest'],
-    ['2027-03-04', 'dropped'],
+    ['2027-03-04', 'digest'],
+    ['2027-03-04', 'stale'],
+    ['2027-03-05', 'dropped'],
   ]);
   // Every message once (its key, its Message-ID).
   const ids = mails.map((m) => m.messageId);
