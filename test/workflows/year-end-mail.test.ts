@@ -97,7 +97,7 @@ describe("the year-end's mail (time-skipping)", () => {
     });
   });
 
-  test('a cycle cancelled after the invitations: the meeting leaves every invited calendar', async () => {
+  test('after the invitations: a withdrawn delegate, then everyone when the cycle is cancelled, have the meeting cancelled', async () => {
     const env = ts.env();
     const h = ts.h();
     const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
@@ -115,15 +115,34 @@ describe("the year-end's mail (time-skipping)", () => {
         const all = await Promise.all(invited.map(async (to) => (await mails(to, /\[Giấy mời\]/))[0]));
         return all.every(Boolean) ? all : undefined;
       }, 'the invitations');
+      // Phú Lợi (which never answered) is withdrawn after the invitations: its delegate's invitation is cancelled.
+      const w = await supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/units/xa-phu-loi/withdraw`).set(auth).send({ reason: 'Giải thể' });
+      expect(w.status).toBe(200);
+      const uninvited = await eventually(async () => (await mails(mailOf('xa-phu-loi'), /^\[Hủy\] Hội nghị tổng kết/))[0], 'the withdrawn delegate told');
+      expect(uninvited.text).toContain('không còn được mời dự');
+      expect(uninvited.text).toContain('Giải thể');
+      expect(calendarOf(uninvited)).toEqual({ method: 'CANCEL', uid: calendarOf(invitations[2]!)!.uid, sequence: 1, status: 'CANCELLED' });
+      expect(await mails(mailOf('xa-phu-tan'), /^\[Hủy\] Hội nghị tổng kết/)).toHaveLength(0);
+
       const r = await supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/cancel`).set(auth).send({ reason: 'Điều chỉnh kế hoạch' });
       expect(r.status).toBe(202);
       for (const [i, to] of invited.entries()) {
+        if (to === mailOf('xa-phu-loi')) continue;
         const c = await eventually(async () => (await mails(to, /^\[Hủy\] Hội nghị tổng kết/))[0], `the cancellation to ${to}`);
         expect(c.text).toContain('không tổ chức');
+        if (to === 'lead@mttq.test') continue; // chairs both clusters: checked below
         expect(calendarOf(c)).toEqual({ method: 'CANCEL', uid: calendarOf(invitations[i]!)!.uid, sequence: 1, status: 'CANCELLED' });
       }
-      // The visits were on 18 November: nothing to cancel there.
+      const chairCancels = await eventually(async () => {
+        const all = await mails('lead@mttq.test', /^\[Hủy\] Hội nghị tổng kết/);
+        return all.length === 2 ? all : undefined;
+      }, "both clusters' meetings cancelled for the chair");
+      const chairInvites = await mails('lead@mttq.test', /\[Giấy mời\]/);
+      expect(chairCancels.map((m) => calendarOf(m)!.uid).sort()).toEqual(chairInvites.map((m) => calendarOf(m)!.uid).sort());
+      expect(chairCancels.map((m) => calendarOf(m)!.method)).toEqual(['CANCEL', 'CANCEL']);
+      // The visits were on 18 November: nothing to cancel there; the withdrawn delegate is not told twice.
       expect(await mails(mailOf('xa-phu-tan'), /Hủy lịch kiểm tra/)).toHaveLength(0);
+      expect(await mails(mailOf('xa-phu-loi'), /^\[Hủy\] Hội nghị tổng kết/)).toHaveLength(1);
     });
   });
 });
