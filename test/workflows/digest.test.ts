@@ -5,6 +5,9 @@
  * working days what became overdue or stuck since the previous digest, nothing when nothing is new,
  * a cluster-scoped account only its clusters.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { createAccount } from '../../lib/staff';
 import { dailyMailWorkflowId } from '../../workflows/cycle/definitions';
@@ -121,7 +124,15 @@ describe('daily digests (time-skipping)', () => {
       expect(new Set(keys).size).toBe(keys.length);
       const received = (await mailbox(h)).map((m) => m.messageId);
       expect(new Set(received).size).toBe(received.length);
+      await keepHistory(env, dailyMailWorkflowId(cycleId), 'digest.daily-mail');
       await env.client.workflow.getHandle(dailyMailWorkflowId(cycleId)).terminate('test over');
     });
   });
 });
+
+/** With THIDUA_RECORD_HISTORIES=1, keeps a workflow's history for the replay test (test/histories/). */
+async function keepHistory(env: { client: { workflow: { getHandle(id: string): { fetchHistory(): Promise<unknown> } } } }, workflowId: string, name: string): Promise<void> {
+  if (process.env.THIDUA_RECORD_HISTORIES !== '1') return;
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  fs.writeFileSync(path.resolve(__dirname, '../histories', `${name}.json`), historyToJSON(history as Parameters<typeof historyToJSON>[0]));
+}

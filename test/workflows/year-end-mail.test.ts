@@ -4,6 +4,9 @@
  * (METHOD:CANCEL, the same UIDs, the next SEQUENCE); every delegate is told when a ballot closes; a
  * cycle cancelled after the invitations cancels the meeting in the calendars of everyone invited.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import ICAL from 'ical.js';
 import { startCycle } from '../../api/services/start-cycle';
@@ -93,6 +96,7 @@ describe("the year-end's mail (time-skipping)", () => {
       }
       // The withdrawn unit was never invited nor told about the ballot.
       expect(await mails(mailOf('xa-phu-loi'), /Giấy mời|Phiếu suy tôn|hòm phiếu/)).toHaveLength(0);
+      await keepHistory(env, clusterWf, 'year-end-mail.cluster-withdrawn-ballot-closed');
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });
@@ -146,3 +150,10 @@ describe("the year-end's mail (time-skipping)", () => {
     });
   });
 });
+
+/** With THIDUA_RECORD_HISTORIES=1, keeps a workflow's history for the replay test (test/histories/). */
+async function keepHistory(env: { client: { workflow: { getHandle(id: string): { fetchHistory(): Promise<unknown> } } } }, workflowId: string, name: string): Promise<void> {
+  if (process.env.THIDUA_RECORD_HISTORIES !== '1') return;
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  fs.writeFileSync(path.resolve(__dirname, '../histories', `${name}.json`), historyToJSON(history as Parameters<typeof historyToJSON>[0]));
+}
