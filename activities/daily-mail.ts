@@ -1,5 +1,6 @@
 /** The cycle's daily mail (the daily-mail workflow's one activity): personal digests and the secretariat's digest. */
 import { log } from '@temporalio/activity';
+import { localDate } from '../rules/calendar';
 import { calendarOf } from '../rules/compile';
 import { dailyMailTimes } from '../rules/daily-mail';
 import type { Plan } from '../rules/plan';
@@ -23,10 +24,12 @@ export function createDailyMailActivities(deps: ActivityDeps) {
       const cal = calendarOf(plan);
       const digest = plan.notifications?.digest === true;
       const times = dailyMailTimes(input.at, cal, { digest, digestTime: plan.notifications?.digestTime });
-      const ended = ENDED.has(cycle.status);
+      // A cycle whose workflow was terminated never says it ended: past the year after its own, it has.
+      const ended = ENDED.has(cycle.status) || localDate(input.at, cal.timeZone) > `${cycle.year + 1}-12-31`;
       const result: DailyMailResult = { nextAt: times.nextAt, done: ended };
       if (digest && (times.digestThrough || ended)) {
-        result.digests = await sendDigests(deps, input.cycleId, times.digestThrough ?? '9999-12-31', { drop: ended, log });
+        // Once the cycle has ended every held day goes (dropped), today's included.
+        result.digests = await sendDigests(deps, input.cycleId, ended ? '9999-12-31' : times.digestThrough!, { drop: ended, log });
       }
       if (times.secretariatDay && !ended) {
         const s = await sendSecretariatDigest(deps, input.cycleId, times.secretariatDay, input.at);

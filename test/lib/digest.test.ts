@@ -44,7 +44,7 @@ beforeAll(async () => {
   transport = createTransport(sink.url);
   deps = { models: db.models, transport, renderer: new MailRenderer(`${templatesDir}/email`), linkSecret: 'secret-0123456789abcdef0123456789abcdef', publicBaseUrl: 'http://thidua.test', mailFrom: 'Thi đua <no-reply@thidua.test>' };
   const now = new Date();
-  await db.models.Cycle.create({ _id: cycle.cycleId, bodyId: 'dg', bodyName: cycle.bodyName, year: 2027, workflowId: 'x', status: 'running', plan: { notifications: { digest: true, digestTime: '08:30', secretariat: [] }, staff: [] }, createdAt: now, updatedAt: now });
+  await db.models.Cycle.create({ _id: cycle.cycleId, bodyId: 'dg', bodyName: cycle.bodyName, year: 2027, workflowId: 'x', status: 'running', plan: { timeZone: 'Asia/Ho_Chi_Minh', calendar: { holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] }, notifications: { digest: true, digestTime: '08:30', secretariat: [] }, staff: [] }, createdAt: now, updatedAt: now });
 });
 
 afterAll(async () => {
@@ -129,4 +129,20 @@ test('held, digested once, a late item alone once, a composing digest waited for
   // Every message once (its key, its Message-ID).
   const ids = mails.map((m) => m.messageId);
   expect(new Set(ids).size).toBe(ids.length);
+});
+
+test('the daily-mail activity: what is due now, when to come back, and when the cycle is over', async () => {
+  const acts = createActivities(deps);
+  // Tuesday 2 March 2027, 08:10 local: the secretariat's run of the day (nothing stuck: no email), the digest at 08:30.
+  const r = await acts.dailyMail({ cycleId: cycle.cycleId, at: '2027-03-02T01:10:00Z' });
+  expect(r).toMatchObject({ done: false, nextAt: '2027-03-02T01:30:00.000Z', secretariat: { day: '2027-03-02', items: 0, sent: 0 } });
+  expect(await db.models.SecretariatDigest.exists({ _id: `${cycle.cycleId}|2027-03-02` })).not.toBeNull();
+  // Long after its year a cycle still marked running (its workflow terminated) is over.
+  expect((await acts.dailyMail({ cycleId: cycle.cycleId, at: '2029-01-02T02:00:00Z' })).done).toBe(true);
+  // Completed: what is still held is dropped, and the workflow ends.
+  expect((await notifyAt(Date.parse('2027-03-10T01:00:00Z'), reminder('phu-loi', 'midyear-report', 7))).queued).toEqual([hang.email]);
+  await db.models.Cycle.updateOne({ _id: cycle.cycleId }, { $set: { status: 'completed' } });
+  const end = await acts.dailyMail({ cycleId: cycle.cycleId, at: '2027-03-10T01:05:00Z' });
+  expect(end).toMatchObject({ done: true, digests: { dropped: 1 } });
+  expect(await acts.dailyMail({ cycleId: 'thidua:nope:2027', at: '2027-03-10T01:05:00Z' })).toMatchObject({ done: true });
 });
