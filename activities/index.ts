@@ -9,6 +9,7 @@ import type { Transporter } from 'nodemailer';
 import type { Models } from '../lib/db';
 import type { MailRenderer } from '../lib/mail/render';
 import { createAwardActivities } from './awards';
+import { createDailyMailActivities } from './daily-mail';
 import { createDocumentActivities } from './documents';
 import { createMailActivities } from './notify';
 import { createPlanActivities } from './plan';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createYearEndActivities(deps),
     ...createDocumentActivities(deps),
     ...createAwardActivities(deps),
+    ...createDailyMailActivities(deps),
   };
 }
 

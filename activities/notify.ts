@@ -1,10 +1,13 @@
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { feedTokenFor, feedUrl } from '../lib/feeds';
 import { createLinkToken, linkUrl } from '../lib/links';
-import { icsForMail } from '../lib/mail/ics';
-import { PermanentMailError, sendOnce } from '../lib/mail/outbox';
+import { icsForMail, type IcsAttachment } from '../lib/mail/ics';
+import { PermanentMailError, sendOnce, type OutgoingMail } from '../lib/mail/outbox';
+import type { RenderedMail } from '../lib/mail/render';
 import { STEP_KINDS } from '../rules/steps';
 import type { CycleRef, LinkRole, Person, StepName, YearEndLinkRole } from '../workflows/cycle/definitions';
+import { createDigestRecorder } from './digest';
 import type { ActivityDeps } from '.';
 
 export interface NotifyInput {
@@ -25,6 +28,8 @@ export interface NotifyInput {
 
 /** Messages that ask someone to act carry the deadline as a calendar item. */
 const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed', 'inspection.request', 'inspection.reminder', 'crosscheck.assignment']);
+/** A step that closes without the unit's work (withdrawn, cycle cancelled) withdraws its deadline from the calendar. */
+const KINDS_CANCELLING_DEADLINE = new Set(['withdrawn', 'cancelled']);
 /** A meeting or an inspection visit travels as a calendar event (same UID, higher sequence when it moves). */
 export interface CalendarEventData {
   uid: string;
@@ -33,86 +38,162 @@ export interface CalendarEventData {
   start: string;
   end: string;
   location?: string;
+  /** The event is withdrawn (METHOD:CANCEL; `sequence` is already the next one). */
+  cancelled?: boolean;
 }
 
 export interface NotifyResult {
   sent: string[];
   alreadySent: string[];
   refused: { email: string; reason: string }[];
+  /** Held for the recipient's daily digest (plans with `notifications.digest`). */
+  queued?: string[];
 }
 
 interface ActivityLog {
   warn(message: string, attrs?: Record<string, unknown>): void;
 }
 
+/** One recipient's message of a notice, ready for the outbox (and what a digest lists of it). */
+export interface ComposedNotice {
+  mail: OutgoingMail;
+  link?: string;
+  title?: string;
+  dueAt?: string;
+}
+
+/**
+ * Renders one recipient's message: the step's own template (or the year-end's), the personal link,
+ * the calendar attachment. Pure given its inputs (the link token derives from the step's expiry), so
+ * a digest composed later lists exactly what the message alone would have said.
+ */
+export function composeNotice(deps: Pick<ActivityDeps, 'linkSecret' | 'publicBaseUrl' | 'renderer' | 'mailFrom'>, input: NotifyInput, person: Person): ComposedNotice {
+  const link = input.link
+    ? linkUrl(
+        deps.publicBaseUrl,
+        createLinkToken(deps.linkSecret, {
+          w: input.link.workflowId,
+          s: input.link.step,
+          r: input.link.role,
+          p: person.email,
+          x: Math.floor(Date.parse(input.link.expiresAt) / 1000),
+        }),
+      )
+    : undefined;
+  const base = input.step ? [`${input.step}.${input.kind}`, `step.${input.kind}`] : [input.template ?? input.kind];
+  // The dashboard's "remind now" / "escalate now" have their own wording (`…-manual`), else the planned one.
+  const templates = input.data.manual === true ? [...base.map((t) => `${t}-manual`), ...base] : base;
+  const title = input.step ? STEP_KINDS[input.step].title[person.lang] : undefined;
+  const mail = deps.renderer.render(templates, person.lang, {
+    ...input.data,
+    feedUrl: feedFor(deps, input, person),
+    stepTitle: title,
+    year: input.cycle.year,
+    bodyName: input.cycle.bodyName,
+    timeZone: input.cycle.timeZone,
+    recipient: person,
+    link,
+  });
+  const dueAt = typeof input.data.dueAt === 'string' ? input.data.dueAt : undefined;
+  return {
+    mail: {
+      key: `${input.key}:${person.email}`,
+      cycleId: input.cycle.cycleId,
+      kind: input.step ? `${input.step}.${input.kind}` : (input.template ?? input.kind),
+      to: person.email,
+      from: deps.mailFrom,
+      ...mail,
+      attachments: calendarAttachments(deps, input, person, mail, link, title, dueAt),
+    },
+    link,
+    title,
+    dueAt,
+  };
+}
+
+function calendarAttachments(
+  deps: Pick<ActivityDeps, 'mailFrom'>,
+  input: NotifyInput,
+  person: Person,
+  mail: RenderedMail,
+  link: string | undefined,
+  title: string | undefined,
+  dueAt: string | undefined,
+): IcsAttachment[] | undefined {
+  const event = input.data.calendarEvent as CalendarEventData | undefined;
+  // One calendar item per unit and step (stable UID), so every reminder updates the same entry.
+  if (input.link && dueAt && KINDS_WITH_DEADLINE.has(input.kind)) {
+    return [
+      icsForMail(
+        {
+          uid: `${input.link.workflowId}:${input.link.step}:due@thidua`,
+          // A moved deadline updates the same calendar entry (same UID, higher sequence).
+          sequence: Number(input.data.scheduleVersion ?? 0),
+          kind: 'deadline',
+          title: `${title ?? mail.subject} – ${String(input.data.unitName ?? '')}`,
+          description: link,
+          url: link,
+          start: dueAt,
+        },
+        'PUBLISH',
+        dueAt,
+      ),
+    ];
+  }
+  // The step's deadline leaves the calendar: its UID is the one its requests carried (`<workflowId>:<step>:due`).
+  const cancelSuffix = input.step ? `:${input.step}:${input.kind}` : '';
+  if (input.step && dueAt && KINDS_CANCELLING_DEADLINE.has(input.kind) && input.key.endsWith(cancelSuffix)) {
+    const workflowId = input.key.slice(0, -cancelSuffix.length);
+    return [
+      icsForMail(
+        {
+          uid: `${workflowId}:${input.step}:due@thidua`,
+          sequence: Number(input.data.scheduleVersion ?? 0) + 1,
+          kind: 'deadline',
+          title: `${title ?? mail.subject} – ${String(input.data.unitName ?? '')}`,
+          start: dueAt,
+          organizer: organizerOf(deps.mailFrom),
+          attendees: [{ name: person.name, email: person.email }],
+        },
+        'CANCEL',
+        dueAt,
+      ),
+    ];
+  }
+  if (!event) return undefined;
+  if (event.cancelled) {
+    const item = { ...event, title: mail.subject, organizer: organizerOf(deps.mailFrom), attendees: [{ name: person.name, email: person.email }] };
+    return [icsForMail(item, 'CANCEL', event.start)];
+  }
+  return [icsForMail({ ...event, title: mail.subject, description: mail.text.slice(0, 500) }, 'PUBLISH', event.start)];
+}
+
+/** The sender of every message as the ORGANIZER that iTIP's CANCEL requires. */
+export function organizerOf(mailFrom: string): { name: string; email: string } {
+  const m = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(mailFrom);
+  return m ? { name: m[1].replace(/^"|"$/g, '') || m[2], email: m[2] } : { name: mailFrom, email: mailFrom };
+}
+
 export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
+  const digest = createDigestRecorder(deps);
   return {
     /**
      * One message per recipient, each through the outbox. A transient failure throws (Temporal
      * retries; recipients already served are skipped); a permanent refusal is recorded in the
-     * outbox for the secretariat and reported, not retried.
+     * outbox for the secretariat and reported, not retried. With the plan's digest on, planned
+     * reminders and escalations are held for the recipient's daily digest instead (activities/digest.ts).
      */
     async notify(input: NotifyInput): Promise<NotifyResult> {
       const result: NotifyResult = { sent: [], alreadySent: [], refused: [] };
+      // The day of a digest item is the day the workflow asked (its schedule time, the same on every retry).
+      const digestible = await digest.digestible(input);
       for (const person of input.to) {
-        const link = input.link
-          ? linkUrl(
-              deps.publicBaseUrl,
-              createLinkToken(deps.linkSecret, {
-                w: input.link.workflowId,
-                s: input.link.step,
-                r: input.link.role,
-                p: person.email,
-                x: Math.floor(Date.parse(input.link.expiresAt) / 1000),
-              }),
-            )
-          : undefined;
-        const templates = input.step ? [`${input.step}.${input.kind}`, `step.${input.kind}`] : [input.template ?? input.kind];
-        const title = input.step ? STEP_KINDS[input.step].title[person.lang] : undefined;
-        const mail = deps.renderer.render(templates, person.lang, {
-          ...input.data,
-          feedUrl: feedFor(deps, input, person),
-          stepTitle: title,
-          year: input.cycle.year,
-          bodyName: input.cycle.bodyName,
-          timeZone: input.cycle.timeZone,
-          recipient: person,
-          link,
-        });
-        // One calendar item per unit and step (stable UID), so every reminder updates the same entry.
-        const dueAt = typeof input.data.dueAt === 'string' ? input.data.dueAt : undefined;
-        const event = input.data.calendarEvent as CalendarEventData | undefined;
-        const attachments =
-          input.link && dueAt && KINDS_WITH_DEADLINE.has(input.kind)
-            ? [
-                icsForMail(
-                  {
-                    uid: `${input.link.workflowId}:${input.link.step}:due@thidua`,
-                    // A moved deadline updates the same calendar entry (same UID, higher sequence).
-                    sequence: Number(input.data.scheduleVersion ?? 0),
-                    kind: 'deadline',
-                    title: `${title ?? mail.subject} – ${String(input.data.unitName ?? '')}`,
-                    description: link,
-                    url: link,
-                    start: dueAt,
-                  },
-                  'PUBLISH',
-                  dueAt,
-                ),
-              ]
-            : event
-              ? [icsForMail({ ...event, title: mail.subject, description: mail.text.slice(0, 500) }, 'PUBLISH', event.start)]
-              : undefined;
+        if (digestible && (await digest.hold(input, person, activityInfo().scheduledTimestampMs)) === 'held') {
+          (result.queued ??= []).push(person.email);
+          continue;
+        }
         try {
-          const r = await sendOnce(deps.models, deps.transport, {
-            key: `${input.key}:${person.email}`,
-            cycleId: input.cycle.cycleId,
-            kind: input.step ? `${input.step}.${input.kind}` : (input.template ?? input.kind),
-            to: person.email,
-            from: deps.mailFrom,
-            ...mail,
-            attachments,
-          });
+          const r = await sendOnce(deps.models, deps.transport, composeNotice(deps, input, person).mail);
           (r === 'sent' ? result.sent : result.alreadySent).push(person.email);
         } catch (err) {
           if (!(err instanceof PermanentMailError)) throw err;

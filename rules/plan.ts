@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { thresholdSchema } from './ballot';
 import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
+import { DEFAULT_DIGEST_TIME, SECRETARIAT_TIME } from './daily-mail';
 import { bandsSchema } from './classification';
 import { individualAwardSchema } from './nominations';
 import { resolveRelativeDates } from './relative-dates';
@@ -160,6 +161,17 @@ export const documentSettingsSchema = z.object({
   recipients: z.array(z.string().trim().min(1)).default([]),
 });
 
+/**
+ * How the year's emails are grouped. `digest`: a person's planned reminders and escalations of one
+ * day come as one email at `digestTime` (after the 08:00 notices). `secretariat`: addresses that
+ * receive the daily escalation digest besides the staff accounts with the secretariat role.
+ */
+export const notificationsSchema = z.object({
+  digest: z.boolean().default(false),
+  digestTime: localTime.default(DEFAULT_DIGEST_TIME).refine((t) => t > SECRETARIAT_TIME, `must be after ${SECRETARIAT_TIME}, when the day's notices go out`),
+  secretariat: z.array(z.string().trim().email()).default([]),
+});
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -199,6 +211,7 @@ const planBase = z.object({
   council: slug.optional(),
   /** Award titles for individuals, nominated by the units (stages.nominations) and decided by the council. */
   individualAwards: z.array(individualAwardSchema).default([]),
+  notifications: notificationsSchema.optional(),
   stages: z.object({
     registration: stepScheduleSchema,
     midYear: stepScheduleSchema.optional(),

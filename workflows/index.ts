@@ -2,3 +2,4 @@
 export { cycleWorkflow } from './cycle/cycle-workflow';
 export { clusterWorkflow } from './cycle/cluster-workflow';
 export { unitWorkflow } from './cycle/unit-workflow';
+export { dailyMailWorkflow } from './cycle/daily-mail-workflow';

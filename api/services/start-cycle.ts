@@ -9,7 +9,7 @@ import { isDuplicateKey } from '../../lib/db';
 import { compilePlan, PlanCompileError, type CompiledPlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { SA } from '../../workflows/search-attributes';
-import { cycleWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
+import { cycleWorkflowId, dailyMailWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { generatePlanDocuments } from './documents';
@@ -99,6 +99,23 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+  // The cycle's daily mail (digests, the secretariat's escalation digest) runs beside it and ends after it,
+  // when it has someone to write to: a plan with digests or secretariat addresses, or secretariat
+  // accounts at launch (an account added later gets the digests of the cycles launched after it).
+  // A cycle without any has no daily wake-ups.
+  if (await wantsDailyMail(deps, plan)) {
+    try {
+      await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+        deps.temporal.workflow.start('dailyMailWorkflow', {
+          workflowId: dailyMailWorkflowId(cycleId),
+          taskQueue: deps.config.TASK_QUEUE,
+          args: [{ cycleId }],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
   await models.Cycle.updateOne({ _id: cycleId, status: 'starting' }, { $set: { status: 'running', updatedAt: now } });
   await models.Audit.create({ at: now, actor, action: 'cycle.start', target: cycleId, details: { workflowId } });
   const doc = await models.Cycle.findById(cycleId).lean();
@@ -121,4 +138,9 @@ function summarize(doc: { _id: string; workflowId: string; bodyId: string; year:
     units: (plan.clusters ?? []).reduce((n, c) => n + c.members.length, 0),
     createdAt: new Date(doc.createdAt).toISOString(),
   };
+}
+
+async function wantsDailyMail(deps: AppDeps, plan: Plan): Promise<boolean> {
+  if (plan.notifications?.digest || (plan.notifications?.secretariat.length ?? 0) > 0) return true;
+  return (await deps.db.models.StaffAccount.exists({ roles: 'secretariat', disabledAt: { $exists: false } })) !== null;
 }

@@ -168,6 +168,64 @@ const outboxClaimSchema = new Schema(
   { collection: 'outbox_claims', versionKey: false },
 );
 
+/**
+ * Daily digests (activities/digest.ts). An item is one held notice for one person and local day
+ * (`<cycleId>|<day>|<mail key>`, the notice itself as JSON: FerretDB refuses dotted field names).
+ * A group (`<cycleId>|<day>|<email>`) is sealed before its content is fixed: an item recorded after
+ * the seal is sent on its own unless the content (first writer wins) lists it.
+ */
+const digestItemSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    cycleId: { type: String, required: true, index: true },
+    day: { type: String, required: true },
+    to: { type: String, required: true },
+    mailKey: { type: String, required: true },
+    notice: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    /** Sent (in a digest or alone) or dropped (the cycle ended): not looked at again. */
+    done: { type: Boolean, default: false },
+    outcome: { type: String },
+  },
+  { collection: 'digest_items', versionKey: false },
+);
+digestItemSchema.index({ cycleId: 1, done: 1, day: 1 });
+
+const digestSealSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    cycleId: { type: String, required: true },
+    day: { type: String, required: true },
+    to: { type: String, required: true },
+    sealedAt: { type: Date, required: true },
+  },
+  { collection: 'digest_seals', versionKey: false },
+);
+
+const digestContentSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    items: { type: [String], required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'digest_contents', versionKey: false },
+);
+
+/** The secretariat's daily escalation digest of one cycle and working day: what was stuck then, and what was new. */
+const secretariatDigestSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <cycleId>|<day>
+    cycleId: { type: String, required: true, index: true },
+    day: { type: String, required: true },
+    /** Every (item, reason) stuck at that run: tomorrow's "new" is what is not in here. */
+    keys: { type: [String], required: true },
+    /** The new ones as listed in the email (JSON), the same on every retry. */
+    items: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'secretariat_digests', versionKey: false },
+);
+
 /** One row per (token, round, action): a link acts once per round of its step. */
 const linkUseSchema = new Schema(
   {
@@ -343,6 +401,10 @@ export function createModels(conn: Connection) {
     StaffSession: conn.model('StaffSession', staffSessionSchema) as unknown as Model<StaffSessionDoc>,
     PasswordReset: conn.model('PasswordReset', passwordResetSchema) as unknown as Model<PasswordResetDoc>,
     LoginFailure: conn.model('LoginFailure', loginFailureSchema),
+    DigestItem: conn.model('DigestItem', digestItemSchema),
+    DigestSeal: conn.model('DigestSeal', digestSealSchema),
+    DigestContent: conn.model('DigestContent', digestContentSchema),
+    SecretariatDigest: conn.model('SecretariatDigest', secretariatDigestSchema),
   };
 }
 

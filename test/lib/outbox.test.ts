@@ -336,6 +336,9 @@ describe('MailRenderer over templates/email', () => {
     'step.deadline-changed': { link: true, due: true, shows: ['Báo cáo sơ kết 6 tháng'] },
     'step.cancelled': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng'] },
     'step.withdrawn': { link: false, due: false, shows: ['Báo cáo sơ kết 6 tháng', 'Sáp nhập đơn vị'] },
+    // The dashboard's "remind now" / "escalate now" (data.manual), worded as the secretariat's own.
+    'step.reminder-manual': { link: true, due: true, shows: ['Báo cáo sơ kết 6 tháng', '3'] },
+    'step.escalation-manual': { link: false, due: true, shows: ['Cụm thi đua số 1', 'Báo cáo sơ kết 6 tháng'] },
   };
 
   // The cluster's year-end messages: about a cluster (its meeting, ballots, results) or one unit's scores.
@@ -357,6 +360,10 @@ describe('MailRenderer over templates/email', () => {
     meeting: { opensAt: '2024-12-05T01:00:00.000Z', closesAt: '2024-12-05T10:00:00.000Z', place: 'Hội trường xã Phú Tân' },
     tie: { among: ['xa-phu-vinh', 'xa-phu-loi'], seats: 1, votes: 1, rule: 'chair' },
     nextHead: { head: 'xa-phu-vinh' },
+    voted: 2,
+    members: 3,
+    votedHere: true,
+    next: 'decided',
     checkedName: 'MTTQ xã Phú Vinh',
     visit: { unitId: 'xa-phu-tan', slot: 'morning', startsAt: '2024-11-20T00:30:00.000Z', endsAt: '2024-11-20T04:30:00.000Z', place: 'Trụ sở xã' },
     visits: [{ unitId: 'xa-phu-tan', unitName: 'MTTQ xã Phú Tân', slot: 'morning', startsAt: '2024-11-20T00:30:00.000Z', endsAt: '2024-11-20T04:30:00.000Z' }],
@@ -373,12 +380,45 @@ describe('MailRenderer over templates/email', () => {
     'ballot.tie': { link: true, due: false, shows: () => ['MTTQ xã Phú Vinh', 'MTTQ xã Phú Lợi'] },
     'meeting.results': { link: false, due: false, shows: (l) => ['Cờ thi đua: MTTQ xã Phú Tân', 'Bằng khen: MTTQ xã Phú Lợi', l === 'vi' ? 'Cụm trưởng năm tới (luân phiên): MTTQ xã Phú Vinh' : "Next year's cluster head (by rotation): MTTQ xã Phú Vinh"] },
     'award.decision': { link: false, due: false, shows: () => ['Cờ thi đua: MTTQ xã Phú Tân', 'Bằng khen: MTTQ xã Phú Lợi', 'Bổ sung'] },
+    'ballot.closed': { link: false, due: false, shows: (l) => ['Cờ thi đua', l === 'vi' ? '2/3 đơn vị' : '2 of 3 units'] },
+    'inspection.visit-cancelled': { link: false, due: false, shows: () => ['MTTQ xã Phú Tân', '07:30 20/11/2024'] },
+    'meeting.cancelled': { link: false, due: false, shows: () => ['08:00 05/12/2024', 'Cụm thi đua số 1'] },
   };
 
   test.each(['vi', 'en'])('the tables list exactly the kinds in templates/email/%s', (lang) => {
     const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
-    // staff.password-reset is rendered and delivered in test/api/staff.test.ts.
-    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), 'staff.password-reset'].sort());
+    // staff.password-reset is rendered and delivered in test/api/staff.test.ts; the digests in
+    // test/lib/digest.test.ts and test/workflows/digest.test.ts.
+    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), 'staff.password-reset', 'digest.daily', 'secretariat.digest'].sort());
+  });
+
+  test.each(['vi', 'en'] as const)('the digests (%s): the day, the count, every item with its link or reason', (lang) => {
+    const daily = renderer.render('digest.daily', lang, {
+      ...data,
+      dayLabel: '28/02/2024',
+      count: 2,
+      items: [
+        { subject: '[Nhắc hạn] Đăng ký thi đua 2024 – MTTQ xã Phú Tân', link: 'http://x/l/one.two', dueAt: '2024-03-01T10:00:00.000Z' },
+        { subject: '[Quá hạn – mức 1] MTTQ xã Phú Vinh' },
+      ],
+    });
+    expect(daily.subject).toBe(lang === 'vi' ? '[Tổng hợp ngày 28/02/2024] 2 việc cần làm – thi đua năm 2024' : '[Daily summary 28/02/2024] 2 things to do – emulation 2024');
+    expect(daily.text).toContain('[Nhắc hạn] Đăng ký thi đua 2024 – MTTQ xã Phú Tân');
+    expect(daily.text).toContain('[Quá hạn – mức 1] MTTQ xã Phú Vinh');
+    expect(daily.html).toContain('href="http://x/l/one.two"');
+    expect(daily.text).toContain('17:00 01/03/2024');
+    const sec = renderer.render('secretariat.digest', lang, {
+      ...data,
+      dayLabel: '04/03/2024',
+      count: 2,
+      items: [
+        { clusterName: 'Cụm thi đua số 1', unitName: 'MTTQ xã Phú Lợi', stepTitle: 'Đăng ký thi đua', reasons: ['Quá hạn 1 ngày'] },
+        { clusterName: '', unitName: 'step.request', reasons: ['Thư không gửi được tới a@x: 550'] },
+      ],
+    });
+    expect(sec.subject).toContain(lang === 'vi' ? '[Tổng hợp quá hạn 04/03/2024] 2 việc' : '[Overdue summary 04/03/2024] 2 newly overdue');
+    expect(sec.text).toContain('MTTQ xã Phú Lợi – Đăng ký thi đua (Cụm thi đua số 1): Quá hạn 1 ngày');
+    expect(sec.text).toContain('step.request: Thư không gửi được tới a@x: 550');
   });
 
   const yearEndCases = (['vi', 'en'] as const).flatMap((lang) => Object.keys(yearEndKinds).map((kind) => [lang, kind] as const));

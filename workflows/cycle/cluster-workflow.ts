@@ -113,7 +113,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     (req) => {
       const u = state.units.find((x) => x.unitId === req.unitId)!;
       u.withdrawn = { by: req.by, reason: req.reason, at: new Date(Date.now()).toISOString() };
-      yearEnd?.withdraw(req.unitId);
+      yearEnd?.withdraw(req.unitId, req.reason);
       withdrawals.push(req);
       return u;
     },

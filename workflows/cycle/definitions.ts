@@ -531,3 +531,23 @@ export interface ForwardInput {
 }
 
 export const forwardSignal = defineSignal<[ForwardInput]>('forwardedProposal');
+
+// ---------------------------------------------------------------------------------------------
+// The cycle's daily mail: personal digests (plans with notifications.digest) and the secretariat's digest.
+
+export const dailyMailWorkflowId = (cycleId: string): string => `${cycleId}:daily-mail`;
+
+export interface DailyMailInput {
+  cycleId: string;
+  /** The workflow's time (ISO): what is due is decided from it, not from the activity's clock. */
+  at: string;
+}
+
+export interface DailyMailResult {
+  /** When to run again (ISO UTC). */
+  nextAt: string;
+  /** The cycle has ended: held items were dropped, nothing more will be due. */
+  done: boolean;
+  digests?: { digests: number; alone: number; refused: number; dropped: number };
+  secretariat?: { day: string; items: number; sent: number };
+}

@@ -9,7 +9,7 @@
  * ballot box (lib/ballot-box.ts) and tells us only that the unit voted (with a receipt that matches
  * a retry of the same ballot form, and nothing else); the tally is an activity that returns counts.
  */
-import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { assertBallotConfig, chairDecides, type BallotConfig } from '../../rules/ballot';
 import { assignCrossChecks } from '../../rules/cross-check';
@@ -32,6 +32,7 @@ import {
   type CycleRef,
   type DecideTieInput,
   type EnterInspectionInput,
+  type InspectionVisit,
   type MemberRef,
   type MoveMeetingInput,
   type Person,
@@ -55,6 +56,8 @@ export class YearEnd {
   /** The meeting version the invited were last told of (-1: not invited yet). */
   private invitedVersion = -1;
   private moveReason?: string;
+  /** Withdrawn units whose visit or invitation must still be cancelled (sent by the main loop). */
+  private readonly withdrawals: { member: MemberRef; visit?: InspectionVisit; reason?: string }[] = [];
 
   constructor(
     private readonly cycle: CycleRef,
@@ -173,7 +176,9 @@ export class YearEnd {
     if (!['waiting', 'inspection', 'classified'].includes(this.state.phase)) throw new Error('the ballots are open or over: the cluster can no longer change');
   }
 
-  withdraw(unitId: string): void {
+  withdraw(unitId: string, reason?: string): void {
+    const member = this.input.members.find((m) => m.unitId === unitId);
+    if (member) this.withdrawals.push({ member, visit: this.input.visits?.find((v) => v.unitId === unitId), reason });
     this.input.members = this.input.members.filter((m) => m.unitId !== unitId);
     this.input.visits = this.input.visits?.filter((v) => v.unitId !== unitId);
     const ins = this.state.inspection;
@@ -226,9 +231,53 @@ export class YearEnd {
     await this.notify('award.decision', 'award:decision', to, { awards: this.state.awards, units: this.unitNames(), comment: p.review?.comment });
   }
 
-  cancel(): Promise<void> {
+  /** The cycle was cancelled: the visits still to come and the meeting leave the calendars of those told of them. */
+  async cancel(): Promise<void> {
+    const was = this.state.phase;
     this.state.phase = 'cancelled';
-    return this.project();
+    await this.project();
+    if (!patched('year-end-cancel-calendar')) return;
+    if (was !== 'waiting') {
+      for (const v of this.input.visits ?? []) {
+        if (ms(v.startsAt) <= Date.now()) continue;
+        const m = this.member(v.unitId);
+        await this.notify('inspection.visit-cancelled', `inspection:visit-cancelled:${v.unitId}`, m.contacts, { unitName: m.unitName, visit: v, calendarEvent: this.visitEvent(v, true) });
+      }
+    }
+    const meeting = this.input.meeting;
+    if (meeting && this.invitedVersion >= 0 && ms(meeting.closesAt) > Date.now()) {
+      await this.notify('meeting.cancelled', 'meeting:cancelled', this.invited(), { meeting, calendarEvent: this.meetingEvent(true) });
+    }
+  }
+
+  /** A withdrawn unit's visit (if announced and still to come) and its delegate's invitation are cancelled. */
+  private async sendWithdrawals(): Promise<void> {
+    if (this.withdrawals.length === 0 || !patched('year-end-withdraw-calendar')) return;
+    while (this.withdrawals.length > 0) {
+      const { member, visit, reason } = this.withdrawals.shift()!;
+      if (visit && this.state.phase !== 'waiting' && ms(visit.startsAt) > Date.now()) {
+        await this.notify('inspection.visit-cancelled', `inspection:visit-cancelled:${member.unitId}`, member.contacts, { unitName: member.unitName, visit, withdrawn: true, reason, calendarEvent: this.visitEvent(visit, true) });
+      }
+      const meeting = this.input.meeting;
+      if (meeting && this.invitedVersion >= 0) {
+        await this.notify('meeting.cancelled', `meeting:cancelled:${member.unitId}`, [member.delegate], { meeting, unitName: member.unitName, withdrawn: true, reason, calendarEvent: this.meetingEvent(true) });
+      }
+    }
+  }
+
+  private visitEvent(v: InspectionVisit, cancelled = false) {
+    const uid = `${workflowInfo().workflowId}:visit:${v.unitId}@thidua`;
+    return { uid, sequence: cancelled ? 1 : 0, kind: 'inspection' as const, start: v.startsAt, end: v.endsAt, location: v.place, ...(cancelled ? { cancelled: true } : {}) };
+  }
+
+  private meetingEvent(cancelled: boolean) {
+    const m = this.input.meeting!;
+    const version = this.state.meetingVersion ?? 0;
+    return { uid: `${workflowInfo().workflowId}:meeting@thidua`, sequence: cancelled ? version + 1 : version, kind: 'meeting' as const, start: m.opensAt, end: m.closesAt, location: m.place, ...(cancelled ? { cancelled: true } : {}) };
+  }
+
+  private invited(): Person[] {
+    return uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
   }
 
   private async inspection(): Promise<void> {
@@ -417,6 +466,21 @@ export class YearEnd {
     // One second round at most: a tie again goes to the chair when there is one, else stays undecided.
     const chairCanDecide = this.input.chair !== undefined && this.input.chair !== null;
     const tieRule = tie && round.round >= 2 ? (chairCanDecide ? 'chair' : 'none') : tie?.rule;
+    if (patched('ballot-closed-mail')) {
+      // Every delegate learns the ballot closed, how many voted and what comes next (the names come with the results).
+      const next = !tie || tieRule === 'none' ? 'decided' : tieRule === 'second-round' ? 'second-round' : 'chair';
+      for (const m of this.input.members) {
+        await this.notify('ballot.closed', `ballot:closed:${award.awardId}:${round.round}:${m.unitId}`, [m.delegate], {
+          unitName: m.unitName,
+          awardName: award.name,
+          round: round.round,
+          voted: round.voted.length,
+          members: this.input.members.length,
+          votedHere: round.voted.some((v) => v.unitId === m.unitId),
+          next,
+        });
+      }
+    }
     if (!tie || tieRule === 'none') {
       award.status = 'decided';
       award.decidedBy = 'ballot';
@@ -491,6 +555,7 @@ export class YearEnd {
     if (this.dirty) {
       this.dirty = false;
       await this.project();
+      await this.sendWithdrawals();
     }
   }
 
