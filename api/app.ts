@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { AppDeps } from './deps';
 import { HttpError, jsonErrorHandler, sendError } from './errors';
+import { linkAttachmentsRouter, staffAttachmentsRouter } from './routes/attachments';
 import { consoleRouter } from './routes/console';
 import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
@@ -36,7 +37,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(feedsRouter(deps));
   app.use('/api/cycles', yearEndAdminRouter(deps));
   app.use('/api/cycles', unitsAdminRouter(deps));
+  app.use('/api/cycles', staffAttachmentsRouter(deps));
   app.use('/api/cycles', cyclesRouter(deps));
+  app.use(linkAttachmentsRouter(deps));
   app.use(linksRouter(deps));
   app.use(staffAuthRouter(deps));
   app.use(staffPagesRouter(deps));
