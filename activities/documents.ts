@@ -2,8 +2,9 @@
  * The cluster's year-end documents (Nghị định 30 layout), generated from the read model at three
  * points of its year-end and kept in the versioned document store (GridFS):
  *
- * - 'classes' (classes locked): the score table (XLSX) and the summary report (Báo cáo tổng hợp);
- * - 'results' (meeting results out): the invitation (Giấy mời), one ballot (Phiếu suy tôn) per award
+ * - 'classes' (classes locked): the score table (XLSX), the summary report (Báo cáo tổng hợp) and the
+ *   meeting invitation (Giấy mời), sent after this point;
+ * - 'results' (meeting results out): the invitation again (a new version if the meeting moved), one ballot (Phiếu suy tôn) per award
  *   and round, and the minutes (Biên bản) with participation, ballot counts, votes, ties, next head;
  * - 'decision' (proposal approved): the award proposal (Tờ trình) to the council.
  *
@@ -218,7 +219,9 @@ export function yearEndDocuments(stage: YearEndDocumentStage, ctx: YearEndContex
   const c = new Context(ctx);
   switch (stage) {
     case 'classes':
-      return { official: [['cluster-report', c.report()]], scoreTable: c.scoreTable() };
+      // The invitation too: it goes out after the classes are locked, so it exists when it is sent
+      // (and gets a new version at 'results' if the meeting moved in between).
+      return { official: [['cluster-report', c.report()], ...(c.hasMeeting ? [['invitation', c.invitation()] as [string, OfficialDocument]] : [])], scoreTable: c.scoreTable() };
     case 'results':
       return { official: [['invitation', c.invitation()], ...c.ballots(), ['minutes', c.minutes()]] };
     case 'decision':
@@ -256,6 +259,10 @@ class Context {
 
   get meeting() {
     return (this.state.meeting ?? this.ye.meeting)!;
+  }
+
+  get hasMeeting(): boolean {
+    return (this.state.meeting ?? this.ye.meeting) !== undefined;
   }
 
   get head(): MemberRef {

@@ -219,7 +219,16 @@ describe("a cluster's year-end documents", () => {
     await expect(generate('results')).rejects.toMatchObject({ type: 'YearEndNotReady', nonRetryable: true });
 
     const { documents } = await generate('classes');
-    expect(summary(documents)).toEqual(['cluster-report.docx v1 new', 'cluster-report.html v1 new', 'score-table.xlsx v1 new', 'cluster-report.pdf v1 new']);
+    // The invitation already, before it is sent (after the classes are locked).
+    expect(summary(documents)).toEqual([
+      'cluster-report.docx v1 new',
+      'cluster-report.html v1 new',
+      'invitation.docx v1 new',
+      'invitation.html v1 new',
+      'score-table.xlsx v1 new',
+      'cluster-report.pdf v1 new',
+      'invitation.pdf v1 new',
+    ]);
     await expectPdf('cluster-report', [numberLine({ symbol: 'BC-MTTQ-BTT' }), 'BÁO CÁO', 'Nơi nhận:', 'Hoàn thành xuất sắc nhiệm vụ']);
 
     // XLSX: one row per unit in member order, a Tự chấm / Chấm lại pair per criterion, bonus and deduction.
@@ -295,16 +304,17 @@ describe("a cluster's year-end documents", () => {
   test('stage "results": invitation, one ballot per award, minutes with counts, the tie and next year’s head', async () => {
     await project(f.states.results);
     const { documents } = await generate('results');
+    // The invitation's data has not changed since 'classes': the same version.
     expect(summary(documents)).toEqual([
-      'invitation.docx v1 new',
-      'invitation.html v1 new',
+      'invitation.docx v1',
+      'invitation.html v1',
       'ballot-co-thi-dua.docx v1 new',
       'ballot-co-thi-dua.html v1 new',
       'ballot-bang-khen.docx v1 new',
       'ballot-bang-khen.html v1 new',
       'minutes.docx v1 new',
       'minutes.html v1 new',
-      'invitation.pdf v1 new',
+      'invitation.pdf v1',
       'ballot-co-thi-dua.pdf v1 new',
       'ballot-bang-khen.pdf v1 new',
       'minutes.pdf v1 new',
@@ -434,7 +444,7 @@ describe("a cluster's year-end documents", () => {
     }
     expect(await storedCount()).toBe(19);
 
-    // A new signer changes the report (DOCX and HTML), not the score table.
+    // A new signer changes the report and the invitation (their signature block), not the score table.
     const plan = f.plan as Plan;
     await h.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { plan: { ...plan, document: { ...plan.document!, signer: { ...plan.document!.signer!, name: 'Trần Văn Bình' } } } } });
     // Without Chromium the PDF fails alone and for good (no retry loop holding the year-end); DOCX and HTML are kept.
@@ -450,7 +460,7 @@ describe("a cluster's year-end documents", () => {
     expect((await download('cluster-report.pdf')).headers['x-document-version']).toBe('1');
     // With it, the next run prints the missing PDF only.
     const { documents } = await generate('classes');
-    expect(summary(documents)).toEqual(['cluster-report.docx v2', 'cluster-report.html v2', 'score-table.xlsx v1', 'cluster-report.pdf v2 new']);
+    expect(summary(documents)).toEqual(['cluster-report.docx v2', 'cluster-report.html v2', 'invitation.docx v2', 'invitation.html v2', 'score-table.xlsx v1', 'cluster-report.pdf v2 new', 'invitation.pdf v2 new']);
     expect(pdfText((await download('cluster-report.pdf')).body as Buffer)).toContain('Trần Văn Bình');
     expect((await paragraphs('cluster-report.docx')).includes('Trần Văn Bình')).toBe(true);
     expect((await download('cluster-report.docx')).headers['x-document-version']).toBe('2');
@@ -476,8 +486,11 @@ describe("a cluster's year-end documents", () => {
       'cluster-report.html v1',
       'cluster-report.pdf v2',
       'cluster-report.pdf v1',
+      'invitation.docx v2',
       'invitation.docx v1',
+      'invitation.html v2',
       'invitation.html v1',
+      'invitation.pdf v2',
       'invitation.pdf v1',
       'minutes.docx v1',
       'minutes.html v1',
@@ -511,7 +524,7 @@ describe("a cluster's year-end documents", () => {
 
   test('no document carries a ballot receipt or anything about what a ballot marked', async () => {
     const pages = await allHtml();
-    expect(pages.length).toBe(7);
+    expect(pages.length).toBe(8);
     for (const page of pages) {
       expect(page).not.toContain('receipt-');
       // The invalid ballot is counted, never described (its reason names the units it marked).
