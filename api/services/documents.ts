@@ -5,7 +5,8 @@ import { htmlToPdf } from '../../lib/documents/pdf';
 import { yearPlanDocument } from '../../lib/documents/plan-document';
 import { latestDocument, listDocuments, readDocument, storeDocument, type StoredDocument } from '../../lib/documents/store';
 import type { Plan } from '../../rules/plan';
-import { clusterDocumentsOwner } from '../../activities/documents';
+import { clusterDocumentsOwner, createDocumentActivities } from '../../activities/documents';
+import type { YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 
@@ -65,4 +66,33 @@ export async function readClusterDocument(
 async function assertCluster(deps: AppDeps, cycleId: string, clusterId: string): Promise<void> {
   const plan = await deps.db.models.ClusterPlan.exists({ _id: `${cycleId}:${clusterId}` });
   if (!plan) throw new HttpError(404, 'not_found', `no cluster ${clusterId} in ${cycleId}`);
+}
+
+/**
+ * After a cluster's meeting moved: once the workflow has projected the new meeting, the invitation
+ * (generated when the classes were locked) gets a new version with it. Before the classes are locked
+ * there is nothing to redo (the invitation is made then, with the meeting in force). Runs after the
+ * request has been answered; a failure is logged, and the results stage renders the invitation again.
+ */
+export async function refreshInvitation(deps: AppDeps, cycleId: string, clusterId: string, meetingVersion: number, waitMs = 30_000): Promise<'regenerated' | 'not-yet' | 'timeout'> {
+  const until = Date.now() + waitMs;
+  try {
+    for (;;) {
+      const row = await deps.db.models.ClusterYearEnd.findById(`${cycleId}:${clusterId}`, { state: 1 }).lean();
+      const state = row ? (JSON.parse(row.state) as YearEndState) : undefined;
+      if (state && (state.meetingVersion ?? 0) >= meetingVersion) {
+        if (!state.inspection.closedAt) return 'not-yet';
+        await createDocumentActivities({ models: deps.db.models, conn: deps.db.conn }).generateYearEndDocuments({ cycleId, clusterId, stage: 'classes' });
+        return 'regenerated';
+      }
+      if (Date.now() > until) {
+        deps.log.warn({ cycleId, clusterId, meetingVersion }, 'invitation not regenerated: the moved meeting was not projected in time');
+        return 'timeout';
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message, cycleId, clusterId }, 'invitation not regenerated');
+    return 'timeout';
+  }
 }
