@@ -25,74 +25,26 @@ export function chromiumPath(options: PdfOptions = {}): string {
 }
 
 /**
- * One browser per process, shared by every print and closed when idle for a while: every cluster
- * reaches its year-end stages on the same plan dates, and a worker should not start a Chromium for
- * each of them (a launch costs as much as printing several pages). At most $THIDUA_PDF_CONCURRENCY
- * pages (default 2) print at once.
+ * At most $THIDUA_PDF_CONCURRENCY browsers at once in a process (default 2): every cluster reaches its
+ * year-end stages on the same plan dates, and a worker should not start a Chromium for each of them at
+ * the same moment. Each batch has its own browser, closed when it is done: a browser left running
+ * would keep a command-line process (thidua cycle start) from exiting.
  */
-const MAX_PAGES = Math.max(1, Number(process.env.THIDUA_PDF_CONCURRENCY) || 2);
-const IDLE_CLOSE_MS = 15_000;
-let printing = 0;
+const MAX_BROWSERS = Math.max(1, Number(process.env.THIDUA_PDF_CONCURRENCY) || 2);
+let running = 0;
 const waiting: (() => void)[] = [];
 
-async function withPageSlot<T>(fn: () => Promise<T>): Promise<T> {
-  if (printing >= MAX_PAGES) await new Promise<void>((resolve) => waiting.push(resolve));
-  else printing++;
+async function withBrowserSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_BROWSERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
   try {
     return await fn();
   } finally {
     // Hand the slot straight to the next in line (the count stays the same), or free it.
     const next = waiting.shift();
     if (next) next();
-    else printing--;
+    else running--;
   }
-}
-
-let shared: { bin: string; browser: Promise<Browser>; users: number; idle?: NodeJS.Timeout } | undefined;
-
-async function acquireBrowser(bin: string, timeout: number): Promise<Browser> {
-  if (shared && shared.bin !== bin && shared.users === 0) void releaseNow(shared);
-  if (!shared || shared.bin !== bin) {
-    const entry: NonNullable<typeof shared> = {
-      bin,
-      users: 0,
-      browser: chromium.launch({
-        executablePath: bin,
-        // Containers and CI run as root, where Chromium's sandbox cannot start.
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-        timeout,
-      }),
-    };
-    shared = entry;
-    entry.browser.then(
-      (b) => b.on('disconnected', () => shared === entry && (shared = undefined)),
-      () => shared === entry && (shared = undefined),
-    );
-  }
-  const entry = shared;
-  entry.users++;
-  if (entry.idle) clearTimeout(entry.idle);
-  entry.idle = undefined;
-  try {
-    return await entry.browser;
-  } catch (err) {
-    entry.users--;
-    throw err;
-  }
-}
-
-function releaseBrowser(bin: string): void {
-  const entry = shared;
-  if (!entry || entry.bin !== bin) return;
-  entry.users--;
-  if (entry.users > 0) return;
-  entry.idle = setTimeout(() => void releaseNow(entry), IDLE_CLOSE_MS);
-  entry.idle.unref();
-}
-
-async function releaseNow(entry: NonNullable<typeof shared>): Promise<void> {
-  if (shared === entry) shared = undefined;
-  await (await entry.browser.catch(() => undefined))?.close().catch(() => undefined);
 }
 
 /** Prints each HTML page to a PDF (the page's own @page size and margins, no browser header or footer), in order. */
@@ -100,14 +52,21 @@ export async function htmlsToPdf(htmls: string[], options: PdfOptions = {}): Pro
   if (htmls.length === 0) return [];
   const bin = chromiumPath(options);
   const timeout = options.timeoutMs ?? 60_000;
-  const browser = await acquireBrowser(bin, timeout);
-  try {
-    const out: Buffer[] = [];
-    for (const html of htmls) out.push(await withPageSlot(() => printPage(browser, html, timeout)));
-    return out;
-  } finally {
-    releaseBrowser(bin);
-  }
+  return withBrowserSlot(async () => {
+    const browser = await chromium.launch({
+      executablePath: bin,
+      // Containers and CI run as root, where Chromium's sandbox cannot start.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      timeout,
+    });
+    try {
+      const out: Buffer[] = [];
+      for (const html of htmls) out.push(await printPage(browser, html, timeout));
+      return out;
+    } finally {
+      await browser.close().catch(() => undefined);
+    }
+  });
 }
 
 async function printPage(browser: Browser, html: string, timeout: number): Promise<Buffer> {
@@ -119,11 +78,6 @@ async function printPage(browser: Browser, html: string, timeout: number): Promi
   } finally {
     await page.close().catch(() => undefined);
   }
-}
-
-/** Closes the shared browser now (a process about to exit, a test's end). */
-export async function closePdfBrowser(): Promise<void> {
-  if (shared) await releaseNow(shared);
 }
 
 /** Prints one HTML page to a PDF. */
