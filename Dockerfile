@@ -19,6 +19,11 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
+# The worker prints every official document to PDF with Debian's Chromium; fonts-liberation2 has
+# Times New Roman's metrics with the precomposed Vietnamese capitals (see README: PDF documents).
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation2 \
+ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force \

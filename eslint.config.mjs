@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'dns', 'url', 'util', 'stream', 'events', 'timers', 'worker_threads', 'zlib', 'process'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'test-artifacts/**', 'jest.config.js', 'scripts/ensure-deps.js'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'test-artifacts/**', 'jest.config.js', 'scripts/ensure-deps.js', 'scripts/ensure-system-deps.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

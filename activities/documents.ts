@@ -2,10 +2,15 @@
  * The cluster's year-end documents (Nghị định 30 layout), generated from the read model at three
  * points of its year-end and kept in the versioned document store (GridFS):
  *
- * - 'classes' (classes locked): the score table (XLSX) and the summary report (Báo cáo tổng hợp);
- * - 'results' (meeting results out): the invitation (Giấy mời), one ballot (Phiếu suy tôn) per award
+ * - 'classes' (classes locked): the score table (XLSX), the summary report (Báo cáo tổng hợp) and the
+ *   meeting invitation (Giấy mời), sent after this point;
+ * - 'results' (meeting results out): the invitation again (a new version if the meeting moved), one ballot (Phiếu suy tôn) per award
  *   and round, and the minutes (Biên bản) with participation, ballot counts, votes, ties, next head;
  * - 'decision' (proposal approved): the award proposal (Tờ trình) to the council.
+ *
+ * Each official document is stored as DOCX, printable HTML and PDF (the HTML printed by headless
+ * Chromium), the three with the same version. DOCX, HTML and XLSX are stored first: without Chromium
+ * the PDFs fail alone, permanently (PdfUnavailable), and the year-end goes on.
  *
  * Inputs are the projected YearEndState (`cluster_year_ends`), the cluster's compiled plan
  * (`cluster_plans.yearEnd`) and the cycle's plan (`cycles.plan`: body, place, time zone, document
@@ -17,6 +22,7 @@
  * units took part in a round, never a ballot's marks or a receipt. Invalid ballots are counted, their
  * reasons (which name marked units) are not printed.
  */
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import mongoose, { type Connection } from 'mongoose';
 import {
@@ -33,6 +39,7 @@ import {
 import type { Db, Models } from '../lib/db';
 import { renderDocx } from '../lib/documents/docx';
 import { renderHtml } from '../lib/documents/html';
+import { chromiumPath, htmlsToPdf } from '../lib/documents/pdf';
 import { formatViNumber, type Block, type OfficialDocument, type Signature } from '../lib/documents/model';
 import { latestDocument, listDocuments, storeDocument, type StoredDocument } from '../lib/documents/store';
 import { renderScoreTableXlsx, type ScoreTableInput } from '../lib/documents/xlsx';
@@ -95,12 +102,29 @@ export function createDocumentActivities({ models, conn }: { models: Models; con
      */
     async generateYearEndDocuments(input: GenerateYearEndDocumentsInput): Promise<{ documents: GeneratedDocument[] }> {
       const ctx = await loadContext(models, input);
-      const rendered = await renderYearEndDocuments(input.stage, ctx);
+      const { files, printable } = await renderYearEndDocuments(input.stage, ctx);
       const owner = clusterDocumentsOwner(input.cycleId, input.clusterId);
       const documents: GeneratedDocument[] = [];
-      for (const r of rendered) {
+      const keep = async (r: RenderedDocument) => {
         const { stored, created } = await storeOnce(db, owner, r);
         documents.push({ kind: r.kind, format: r.format, version: stored.version, created });
+      };
+      for (const r of files) await keep(r);
+      // A PDF is printed only when its data changed: a retry or a repeated stage starts no browser.
+      const toPrint: PrintableDocument[] = [];
+      for (const p of printable) {
+        const latest = await latestDocument(db, owner, p.kind, 'pdf');
+        if (latest?.sha256 === sourceHash(p.source)) documents.push({ kind: p.kind, format: 'pdf', version: latest.version, created: false });
+        else toPrint.push(p);
+      }
+      if (toPrint.length) {
+        try {
+          chromiumPath();
+        } catch (err) {
+          throw ApplicationFailure.nonRetryable(`${(err as Error).message}; the DOCX and HTML are stored`, 'PdfUnavailable');
+        }
+        const pdfs = await htmlsToPdf(toPrint.map((p) => p.html));
+        for (const [i, p] of toPrint.entries()) await keep({ kind: p.kind, format: 'pdf', content: pdfs[i], source: p.source });
       }
       return { documents };
     },
@@ -158,20 +182,36 @@ async function storeOnce(db: Db, owner: string, r: RenderedDocument): Promise<{ 
 // ---------------------------------------------------------------------------------------------
 // Rendering (pure apart from the renderers)
 
-/** Every file of a stage: each official document as DOCX and HTML, the score table as XLSX. */
-export async function renderYearEndDocuments(stage: YearEndDocumentStage, ctx: YearEndContext): Promise<RenderedDocument[]> {
+/** An official document's HTML page, to be printed to PDF, with the data its version is compared on. */
+export interface PrintableDocument {
+  kind: string;
+  html: string;
+  source: string;
+}
+
+/** The store's hash of a document's data (storeDocument compares the same). */
+const sourceHash = (source: string): string => createHash('sha256').update(source).digest('hex');
+
+/**
+ * Every file of a stage: each official document as DOCX and HTML, the score table as XLSX; and each
+ * official document's page to print as PDF (the same data, so the same version).
+ */
+export async function renderYearEndDocuments(stage: YearEndDocumentStage, ctx: YearEndContext): Promise<{ files: RenderedDocument[]; printable: PrintableDocument[] }> {
   const out: RenderedDocument[] = [];
+  const printable: PrintableDocument[] = [];
   const official = async (kind: string, doc: OfficialDocument) => {
     const source = JSON.stringify({ layout: LAYOUT_VERSION, doc });
+    const html = renderHtml(doc);
     out.push({ kind, format: 'docx', content: await renderDocx(doc), source });
-    out.push({ kind, format: 'html', content: Buffer.from(renderHtml(doc), 'utf8'), source });
+    out.push({ kind, format: 'html', content: Buffer.from(html, 'utf8'), source });
+    printable.push({ kind, html, source });
   };
   const docs = yearEndDocuments(stage, ctx);
   for (const [kind, doc] of docs.official) await official(kind, doc);
   if (docs.scoreTable) {
     out.push({ kind: 'score-table', format: 'xlsx', content: await renderScoreTableXlsx(docs.scoreTable), source: JSON.stringify({ layout: LAYOUT_VERSION, table: docs.scoreTable }) });
   }
-  return out;
+  return { files: out, printable };
 }
 
 /** The documents of a stage as data: official documents by kind, and the score table. */
@@ -179,7 +219,9 @@ export function yearEndDocuments(stage: YearEndDocumentStage, ctx: YearEndContex
   const c = new Context(ctx);
   switch (stage) {
     case 'classes':
-      return { official: [['cluster-report', c.report()]], scoreTable: c.scoreTable() };
+      // The invitation too: it goes out after the classes are locked, so it exists when it is sent
+      // (and gets a new version at 'results' if the meeting moved in between).
+      return { official: [['cluster-report', c.report()], ...(c.hasMeeting ? [['invitation', c.invitation()] as [string, OfficialDocument]] : [])], scoreTable: c.scoreTable() };
     case 'results':
       return { official: [['invitation', c.invitation()], ...c.ballots(), ['minutes', c.minutes()]] };
     case 'decision':
@@ -217,6 +259,10 @@ class Context {
 
   get meeting() {
     return (this.state.meeting ?? this.ye.meeting)!;
+  }
+
+  get hasMeeting(): boolean {
+    return (this.state.meeting ?? this.ye.meeting) !== undefined;
   }
 
   get head(): MemberRef {

@@ -16,3 +16,6 @@ if (stale) {
   console.log('[thidua] installing npm dependencies (npm ci)…');
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
+
+// Chromium, fonts and poppler for the PDF documents (apt-get on a fresh root machine, else a clear error).
+require('./ensure-system-deps').ensureSystemDeps();

@@ -39,6 +39,28 @@ async function requireUnitInScope(deps: AppDeps, res: Response, cycleId: string,
   requireCluster(p, cluster.id);
 }
 
+const FORMATS = ['docx', 'html', 'xlsx', 'pdf'] as const;
+type DocumentFormat = (typeof FORMATS)[number];
+
+/**
+ * A document's name in the url: '<kind>.<format>' (minutes.pdf), or '<kind>' with ?format=pdf (the
+ * form pages and emails link with). A bad format is a 400 naming `format`; a bad name a 404.
+ */
+function documentName(req: Request, kindPattern: RegExp): { kind: string; format: DocumentFormat } {
+  const name = String(req.params.name);
+  const query = req.query.format;
+  if (query !== undefined) {
+    if (typeof query !== 'string' || !(FORMATS as readonly string[]).includes(query)) {
+      throw new HttpError(400, 'invalid_request', `format must be one of ${FORMATS.join(', ')}`, { problems: [{ path: 'format', message: `expected one of ${FORMATS.join(', ')}` }] });
+    }
+    if (!kindPattern.test(name)) throw new HttpError(404, 'not_found', 'expected <kind>?format=<docx|html|xlsx|pdf>');
+    return { kind: name, format: query as DocumentFormat };
+  }
+  const m = new RegExp(`^(${kindPattern.source.slice(1, -1)})\\.(docx|html|xlsx|pdf)$`).exec(name);
+  if (!m) throw new HttpError(404, 'not_found', 'expected <kind>.<docx|html|xlsx|pdf>');
+  return { kind: m[1], format: m[2] as DocumentFormat };
+}
+
 export function cyclesRouter(deps: AppDeps): Router {
   const r = Router();
   // Every role reads; changes are the coordinator's (and the API token's), checked per route.
@@ -106,13 +128,11 @@ export function cyclesRouter(deps: AppDeps): Router {
     res.json({ documents: await listDocuments(deps.db, String(req.params.cycleId)) });
   });
 
-  /** The latest version of a document, e.g. /documents/plan.docx (Kế hoạch) for Word. */
+  /** The latest version of a document, e.g. /documents/plan.docx (Kế hoạch) for Word, /documents/plan?format=pdf. */
   r.get('/:cycleId/documents/:name', async (req, res) => {
-    const m = /^([a-z-]+)\.(docx|html|xlsx|pdf)$/.exec(String(req.params.name));
-    if (!m) throw new HttpError(404, 'not_found', 'expected <kind>.<docx|html|xlsx|pdf>');
-    const format = m[2] as 'docx' | 'html' | 'xlsx' | 'pdf';
-    const doc = await latestDocument(deps.db, String(req.params.cycleId), m[1], format);
-    if (!doc) throw new HttpError(404, 'not_found', `no ${String(req.params.name)} for ${String(req.params.cycleId)}`);
+    const { kind, format } = documentName(req, /^[a-z-]+$/);
+    const doc = await latestDocument(deps.db, String(req.params.cycleId), kind, format);
+    if (!doc) throw new HttpError(404, 'not_found', `no ${kind}.${format} for ${String(req.params.cycleId)}`);
     res
       .type(contentTypeOf(format))
       .set('Content-Disposition', `${format === 'html' ? 'inline' : 'attachment'}; filename="${doc.filename}"`)
@@ -128,11 +148,9 @@ export function cyclesRouter(deps: AppDeps): Router {
 
   /** The latest version, e.g. /clusters/cum-1/documents/minutes.docx, score-table.xlsx, ballot-co-thi-dua.html. */
   r.get('/:cycleId/clusters/:clusterId/documents/:name', async (req, res) => {
-    const m = /^([a-z0-9][a-z0-9-]*)\.(docx|html|xlsx|pdf)$/.exec(String(req.params.name));
-    if (!m) throw new HttpError(404, 'not_found', 'expected <kind>.<docx|html|xlsx|pdf>');
-    const format = m[2] as 'docx' | 'html' | 'xlsx' | 'pdf';
+    const { kind, format } = documentName(req, /^[a-z0-9][a-z0-9-]*$/);
     requireCluster(principalOf(res), String(req.params.clusterId));
-    const { doc, content } = await readClusterDocument(deps, String(req.params.cycleId), String(req.params.clusterId), m[1], format);
+    const { doc, content } = await readClusterDocument(deps, String(req.params.cycleId), String(req.params.clusterId), kind, format);
     res
       .type(contentTypeOf(format))
       .set('Content-Disposition', `${format === 'html' ? 'inline' : 'attachment'}; filename="${doc.filename}"`)

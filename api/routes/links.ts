@@ -14,6 +14,7 @@ import { langOf, type Lang } from '../pages';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
 import { councilLinks } from './council-links';
 import { nominationView, parseNominationForm } from './nomination-form';
+import { attachmentsForPage, submittedAttachments } from './attachments';
 import { evidenceOf, parseScoreForm, scoreRows } from './score-form';
 import { isYearEndRole, yearEndLinks } from './year-end-links';
 
@@ -97,10 +98,12 @@ export function linksRouter(deps: AppDeps): Router {
     const scored = STEP_KINDS[step].scored && plan?.scoring;
     const results = step === 'award-proposal' ? await proposalResults(row.workflowId, lang) : undefined;
     const nominated = STEP_KINDS[step].nominated ? nominationView(plan?.individualAwards ?? [], lang, state.submission?.fields.nominations) : undefined;
+    const attachments = await attachmentsForPage(deps, claims, String(req.params.token), row, state.submission?.fields);
     page(res, 200, lang, 'link', {
       nominated,
       canForward: step === 'award-proposal' && claims.r === 'reviewer' && plan?.body.parent !== undefined,
       parentName: plan?.body.parentName ?? plan?.body.parent,
+      attachments,
       scoreRows: scored
         ? scoreRows(plan.scoring!.sheet, lang, { value: selfScoresOf(state.submission?.fields), evidence: evidenceOf(state.submission?.fields), withEvidence: true })
         : undefined,
@@ -164,6 +167,12 @@ export function linksRouter(deps: AppDeps): Router {
       const scores = parseScoreForm(plan.scoring.sheet, req.body as Record<string, unknown>, { step: plan.scoring.step });
       if (!scores.ok) return message(res, 400, lang, 'Bảng điểm chưa hợp lệ.', 'The score sheet is not valid.', { problems: scores.problems });
       fields = { ...fields, scores: JSON.stringify(scores.entry), evidence: JSON.stringify(scores.evidence) };
+    }
+    if (fields) {
+      // The files uploaded for this step that the unit ticked (POST /l/<token>/attachments stored them).
+      const files = await submittedAttachments(deps, claims, req.body as Record<string, unknown>);
+      if (!files.ok) return message(res, 400, lang, 'Tệp đính kèm chưa hợp lệ.', 'The attachments are not valid.', { problems: files.problems });
+      if (files.ids.length) fields = { ...fields, attachments: JSON.stringify(files.ids) };
     }
     const outcome = await performLinkAction(deps, {
       claims,

@@ -11,6 +11,7 @@ import { unitSchema, validatePlan, type Plan } from '../../rules/plan';
 import { addUnitUpdate, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
+import { regeneratePlanDocuments } from './documents';
 
 const schema = z.object({ unit: unitSchema, reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
 
@@ -71,6 +72,8 @@ export async function addUnit(deps: AppDeps, cycleId: string, clusterId: string,
   }
   // Keep the stored plans in step with what the workflows now run on.
   await models.Cycle.updateOne({ _id: cycleId }, { $set: { plan: v.plan, updatedAt: deps.now() } });
+  // The Kế hoạch lists every cluster's members: a new version with the unit.
+  await regeneratePlanDocuments(deps, cycleId);
   await models.ClusterPlan.updateOne(
     { _id: `${cycleId}:${clusterId}`, 'units.unitId': { $ne: unit.id } },
     { $push: { units: unitInput, ...(member ? { 'yearEnd.members': member } : {}) } },

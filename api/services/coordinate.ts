@@ -23,6 +23,7 @@ import {
 } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError, isUnavailable } from '../errors';
+import { regeneratePlanDocuments } from './documents';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
@@ -121,6 +122,8 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   }
   if (!req.clusterId && result.unavailable.length === 0) {
     await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, updatedAt: deps.now() } });
+    // The Kế hoạch prints each stage's dates: a new version with the moved deadline.
+    await regeneratePlanDocuments(deps, cycleId);
   }
   await deps.db.models.Audit.create({
     at: deps.now(),

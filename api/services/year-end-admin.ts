@@ -12,6 +12,7 @@ import type { Plan } from '../../rules/plan';
 import { clusterWorkflowId, moveMeetingUpdate, type MeetingSchedule } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
+import { refreshInvitation } from './documents';
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 export const moveMeetingSchema = z.object({
@@ -63,5 +64,7 @@ export async function moveMeeting(deps: AppDeps, cycleId: string, clusterId: str
   await models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.meeting.clusters.${clusterId}`]: req.date, updatedAt: deps.now() } });
   await models.ClusterPlan.updateOne({ _id: `${cycleId}:${clusterId}` }, { $set: { 'yearEnd.meeting': schedule } });
   await models.Audit.create({ at: deps.now(), actor, action: 'meeting.move', target: `${cycleId}:${clusterId}`, details: { ...req, version: result.version } });
+  // The Giấy mời with the new time (in the background: the workflow projects the move shortly).
+  void refreshInvitation(deps, cycleId, clusterId, result.version);
   return result;
 }

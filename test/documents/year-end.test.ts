@@ -14,6 +14,7 @@ import { listDocuments } from '../../lib/documents/store';
 import { SCORE_TABLE_LAYOUT } from '../../lib/documents/xlsx';
 import { assertBallotConfig, chairDecides, tally, type Ballot, type TallyResult } from '../../rules/ballot';
 import { formatDocumentDate, localDate } from '../../rules/calendar';
+import { darkShare, firstPageGray, pdfText } from '../helpers/pdf';
 import { classify } from '../../rules/classification';
 import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
@@ -180,6 +181,14 @@ describe("a cluster's year-end documents", () => {
     expect(res.headers['content-type']).toContain('wordprocessingml');
     return docxParagraphs((await unzipDocx(res.body as Buffer)).document);
   };
+  /** The latest PDF of a kind: served as PDF, page 1 has ink, its text has the national header and each part. */
+  const expectPdf = async (kind: string, parts: string[]) => {
+    const res = await supertest(h.app).get(`${base}/${kind}?format=pdf`).set(auth).buffer(true).parse(binary).expect(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(darkShare(firstPageGray(res.body as Buffer))).toBeGreaterThan(0.01);
+    const text = pdfText(res.body as Buffer).replace(/\s+/g, ' ');
+    for (const part of ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', ...parts]) expect([part, text.includes(part.replace(/\s+/g, ' '))]).toEqual([part, true]);
+  };
   const storedCount = async () => (await listDocuments(h.db, clusterDocumentsOwner(cycleId, CLUSTER))).length;
   const allHtml = async () => {
     const list = (await supertest(h.app).get(base).set(auth).expect(200)).body.documents as { kind: string; format: string }[];
@@ -210,7 +219,17 @@ describe("a cluster's year-end documents", () => {
     await expect(generate('results')).rejects.toMatchObject({ type: 'YearEndNotReady', nonRetryable: true });
 
     const { documents } = await generate('classes');
-    expect(summary(documents)).toEqual(['cluster-report.docx v1 new', 'cluster-report.html v1 new', 'score-table.xlsx v1 new']);
+    // The invitation already, before it is sent (after the classes are locked).
+    expect(summary(documents)).toEqual([
+      'cluster-report.docx v1 new',
+      'cluster-report.html v1 new',
+      'invitation.docx v1 new',
+      'invitation.html v1 new',
+      'score-table.xlsx v1 new',
+      'cluster-report.pdf v1 new',
+      'invitation.pdf v1 new',
+    ]);
+    await expectPdf('cluster-report', [numberLine({ symbol: 'BC-MTTQ-BTT' }), 'BÁO CÁO', 'Nơi nhận:', 'Hoàn thành xuất sắc nhiệm vụ']);
 
     // XLSX: one row per unit in member order, a Tự chấm / Chấm lại pair per criterion, bonus and deduction.
     const xlsx = await download('score-table.xlsx');
@@ -285,16 +304,24 @@ describe("a cluster's year-end documents", () => {
   test('stage "results": invitation, one ballot per award, minutes with counts, the tie and next year’s head', async () => {
     await project(f.states.results);
     const { documents } = await generate('results');
+    // The invitation's data has not changed since 'classes': the same version.
     expect(summary(documents)).toEqual([
-      'invitation.docx v1 new',
-      'invitation.html v1 new',
+      'invitation.docx v1',
+      'invitation.html v1',
       'ballot-co-thi-dua.docx v1 new',
       'ballot-co-thi-dua.html v1 new',
       'ballot-bang-khen.docx v1 new',
       'ballot-bang-khen.html v1 new',
       'minutes.docx v1 new',
       'minutes.html v1 new',
+      'invitation.pdf v1',
+      'ballot-co-thi-dua.pdf v1 new',
+      'ballot-bang-khen.pdf v1 new',
+      'minutes.pdf v1 new',
     ]);
+    await expectPdf('invitation', [numberLine({ symbol: 'GM-MTTQ-BTT' }), 'GIẤY MỜI', 'Nơi nhận:']);
+    await expectPdf('ballot-co-thi-dua', ['PHIẾU SUY TÔN']);
+    await expectPdf('minutes', [numberLine({ symbol: 'BB-MTTQ' }), 'BIÊN BẢN', 'Số phiếu hợp lệ: 02 phiếu; số phiếu không hợp lệ: 01 phiếu.']);
 
     const invitation = await paragraphs('invitation.docx');
     expectInOrder(invitation, [
@@ -374,7 +401,8 @@ describe("a cluster's year-end documents", () => {
   test('stage "decision": the award proposal (Tờ trình) with the elected units per award', async () => {
     await project(f.states.done);
     const { documents } = await generate('decision');
-    expect(summary(documents)).toEqual(['proposal.docx v1 new', 'proposal.html v1 new']);
+    expect(summary(documents)).toEqual(['proposal.docx v1 new', 'proposal.html v1 new', 'proposal.pdf v1 new']);
+    await expectPdf('proposal', [numberLine({ symbol: 'TTr-MTTQ' }), 'TỜ TRÌNH', 'Nơi nhận:']);
     const proposal = await paragraphs('proposal.docx');
     expectInOrder(proposal, [
       'ỦY BAN MTTQ VIỆT NAM HUYỆN ĐỊNH QUÁN',
@@ -408,19 +436,32 @@ describe("a cluster's year-end documents", () => {
   });
 
   test('generating again stores nothing new; changed content gets a new version', async () => {
-    expect(await storedCount()).toBe(13);
+    expect(await storedCount()).toBe(19);
     for (const stage of ['classes', 'results', 'decision'] as const) {
       // Also without passing the connection: the activity falls back to the models' own.
       const { documents } = await generate(stage, stage !== 'results');
       expect(documents.every((d) => !d.created && d.version === 1)).toBe(true);
     }
-    expect(await storedCount()).toBe(13);
+    expect(await storedCount()).toBe(19);
 
-    // A new signer changes the report (DOCX and HTML), not the score table.
+    // A new signer changes the report and the invitation (their signature block), not the score table.
     const plan = f.plan as Plan;
     await h.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { plan: { ...plan, document: { ...plan.document!, signer: { ...plan.document!.signer!, name: 'Trần Văn Bình' } } } } });
+    // Without Chromium the PDF fails alone and for good (no retry loop holding the year-end); DOCX and HTML are kept.
+    const chromium = process.env.THIDUA_CHROMIUM;
+    process.env.THIDUA_CHROMIUM = '/nonexistent/chromium';
+    try {
+      await expect(generate('classes')).rejects.toMatchObject({ type: 'PdfUnavailable', nonRetryable: true });
+    } finally {
+      if (chromium === undefined) delete process.env.THIDUA_CHROMIUM;
+      else process.env.THIDUA_CHROMIUM = chromium;
+    }
+    expect((await download('cluster-report.docx')).headers['x-document-version']).toBe('2');
+    expect((await download('cluster-report.pdf')).headers['x-document-version']).toBe('1');
+    // With it, the next run prints the missing PDF only.
     const { documents } = await generate('classes');
-    expect(summary(documents)).toEqual(['cluster-report.docx v2 new', 'cluster-report.html v2 new', 'score-table.xlsx v1']);
+    expect(summary(documents)).toEqual(['cluster-report.docx v2', 'cluster-report.html v2', 'invitation.docx v2', 'invitation.html v2', 'score-table.xlsx v1', 'cluster-report.pdf v2 new', 'invitation.pdf v2 new']);
+    expect(pdfText((await download('cluster-report.pdf')).body as Buffer)).toContain('Trần Văn Bình');
     expect((await paragraphs('cluster-report.docx')).includes('Trần Văn Bình')).toBe(true);
     expect((await download('cluster-report.docx')).headers['x-document-version']).toBe('2');
     await h.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { plan } });
@@ -435,18 +476,28 @@ describe("a cluster's year-end documents", () => {
     expect(rows.map((d) => `${d.kind}.${d.format} v${d.version}`)).toEqual([
       'ballot-bang-khen.docx v1',
       'ballot-bang-khen.html v1',
+      'ballot-bang-khen.pdf v1',
       'ballot-co-thi-dua.docx v1',
       'ballot-co-thi-dua.html v1',
+      'ballot-co-thi-dua.pdf v1',
       'cluster-report.docx v2',
       'cluster-report.docx v1',
       'cluster-report.html v2',
       'cluster-report.html v1',
+      'cluster-report.pdf v2',
+      'cluster-report.pdf v1',
+      'invitation.docx v2',
       'invitation.docx v1',
+      'invitation.html v2',
       'invitation.html v1',
+      'invitation.pdf v2',
+      'invitation.pdf v1',
       'minutes.docx v1',
       'minutes.html v1',
+      'minutes.pdf v1',
       'proposal.docx v1',
       'proposal.html v1',
+      'proposal.pdf v1',
       'score-table.xlsx v1',
     ]);
     expect(rows.every((d) => d.cycleId === cycleId && d.clusterId === CLUSTER)).toBe(true);
@@ -473,7 +524,7 @@ describe("a cluster's year-end documents", () => {
 
   test('no document carries a ballot receipt or anything about what a ballot marked', async () => {
     const pages = await allHtml();
-    expect(pages.length).toBe(7);
+    expect(pages.length).toBe(8);
     for (const page of pages) {
       expect(page).not.toContain('receipt-');
       // The invalid ballot is counted, never described (its reason names the units it marked).

@@ -56,6 +56,12 @@ describe('coordinator changes to a running cycle (time-skipping)', () => {
       expect(moved.body.updated).toHaveLength(5);
       expect(moved.body.refused).toEqual([{ unitId: 'xa-phu-tan', step: 'registration', reason: 'step registration is approved; its dates can no longer move' }]);
       expect(Date.parse(moved.body.schedule.dueAt)).toBe(local(25, '17:00'));
+      // The Kế hoạch prints the stage's dates: a new version (DOCX, HTML and PDF) with the moved deadline.
+      const docs = (await supertest(h.app).get(`/api/cycles/${cycleId}/documents`).set(auth).expect(200)).body.documents as { format: string; version: number }[];
+      expect(docs.map((d) => `${d.format} v${d.version}`)).toEqual(['docx v2', 'docx v1', 'html v2', 'html v1', 'pdf v2', 'pdf v1']);
+      const planPage = await supertest(h.app).get(`/api/cycles/${cycleId}/documents/plan.html`).set(auth).expect(200);
+      expect(planPage.text).toContain(day(25).split('-').reverse().join('/'));
+      expect(planPage.text).not.toContain(day(18).split('-').reverse().join('/'));
 
       // Each waiting unit is told, with the calendar entry updated in place (same UID, SEQUENCE:1).
       const notice = await eventually(async () => (await mailsTo('xa-phu-loi@units.test', /\[Thay đổi thời hạn\]/))[0], 'deadline-changed notice');

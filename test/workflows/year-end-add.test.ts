@@ -37,6 +37,10 @@ describe("a cluster's year-end (time-skipping)", () => {
       const ok = await add('cum-1', { unit: newUnit, reason: 'Thành lập xã mới theo Nghị quyết' });
       expect(ok.status).toBe(201);
       expect(ok.body).toMatchObject({ unitId: 'xa-phu-moi', clusterId: 'cum-1' });
+      // The Kế hoạch lists each cluster's members: version 2 (DOCX, HTML, PDF) has the new unit, version 1 not.
+      const docs = (await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/documents`).set(auth).expect(200)).body.documents as { format: string; version: number }[];
+      expect(docs.map((d) => `${d.format} v${d.version}`)).toEqual(['docx v2', 'docx v1', 'html v2', 'html v1', 'pdf v2', 'pdf v1']);
+      expect((await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/documents/plan.html`).set(auth).expect(200)).text).toContain('MTTQ xã Phú Mới');
       // Its registration is open already: it is asked at once, with its own link.
       const req = await eventually(async () => (await mailsTo('xa-phu-moi@units.test', /Đề nghị đăng ký thi đua/))[0], "the new unit's request");
       expect((await supertest(h.app).get(linkIn(req.text))).status).toBe(200);

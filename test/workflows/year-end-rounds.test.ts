@@ -70,6 +70,14 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect(icsOf(invitations[0])).toContain('SEQUENCE:0');
       expect(icsOf(invitations[1])).toContain('SEQUENCE:1');
       expect(icsOf(invitations[1])).toContain(`DTSTART:${year}1206T010000Z`);
+      // The Giấy mời document (made when the classes were locked) follows: a new version with the new day.
+      const invitationUrl = `/api/cycles/${encodeURIComponent(`thidua:mttq-vong-hai:${year}`)}/clusters/cum-1/documents/invitation.html`;
+      const invitation = await eventually(async () => {
+        const r = await supertest(h.app).get(invitationUrl).set(auth);
+        return r.status === 200 && r.headers['x-document-version'] === '2' ? r : undefined;
+      }, 'the invitation with the new day');
+      expect(invitation.text).toContain(`ngày 06/12/${year}`);
+      expect(invitation.text).not.toContain(`ngày 03/12/${year}`);
 
       // Nothing opens on the old day.
       await sleepUntil(`${year}-12-03T03:00:00Z`);

@@ -191,9 +191,13 @@ describe("a cluster's year-end (time-skipping)", () => {
       const listed = await eventually(async () => {
         const r = await supertest(h.app).get(docsUrl).set({ Authorization: `Bearer ${TEST_TOKEN}` });
         const text = JSON.stringify(r.body);
-        return text.includes('minutes') && text.includes('score-table') ? text : undefined;
+        return text.includes('minutes-v1.pdf') && text.includes('score-table') ? text : undefined;
       }, 'the year-end documents');
       expect(listed).toContain('ballot-co-thi-dua');
+      // The worker printed each official document to PDF too (its pages: test/documents/year-end.test.ts).
+      for (const kind of ['cluster-report', 'invitation', 'ballot-co-thi-dua', 'minutes']) expect(listed).toContain(`"filename":"${kind}-v1.pdf"`);
+      const minutesPdf = await supertest(h.app).get(`${docsUrl}/minutes?format=pdf`).set({ Authorization: `Bearer ${TEST_TOKEN}` }).expect(200);
+      expect(minutesPdf.headers['content-type']).toBe('application/pdf');
       const minutes = await supertest(h.app).get(`${docsUrl}/minutes.html`).set({ Authorization: `Bearer ${TEST_TOKEN}` });
       expect(minutes.status).toBe(200);
       expect(minutes.text).toContain('BIÊN BẢN');
