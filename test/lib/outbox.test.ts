@@ -377,8 +377,8 @@ describe('MailRenderer over templates/email', () => {
 
   test.each(['vi', 'en'])('the tables list exactly the kinds in templates/email/%s', (lang) => {
     const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
-    // staff.password-reset is rendered and delivered in test/api/staff.test.ts.
-    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), 'staff.password-reset'].sort());
+    // staff.password-reset is rendered and delivered in test/api/staff.test.ts, link.code in test/api/link-codes.test.ts.
+    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), 'staff.password-reset', 'link.code'].sort());
   });
 
   const yearEndCases = (['vi', 'en'] as const).flatMap((lang) => Object.keys(yearEndKinds).map((kind) => [lang, kind] as const));
