@@ -24,22 +24,25 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts/browser');
 const PASSWORD = 'mật-khẩu-đủ-dài-1';
 
-/** Problems a page has with the basics: its language, and a label for every field a person fills. */
-async function a11yProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const problems: string[] = [];
-    if (!document.documentElement.lang) problems.push('<html> has no lang');
-    if (!document.title.trim()) problems.push('the page has no title');
-    for (const el of Array.from(document.querySelectorAll('input, select, textarea'))) {
-      const input = el as HTMLInputElement;
-      if (['hidden', 'submit', 'button', 'reset'].includes(input.type)) continue;
-      const labelled = (input.labels?.length ?? 0) > 0 || !!input.getAttribute('aria-label') || !!input.getAttribute('aria-labelledby');
-      if (!labelled) problems.push(`${el.tagName.toLowerCase()}[name=${input.name}] has no label`);
-    }
-    for (const b of Array.from(document.querySelectorAll('button'))) if (!b.textContent?.trim()) problems.push('a button without text');
-    return problems;
-  });
-}
+/**
+ * Problems a page has with the basics: its language, a title, a label for every field a person fills,
+ * a name for every button. Runs in the page (a string: this project's types have no DOM).
+ */
+const A11Y_SCRIPT = `(() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push('<html> has no lang');
+  if (!document.title.trim()) problems.push('the page has no title');
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (['hidden', 'submit', 'button', 'reset'].includes(el.type)) continue;
+    const labelled = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    if (!labelled) problems.push(el.tagName.toLowerCase() + '[name=' + el.name + '] has no label');
+  }
+  for (const b of document.querySelectorAll('button')) if (!b.textContent.trim()) problems.push('a button without text');
+  return problems;
+})()`;
+const a11yProblems = (page: Page) => page.evaluate(A11Y_SCRIPT) as Promise<string[]>;
+const pageWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+const focusedId = (page: Page) => page.evaluate('document.activeElement && document.activeElement.id') as Promise<string>;
 
 describe('the main path in Chromium', () => {
   let connection: Connection;
@@ -95,6 +98,10 @@ describe('the main path in Chromium', () => {
     const shot = (p: Page, name: string) => p.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
     const expectBasics = async (p: Page, what: string) => expect({ what, problems: await a11yProblems(p) }).toEqual({ what, problems: [] });
 
+    // The check itself finds what it looks for.
+    await page.setContent('<html><head><title>x</title></head><body><input name="q"><label for="ok">ok</label><input id="ok" name="ok"><button></button></body></html>');
+    expect(await a11yProblems(page)).toEqual(['<html> has no lang', 'input[name=q] has no label', 'a button without text']);
+
     await h.runWorker(async () => {
       // 1. Sign in, by keyboard only: the fields come in order and Enter submits.
       await page.goto(`${base}/console`);
@@ -104,7 +111,7 @@ describe('the main path in Chromium', () => {
       await page.getByLabel('Email').focus();
       await page.keyboard.type('dieu-phoi@mttq.test');
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
+      expect(await focusedId(page)).toBe('password');
       await page.keyboard.type(PASSWORD);
       await shot(page, '01-login');
       // (Under `Referrer-Policy: no-referrer` Chromium sent `Origin: null` here and the sign-in was refused.)
@@ -144,7 +151,7 @@ describe('the main path in Chromium', () => {
       expect(await unit.getAttribute('html', 'lang')).toBe('vi');
       await expectBasics(unit, 'the unit link page');
       // Readable on a phone: nothing wider than the screen.
-      expect(await unit.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await pageWidth(unit)).toBeLessThanOrEqual(390);
       await shot(unit, '06-unit-link-phone');
       const fields = unit.locator('form textarea[required]');
       for (let i = 0; i < (await fields.count()); i++) await fields.nth(i).fill('Đăng ký thi đua năm nay: hoàn thành xuất sắc nhiệm vụ.');
@@ -174,7 +181,7 @@ describe('the main path in Chromium', () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();
       // Wide tables scroll inside their own region; the page itself does not.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(390);
       await shot(page, '11-dashboard-phone');
       const row = await h.db.models.StepState.findById(`${unitWorkflowId(cycleId, 'xa-phu-tan')}:registration`).lean();
       expect(row?.status).toBe('approved');
