@@ -197,6 +197,8 @@ export function linksRouter(deps: AppDeps): Router {
     switch (sent.reason) {
       case 'not-needed':
         return message(res, 404, lang, 'Liên kết này không cần mã xác nhận.', 'This link needs no confirmation code.', back);
+      case 'revoked':
+        return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.');
       case 'no-mailer':
         return message(res, 503, lang, 'Chưa gửi được mã xác nhận; vui lòng thử lại sau.', 'The confirmation code could not be sent; try again later.', back);
       case 'too-soon':

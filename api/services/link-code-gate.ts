@@ -43,12 +43,18 @@ const WHAT: Record<OneTimeCodeDecision, Record<Lang, string>> = {
   ballot: { vi: 'bỏ phiếu suy tôn', en: 'casting a ballot' },
 };
 
-export type SendCodeOutcome = IssueResult | { ok: false; reason: 'not-needed' | 'no-mailer' };
+export type SendCodeOutcome = IssueResult | { ok: false; reason: 'not-needed' | 'no-mailer' | 'revoked' };
 
 /** Emails a new code to the link's holder (the address the link was issued to). */
 export async function sendLinkCode(deps: AppDeps, claims: LinkClaims, tokenId: string, lang: Lang): Promise<SendCodeOutcome> {
   const needed = await codeNeededFor(deps, claims);
   if (!needed) return { ok: false, reason: 'not-needed' };
+  if (claims.r === 'reviewer') {
+    // A council member who was replaced keeps a validly signed link: no code goes to their address.
+    const row = await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { people: 1 }).lean();
+    const reviewer = (row?.people as { reviewer?: string } | undefined)?.reviewer;
+    if (reviewer && reviewer !== claims.p) return { ok: false, reason: 'revoked' };
+  }
   if (!deps.mailer) return { ok: false, reason: 'no-mailer' };
   return issueLinkCode(
     deps.db.conn,
