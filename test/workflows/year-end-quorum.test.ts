@@ -7,6 +7,7 @@
  * void; the minutes say so. Attendance problems are refused by the workflow's validator (409).
  */
 import supertest from 'supertest';
+import { createAccount } from '../../lib/staff';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
@@ -61,6 +62,19 @@ describe('the meeting quorum and proxies (time-skipping)', () => {
       // After the classes, before the meeting: the chair's record, checked against the rule.
       await sleepUntil(`${year}-11-29T03:00:00Z`);
       expect((await supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/clusters/cum-1/attendance`).send({ present: [] })).status).toBe(401);
+      // Roles and scope: a viewer may not; a secretariat member of cum-2 may not record cum-1's.
+      const PASSWORD = 'mật-khẩu-đủ-dài-1';
+      const staffAgent = async (email: string, roles: ('viewer' | 'secretariat')[], clusters?: string[]) => {
+        await createAccount(h.db.models, { email, name: email, roles, clusters, password: PASSWORD });
+        const agent = supertest.agent(h.app);
+        await agent.post('/login').set('X-Forwarded-For', `10.8.0.${roles.length}${email.length}`).type('form').send({ email, password: PASSWORD }).expect(303);
+        const csrf = (await agent.get('/api/session').expect(200)).body.csrfToken as string;
+        return (cluster: string, body: object) => agent.post(`/api/cycles/${encodeURIComponent(cycleId)}/clusters/${cluster}/attendance`).set('X-CSRF-Token', csrf).send(body);
+      };
+      const asViewer = await staffAgent('xem@mttq.test', ['viewer']);
+      expect((await asViewer('cum-1', { present: ['xa-phu-tan'] })).status).toBe(403);
+      const asCum2 = await staffAgent('thu-ky-cum-2@mttq.test', ['secretariat'], ['cum-2']);
+      expect((await asCum2('cum-1', { present: ['xa-phu-tan'] })).status).toBe(403);
       const bad = await attendance('cum-1', { present: 'xa-phu-tan' });
       expect(bad.status).toBe(400);
       expect(bad.body.error.details.problems[0].path).toBe('present');
@@ -71,7 +85,9 @@ describe('the meeting quorum and proxies (time-skipping)', () => {
       const ok = await attendance('cum-1', { present: ['xa-phu-tan', 'xa-phu-vinh'], proxies: [proxy] });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ present: ['xa-phu-tan', 'xa-phu-vinh'], proxies: [proxy], by: 'api-token' });
-      expect((await attendance('cum-2', { present: ['tt-dinh-quan'] })).status).toBe(200);
+      const cum2 = await asCum2('cum-2', { present: ['tt-dinh-quan'] });
+      expect(cum2.status).toBe(200);
+      expect(cum2.body.by).toBe('thu-ky-cum-2@mttq.test');
 
       // The meeting day: ballots open; Phú Tân's delegate gets its own link and Phú Lợi's (the proxy).
       await sleepUntil(`${year}-12-03T01:30:00Z`);
@@ -112,13 +128,19 @@ describe('the meeting quorum and proxies (time-skipping)', () => {
       expect((await vote(h, tt, ['xa-ngoc-dinh'])).res.status).toBe(200);
       expect((await award('cum-2')).status).toBe('voting');
       await sleepUntil(`${year}-12-03T10:05:00Z`);
-      const cum2 = await eventually(async () => {
+      const voided = await eventually(async () => {
         const a = await award('cum-2');
         return a.status === 'void' ? a : undefined;
       }, 'cum-2 void');
-      expect(cum2.elected).toEqual([]);
-      expect(cum2.rounds[0].quorum).toEqual({ members: 3, needed: 2, present: 1, represented: 0, met: false });
-      expect(cum2.rounds[0].result).toMatchObject({ valid: 1, votes: { 'xa-ngoc-dinh': 1 } });
+      expect(voided.elected).toEqual([]);
+      expect(voided.rounds[0].quorum).toEqual({ members: 3, needed: 2, present: 1, represented: 0, met: false });
+      expect(voided.rounds[0].result).toMatchObject({ valid: 1, votes: { 'xa-ngoc-dinh': 1 } });
+      // Audited with the actor.
+      const audit = await h.db.models.Audit.find({ action: 'meeting.attendance' }).sort({ at: 1 }).lean();
+      expect(audit.map((a) => [a.actor, a.target])).toEqual([
+        ['api-token', `${cycleId}:cum-1`],
+        ['thu-ky-cum-2@mttq.test', `${cycleId}:cum-2`],
+      ]);
 
       // The minutes: the attendance with the proxy; the void result, with the numbers.
       const minutesOf = async (cluster: string) => {
