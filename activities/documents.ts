@@ -460,7 +460,8 @@ class Context {
       ballots: { issued: summary.issued, returned: summary.returned, valid: summary.valid, invalid: summary.invalid },
       votes: summary.rows.map((r) => ({ unit: this.name(r.unitId), votes: r.votes })),
       rule: round.round === 1 ? thresholdText(rule, summary) : undefined,
-      elected: [...summary.elected, ...(last ? picksOf(award) : [])].map(this.name),
+      // A round without the meeting's quorum elects nobody, whatever its count.
+      elected: round.quorum && !round.quorum.met ? [] : [...summary.elected, ...(last ? picksOf(award) : [])].map(this.name),
     }));
     const lastClose = [m.closesAt, ...this.state.awards.flatMap((a) => a.rounds.map((r) => r.closesAt))].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
     const units = this.state.inspection.units;
@@ -470,11 +471,13 @@ class Context {
       meeting: { title: this.meetingTitle, date: m.date, start: this.time(m.opensAt), end: this.time(lastClose), place: this.meetingPlace },
       chair,
       secretary,
-      attendance: {
-        expected: members.length,
-        present: members.filter((x) => voters.has(x.unitId)).map((x) => ({ name: x.delegate.name, title: x.delegate.role ?? 'Đại biểu', unit: x.unitName })),
-        absent: members.filter((x) => !voters.has(x.unitId)).map((x) => ({ name: `${x.delegate.name} (${x.unitName})`, reason: 'không tham gia bỏ phiếu' })),
-      },
+      attendance: this.state.attendance
+        ? this.recordedAttendance(this.state.attendance)
+        : {
+            expected: members.length,
+            present: members.filter((x) => voters.has(x.unitId)).map((x) => ({ name: x.delegate.name, title: x.delegate.role ?? 'Đại biểu', unit: x.unitName })),
+            absent: members.filter((x) => !voters.has(x.unitId)).map((x) => ({ name: `${x.delegate.name} (${x.unitName})`, reason: 'không tham gia bỏ phiếu' })),
+          },
       proceedings: [
         `Thông qua kết quả chấm điểm, xếp loại thi đua năm ${this.year}: ${units.map((u) => `${u.unitName} ${u.total === undefined ? 'chưa có điểm' : `${formatViNumber(u.total)} điểm, ${this.classOf(u.unitId)}`}`).join('; ')}.`,
         `Bỏ phiếu kín suy tôn đề nghị khen thưởng${this.state.awards.length ? `: ${this.state.awards.map((a) => a.name).join(', ')}` : ''}; mỗi đơn vị thành viên 01 phiếu.`,
@@ -528,8 +531,36 @@ class Context {
     return out;
   }
 
+  /** The attendance as the chair recorded it (with a quorum rule): present, absent, and whose proxy. */
+  private recordedAttendance(a: NonNullable<YearEndState['attendance']>) {
+    const members = this.ye.members;
+    const proxyOf = (unitId: string) => a.proxies.find((p) => p.absent === unitId);
+    return {
+      expected: members.length,
+      present: members.filter((x) => a.present.includes(x.unitId)).map((x) => ({ name: x.delegate.name, title: x.delegate.role ?? 'Đại biểu', unit: x.unitName })),
+      absent: members
+        .filter((x) => !a.present.includes(x.unitId))
+        .map((x) => {
+          const p = proxyOf(x.unitId);
+          const reason = p ? `vắng mặt, ủy quyền bằng văn bản cho đại biểu ${this.name(p.holder)} bỏ phiếu${p.document ? ` (${p.document})` : ''}` : 'vắng mặt';
+          return { name: `${x.delegate.name} (${x.unitName})`, reason };
+        }),
+    };
+  }
+
   private outcome(award: AwardState, rule: AwardRule, round: BallotRoundState, s: MinutesSummary, last: boolean, picks: string[]): Block[] {
     const out: Block[] = [];
+    const q = round.quorum;
+    if (q && !q.met) {
+      return [
+        para(
+          `Kết quả: không có giá trị. Hội nghị không đủ số đơn vị tối thiểu theo quy định: có mặt ${count2(q.present)}` +
+            `${q.represented ? `, ủy quyền ${count2(q.represented)}` : ''} trên tổng số ${count2(q.members)} đơn vị thành viên (cần ít nhất ${count2(q.needed)}); ` +
+            `không đề nghị tặng ${award.name} theo kết quả bỏ phiếu này.`,
+          { bold: true },
+        ),
+      ];
+    }
     const rule1 = round.round === 1 ? `đạt ${thresholdText(rule, s)}` : 'nhiều phiếu nhất trong số các đơn vị bằng phiếu';
     if (!s.tie) {
       out.push(

@@ -24,7 +24,9 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res, next) => {
     res.locals.log = deps.log;
     res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'no-referrer'); // never leak a link token to another site
+    // Never leak a link token to another site. Not 'no-referrer': under it a browser sends `Origin: null`
+    // with every form post, even to this site, and the sign-in forms' same-origin check refuses it.
+    res.set('Referrer-Policy', 'same-origin');
     next();
   });
 

@@ -331,3 +331,90 @@ export function minutesSummary(result: TallyResult): MinutesSummary {
     tie: result.tie ?? null,
   };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The meeting's quorum and proxies (plan `stages.meeting.quorum`)
+//
+// - Present: units whose delegate attends, as the chair records. Represented: an absent unit whose
+//   vote a delegate of another, present unit carries with a written proxy (only where the plan allows).
+// - The quorum is met when present + represented ≥ needed = ⌈share × members⌉ (float-safe, at least 1).
+// - A unit holds at most one proxy, and an absent unit has at most one holder; a present unit needs none.
+// - With a quorum rule, only present or represented units vote; a represented unit's ballot is cast by
+//   the holder's delegate. When the quorum is not met, a round's result is void: nobody is elected by it.
+
+export interface QuorumRule {
+  /** Share of the member units that must be present or represented, in (0, 1]. */
+  share: number;
+  /** Whether a present unit's delegate may vote for an absent unit with a written proxy. */
+  proxies: boolean;
+}
+
+export interface Proxy {
+  /** The absent unit. */
+  absent: string;
+  /** The present unit whose delegate holds the written proxy. */
+  holder: string;
+  /** The proxy document, as the chair records it (e.g. "Giấy ủy quyền số 12/GUQ"). */
+  document?: string;
+}
+
+export interface Attendance {
+  present: string[];
+  proxies: Proxy[];
+}
+
+export interface QuorumCount {
+  members: number;
+  needed: number;
+  present: number;
+  represented: number;
+  met: boolean;
+}
+
+/** The units needed for a quorum of `share` among `members` units (2/3 of 9 is exactly 6). */
+export function quorumNeeded(share: number, members: number): number {
+  return Math.max(1, Math.ceil(share * members - 1e-9));
+}
+
+/** Everything wrong with an attendance record, each with the field it is about. */
+export function attendanceProblems(members: readonly string[], rule: QuorumRule, a: Attendance): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const isMember = new Set(members);
+  const present = new Set<string>();
+  a.present.forEach((u, i) => {
+    if (!isMember.has(u)) problems.push({ path: `present[${i}]`, message: `"${u}" is not a member of the cluster` });
+    else if (present.has(u)) problems.push({ path: `present[${i}]`, message: `"${u}" is listed twice` });
+    present.add(u);
+  });
+  if (a.proxies.length > 0 && !rule.proxies) problems.push({ path: 'proxies', message: "the plan does not allow proxies at this meeting" });
+  else {
+    const holders = new Set<string>();
+    const absents = new Set<string>();
+    a.proxies.forEach((p, i) => {
+      if (!isMember.has(p.absent)) problems.push({ path: `proxies[${i}].absent`, message: `"${p.absent}" is not a member of the cluster` });
+      else if (present.has(p.absent)) problems.push({ path: `proxies[${i}].absent`, message: `"${p.absent}" is present: it votes itself` });
+      else if (absents.has(p.absent)) problems.push({ path: `proxies[${i}].absent`, message: `"${p.absent}" already has a proxy` });
+      if (!present.has(p.holder)) problems.push({ path: `proxies[${i}].holder`, message: `"${p.holder}" is not present: only a present unit's delegate can hold a proxy` });
+      else if (holders.has(p.holder)) problems.push({ path: `proxies[${i}].holder`, message: `"${p.holder}" already holds a proxy (one each)` });
+      absents.add(p.absent);
+      holders.add(p.holder);
+    });
+  }
+  return problems;
+}
+
+/** Where the quorum stands; no attendance recorded counts as nobody present. */
+export function countQuorum(members: readonly string[], rule: QuorumRule, a: Attendance | undefined): QuorumCount {
+  const present = a ? a.present.filter((u) => members.includes(u)).length : 0;
+  const represented = a && rule.proxies ? a.proxies.filter((p) => members.includes(p.absent)).length : 0;
+  const needed = quorumNeeded(rule.share, members.length);
+  return { members: members.length, needed, present, represented, met: present + represented >= needed };
+}
+
+/** Who casts `unitId`'s ballot under this attendance: itself, the holder of its proxy, or nobody. */
+export function castsFor(rule: QuorumRule, a: Attendance | undefined, unitId: string): { by: 'itself' } | { by: 'proxy'; holder: string } | undefined {
+  if (!a) return undefined;
+  if (a.present.includes(unitId)) return { by: 'itself' };
+  const p = rule.proxies ? a.proxies.find((x) => x.absent === unitId) : undefined;
+  return p ? { by: 'proxy', holder: p.holder } : undefined;
+}

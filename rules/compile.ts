@@ -93,6 +93,8 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               scoring: { sheet: plan.scoring.sheet, bands: plan.scoring.bands, step: plan.scoring.step },
               inspection,
               meeting: plan.stages.meeting && meetingScheduleOf(plan, c.id),
+              // Only when the plan sets one: the inputs (and histories) of plans without it stay as they were.
+              ...(plan.stages.meeting?.quorum ? { quorum: { share: plan.stages.meeting.quorum.share, proxies: plan.stages.meeting.quorum.proxies } } : {}),
               awards: plan.awards.map((a) => ({ ...a })),
               proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
               ...(forwardTo ? { forwardTo } : {}),

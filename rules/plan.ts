@@ -142,6 +142,27 @@ export const meetingSchema = z.object({
   ballotCloses: localTime.default('17:00'),
   /** How long a second round (for a tie) stays open. */
   secondRoundMinutes: z.number().int().min(5).max(24 * 60).default(60),
+  /**
+   * The meeting's quorum: at least this share of the cluster's member units present (in person or,
+   * where `proxies` allows, by a written proxy), recorded by the chair. Without it, no quorum applies.
+   * When it is not met, a ballot's result is void (not decided) and the minutes say so.
+   */
+  quorum: z
+    .object({
+      share: z.number().gt(0, 'must be more than 0').max(1, 'must be at most 1'),
+      /** Whether a delegate of another unit holding a written proxy may vote for an absent unit. */
+      proxies: z.boolean().default(false),
+    })
+    .optional(),
+});
+
+/** Security settings of the year's links. */
+export const securitySchema = z.object({
+  /**
+   * The decisions whose link asks for a 6-digit code emailed to the person before acting:
+   * 'council-decision' (the council approving or returning a cluster's award proposal), 'ballot'.
+   */
+  oneTimeCode: z.array(z.enum(['council-decision', 'ballot'])).default([]),
 });
 
 /** How the year's official documents are headed and signed (Nghị định 30 layout). */
@@ -212,6 +233,7 @@ const planBase = z.object({
   /** Award titles for individuals, nominated by the units (stages.nominations) and decided by the council. */
   individualAwards: z.array(individualAwardSchema).default([]),
   notifications: notificationsSchema.optional(),
+  security: securitySchema.optional(),
   stages: z.object({
     registration: stepScheduleSchema,
     midYear: stepScheduleSchema.optional(),
@@ -337,6 +359,12 @@ function checkYearEnd(plan: CheckedPlan, issue: Issue): void {
   if (stages.proposal && plan.council === undefined) issue(['council'], 'is required with the proposal stage (who decides the proposals)');
   if (plan.council !== undefined && !staff.has(plan.council)) issue(['council'], `unknown staff id "${plan.council}"`);
   if (awards.length > 0 && !stages.meeting) issue(['awards'], 'awards are voted on at the meeting: add stages.meeting');
+  (plan.security?.oneTimeCode ?? []).forEach((d, i, all) => {
+    const at = ['security', 'oneTimeCode', i];
+    if (all.indexOf(d) !== i) issue(at, `"${d}" is listed twice`);
+    else if (d === 'council-decision' && !stages.proposal) issue(at, 'council-decision needs the proposal stage (where the council decides)');
+    else if (d === 'ballot' && awards.length === 0) issue(at, 'ballot needs awards to vote on');
+  });
   const awardIds = new Set<string>();
   awards.forEach((a, i) => {
     if (awardIds.has(a.id)) issue(['awards', i, 'id'], `duplicate id "${a.id}"`);

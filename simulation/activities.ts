@@ -44,7 +44,7 @@ export interface YearEndView {
   phase: YearEndPhase;
   awards: {
     awardId: string;
-    status: 'waiting' | 'voting' | 'tie' | 'decided' | 'no-candidates';
+    status: 'waiting' | 'voting' | 'tie' | 'decided' | 'no-candidates' | 'void';
     round?: { round: number; status: 'open' | 'closed'; closesAt: string; voted: string[] };
   }[];
   proposal?: { status: StepStatus; round: number };

@@ -111,7 +111,7 @@ export interface SimulatedAction {
 
 export const simulationLogQuery = defineQuery<SimulatedAction[]>('simulationLog');
 
-const settled = (a: YearEndView['awards'][number]) => a.status === 'decided' || a.status === 'no-candidates';
+const settled = (a: YearEndView['awards'][number]) => a.status === 'decided' || a.status === 'no-candidates' || a.status === 'void';
 
 /**
  * Inspectors enter every unit's scores early in the inspection window, one hour apart; at the

@@ -3,8 +3,8 @@
  * GET /api/dashboard.xlsx (the units × steps matrix). Query: cycleId, slaDays, idleDays, lang.
  *
  * Its actions on a stuck item (secretariat or coordinator, the API token too; each audited, the
- * caller's cluster scope applied): POST /api/dashboard/actions/{remind,escalate,terminate} (JSON
- * `{ workflowId, step?, reason? }`), and the same as page forms under POST /dashboard/actions/…
+ * caller's cluster scope applied): POST /api/dashboard/actions/{remind,escalate,terminate,retry} (JSON
+ * `{ workflowId, step?, reason?, activityId? }`), and the same as page forms under POST /dashboard/actions/…
  * (`_csrf` for a cookie session): 303 back to the dashboard with a notice, or the dashboard again with
  * the refusal and its status.
  */
@@ -15,13 +15,14 @@ import type { AppDeps } from '../deps';
 import { HttpError, isUnavailable } from '../errors';
 import { langOf, type Lang } from '../pages';
 import { DEFAULT_IDLE_DAYS, DEFAULT_SLA_DAYS, loadDashboard, type DashboardQuery } from '../services/dashboard';
-import { dashboardAction, isDashboardAction, type DashboardAction } from '../services/dashboard-actions';
+import { DASHBOARD_ACTIONS, dashboardAction, isDashboardAction, type DashboardAction } from '../services/dashboard-actions';
 import { dashboardXlsx } from '../services/dashboard-xlsx';
 
 const ACTION_DONE: Record<DashboardAction, { vi: string; en: string }> = {
   remind: { vi: 'Đã gửi thư nhắc lại tới đơn vị', en: 'A reminder is on its way to the unit' },
   escalate: { vi: 'Đã báo cáo vượt cấp tới người thẩm định và cụm trưởng', en: 'The reviewer and the cluster head are being told' },
   terminate: { vi: 'Đã dừng hẳn luồng công việc', en: 'The workflow was terminated' },
+  retry: { vi: 'Tác vụ đang thử lại được chạy lại ngay', en: 'The retrying activity runs again now' },
 };
 
 /** The dashboard's own query (filters and language), to come back to the same view after an action. */
@@ -86,6 +87,8 @@ export function dashboardRouter(deps: AppDeps): Router {
       // Only a unit's step waiting for the unit can be reminded or escalated; any workflow can be terminated.
       canRemind: canAct && !!s.step && !!s.status && awaitingUnit(s.status as StepStatus) && s.workflowId.includes(':unit:'),
       consoleHref: canCoordinate ? consoleHref(s.cycleId) : undefined,
+      // "Retry now" for each activity Temporal reports retrying on this workflow.
+      retrying: canAct ? s.reasons.filter((x) => x.code === 'activity_retrying' && x.activityId).map((x) => x.activityId) : [],
     }));
     const q2 = req.query as Record<string, unknown>;
     const done = typeof q2.done === 'string' && isDashboardAction(q2.done) ? q2.done : undefined;
@@ -146,7 +149,7 @@ export function dashboardRouter(deps: AppDeps): Router {
 
   r.post('/api/dashboard/actions/:action', json, requireActionApi, async (req, res) => {
     const action = String(req.params.action);
-    if (!isDashboardAction(action)) throw new HttpError(404, 'not_found', `no dashboard action ${action}; one of remind, escalate, terminate`);
+    if (!isDashboardAction(action)) throw new HttpError(404, 'not_found', `no dashboard action ${action}; one of ${DASHBOARD_ACTIONS.join(', ')}`);
     const p = principalOf(res);
     res.json(await dashboardAction(deps, action, req.body, actorOf(p), (clusterId) => requireCluster(p, clusterId)));
   });
@@ -159,7 +162,7 @@ export function dashboardRouter(deps: AppDeps): Router {
     }
     const p = principalOf(res);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const input = { workflowId: formText(body.workflowId, 300) ?? '', step: formText(body.step, 100), reason: formText(body.reason) };
+    const input = { workflowId: formText(body.workflowId, 300) ?? '', step: formText(body.step, 100), reason: formText(body.reason), activityId: formText(body.activityId, 100) };
     try {
       const result = await dashboardAction(deps, action, input, actorOf(p), (clusterId) => requireCluster(p, clusterId));
       let q: DashboardQuery;

@@ -11,6 +11,7 @@ import { isStepName, STEP_KINDS, type StepName } from '../../rules/steps';
 import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
+import { checkLinkCode, decisionOf, planAsksCode, sendLinkCode } from '../services/link-code-gate';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
 import { councilLinks } from './council-links';
 import { nominationView, parseNominationForm } from './nomination-form';
@@ -129,6 +130,7 @@ export function linksRouter(deps: AppDeps): Router {
       lastComment: row.status === 'returned' ? state.review?.comment : undefined,
       canSubmit: claims.r === 'unit' && (row.status === 'open' || row.status === 'returned'),
       canReview: claims.r === 'reviewer' && row.status === 'submitted',
+      oneTimeCode: planAsksCode(plan, decisionOf(claims)),
       waitingForReview: claims.r === 'unit' && row.status === 'submitted',
       waitingForUnit: claims.r === 'reviewer' && row.status !== 'submitted',
     });
@@ -174,6 +176,9 @@ export function linksRouter(deps: AppDeps): Router {
       if (!files.ok) return message(res, 400, lang, 'Tệp đính kèm chưa hợp lệ.', 'The attachments are not valid.', { problems: files.problems });
       if (files.ids.length) fields = { ...fields, attachments: JSON.stringify(files.ids) };
     }
+    // The council's decision may need the one-time code emailed to the person (plan security.oneTimeCode).
+    const refused = await checkLinkCode(deps, claims, tokenId, (req.body as Record<string, unknown>).code);
+    if (refused) return message(res, refused.status, lang, refused.vi, refused.en, { backHref: `/l/${req.params.token}?lang=${lang}` });
     const outcome = await performLinkAction(deps, {
       claims,
       tokenId,
@@ -200,6 +205,43 @@ export function linksRouter(deps: AppDeps): Router {
         return message(res, 410, lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
     }
   });
+  /**
+   * POST /l/<token>/code: emails a one-time code for the link's decision to its holder; the answer
+   * links back to the page (a ballot's form is shown afresh, with a new nonce).
+   */
+  r.post('/l/:token/code', async (req, res) => {
+    const lang = langOf(req.query);
+    const v = verifyLinkToken(deps.config.LINK_SECRET, String(req.params.token), deps.now().getTime());
+    if (!v.ok) {
+      const [vi, en] = REASONS[v.reason];
+      return message(res, v.status, lang, vi, en);
+    }
+    const back = { backHref: `/l/${req.params.token}?lang=${lang}` };
+    const sent = await sendLinkCode(deps, v.claims, v.tokenId, lang);
+    if (sent.ok) {
+      return message(
+        res,
+        200,
+        lang,
+        `Đã gửi mã xác nhận tới ${v.claims.p}; mã dùng được một lần và hết hạn sau 10 phút.`,
+        `A confirmation code was sent to ${v.claims.p}; it works once and expires in 10 minutes.`,
+        { success: true, ...back },
+      );
+    }
+    switch (sent.reason) {
+      case 'not-needed':
+        return message(res, 404, lang, 'Liên kết này không cần mã xác nhận.', 'This link needs no confirmation code.', back);
+      case 'revoked':
+        return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.');
+      case 'no-mailer':
+        return message(res, 503, lang, 'Chưa gửi được mã xác nhận; vui lòng thử lại sau.', 'The confirmation code could not be sent; try again later.', back);
+      case 'too-soon':
+        return message(res, 429, lang, 'Mã vừa được gửi; vui lòng kiểm tra hộp thư hoặc chờ một phút.', 'A code was just sent; check your mailbox or wait a minute.', back);
+      case 'too-many':
+        return message(res, 429, lang, 'Đã gửi quá nhiều mã cho liên kết này; vui lòng thử lại sau một giờ.', 'Too many codes for this link; try again in an hour.', back);
+    }
+  });
+
   /** What the cluster's proposal carries: each award's elected units, from the year-end read model. */
   async function proposalResults(workflowId: string, lang: Lang) {
     const ye = await deps.db.models.ClusterYearEnd.findOne({ workflowId }).lean();

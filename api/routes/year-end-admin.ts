@@ -2,7 +2,7 @@
 import express, { Router } from 'express';
 import { actorOf, principalOf, requireCluster, requireRole } from '../auth';
 import type { AppDeps } from '../deps';
-import { moveMeeting } from '../services/year-end-admin';
+import { moveMeeting, recordAttendance } from '../services/year-end-admin';
 
 export function yearEndAdminRouter(deps: AppDeps): Router {
   const r = Router();
@@ -13,6 +13,15 @@ export function yearEndAdminRouter(deps: AppDeps): Router {
     const p = principalOf(res);
     requireCluster(p, String(req.params.clusterId));
     res.json(await moveMeeting(deps, String(req.params.cycleId), String(req.params.clusterId), req.body, actorOf(p)));
+  });
+  /**
+   * The meeting's attendance, as the chair records it (entered by the secretariat or a coordinator):
+   * `{ present: [unitId], proxies?: [{ absent, holder, document? }] }`.
+   */
+  r.post('/:cycleId/clusters/:clusterId/attendance', requireRole(deps, 'coordinator', 'secretariat'), express.json({ limit: '100kb' }), async (req, res) => {
+    const p = principalOf(res);
+    requireCluster(p, String(req.params.clusterId));
+    res.json(await recordAttendance(deps, String(req.params.cycleId), String(req.params.clusterId), req.body, actorOf(p)));
   });
   return r;
 }

@@ -15,6 +15,7 @@ import { ballotBoxId, unitWorkflowId, type AwardRule, type AwardState, type Clus
 import { ballotConfig } from '../../workflows/cycle/year-end';
 import type { AppDeps } from '../deps';
 import type { Lang } from '../pages';
+import { checkLinkCode, planAsksCode } from '../services/link-code-gate';
 import { performUpdate, type UpdateOutcome } from '../services/link-actions';
 import { evidenceOf, parseScoreForm, scoreRows } from './score-form';
 
@@ -31,6 +32,7 @@ interface Loaded {
   row: { state: YearEndState; clusterId: string; cycleId: string };
   plan: ClusterYearEndInput;
   timeZone?: string;
+  security?: Plan['security'];
 }
 
 /** The year-end read model and the cluster's compiled plan behind a link. */
@@ -44,6 +46,7 @@ async function load(deps: AppDeps, workflowId: string): Promise<Loaded | undefin
     row: { state: JSON.parse(row.state) as YearEndState, clusterId: row.clusterId, cycleId: row.cycleId },
     plan: cp.yearEnd as ClusterYearEndInput,
     timeZone: (cycle?.plan as Plan | undefined)?.timeZone,
+    security: (cycle?.plan as Plan | undefined)?.security,
   };
 }
 
@@ -146,6 +149,7 @@ export function yearEndLinks(deps: AppDeps, say: Say, page: (res: Response, stat
         timeZone: l.timeZone,
         // A fresh nonce per page view, kept only in the form: it ties a resubmission to its ballot.
         nonce: newBallotNonce(),
+        oneTimeCode: planAsksCode(l, 'ballot'),
         candidates: current.candidates.map((id) => ({
           id,
           name: unitName(l.plan, id),
@@ -171,6 +175,9 @@ export function yearEndLinks(deps: AppDeps, say: Say, page: (res: Response, stat
       const config = { ...ballotConfig(b.rule as AwardRule, b.award!.rounds[0].candidates), eligible: current.candidates, quota: current.seats };
       const problems = checkMarksForVoter(config, b.voter, marks);
       if (problems.length > 0) return say(res, 400, v.lang, 'Phiếu không hợp lệ.', 'The ballot is not valid.', { problems: problems.map((p) => p.message) });
+      // A code emailed to the delegate, when the plan asks for one: checked before anything is stored.
+      const refused = await checkLinkCode(deps, v.claims, v.tokenId, (req.body as Record<string, unknown>).code);
+      if (refused) return say(res, refused.status, v.lang, refused.vi, refused.en, { backHref: `/l/${v.token}?lang=${v.lang}` });
 
       await sealBallot(deps.db.models, boxId, nonce, marks);
       const outcome = await performUpdate(deps, {

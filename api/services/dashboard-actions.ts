@@ -4,7 +4,12 @@
  *    business key, so a second request sends a second reminder and a retried activity never doubles it);
  *  - escalate: the reviewer and the cluster head are told now (`escalateNow` update);
  *  - terminate: Temporal's terminate on the workflow, with a reason (a unit or cluster workflow of a
- *    cycle the read model knows).
+ *    cycle the read model knows);
+ *  - retry: an activity waiting for its next attempt runs now (Temporal's ResetActivity, server ≥ 1.27:
+ *    attempts back to 1 and, being in backoff, scheduled immediately) — for after the fault is fixed
+ *    (the SMTP server back), instead of waiting out a backoff of up to five minutes. Only an activity
+ *    that has failed at least once (attempt ≥ 2) is retried; the activities are idempotent, so an
+ *    attempt already running when the reset arrives does no harm.
  * The workflow is found in the read model (`step_states` for a unit, `cluster_plans` for a cluster),
  * which also gives its cluster for the caller's scope. A refusal by the workflow's validator is a 409
  * with its reason, an unknown workflow 404, a Temporal that does not answer 503.
@@ -23,7 +28,7 @@ import {
 import type { AppDeps } from '../deps';
 import { HttpError, isUnavailable } from '../errors';
 
-export const DASHBOARD_ACTIONS = ['remind', 'escalate', 'terminate'] as const;
+export const DASHBOARD_ACTIONS = ['remind', 'escalate', 'terminate', 'retry'] as const;
 export type DashboardAction = (typeof DASHBOARD_ACTIONS)[number];
 export const isDashboardAction = (v: string): v is DashboardAction => (DASHBOARD_ACTIONS as readonly string[]).includes(v);
 
@@ -31,6 +36,8 @@ export const dashboardActionSchema = z.object({
   workflowId: z.string().trim().min(1, 'is required').max(300),
   step: z.string().trim().max(100).optional(),
   reason: z.string().trim().max(500).optional(),
+  /** retry: the one activity to retry (its Temporal activity id); else every retrying one. */
+  activityId: z.string().trim().min(1).max(100).optional(),
 });
 
 export interface DashboardActionResult {
@@ -45,6 +52,8 @@ export interface DashboardActionResult {
   n?: number;
   /** terminate: the workflow's status afterwards. */
   status?: string;
+  /** retry: the activities reset, with the attempt each was on. */
+  retried?: { activityId: string; activityType: string; attempt: number }[];
 }
 
 /** Where a workflow belongs, from the read model. */
@@ -145,6 +154,55 @@ export async function dashboardAction(
     );
     await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'dashboard.terminate', target: workflowId, details: { reason, cycleId: w.cycleId, clusterId: w.clusterId } });
     return { ...base, status };
+  }
+
+  if (action === 'retry') {
+    const retried = await withTemporal(
+      deps,
+      workflowId,
+      async () => {
+        const d = await handle.describe();
+        if (d.status.name !== 'RUNNING') throw new HttpError(409, 'refused', `the workflow is ${d.status.name.toLowerCase()}; it has no activity to retry`);
+        const pending = (d.raw.pendingActivities ?? []).map((a) => ({ activityId: a.activityId ?? '', activityType: a.activityType?.name ?? '?', attempt: a.attempt ?? 0 }));
+        const wanted = parsed.data.activityId;
+        const chosen = pending.filter((a) => (wanted ? a.activityId === wanted : true) && a.attempt >= 2);
+        if (chosen.length === 0) {
+          throw new HttpError(
+            409,
+            'refused',
+            wanted && !pending.some((a) => a.activityId === wanted)
+              ? `the workflow has no pending activity ${wanted} (it may have completed)`
+              : 'no activity of this workflow is retrying',
+          );
+        }
+        for (const a of chosen) {
+          await deps.temporal.workflowService.resetActivity({
+            namespace: deps.config.TEMPORAL_NAMESPACE,
+            execution: { workflowId, runId: d.runId },
+            identity: `${actor} (dashboard)`,
+            id: a.activityId,
+          });
+        }
+        return chosen;
+      },
+      async () => new HttpError(404, 'not_found', `Temporal has no workflow ${workflowId}`),
+    ).catch((err: unknown) => {
+      // The server refuses the call (an older server, or activity APIs disabled): say so, nothing done.
+      const code = (err as { code?: number }).code;
+      if (code === 12 /* UNIMPLEMENTED */ || code === 7 /* PERMISSION_DENIED */) {
+        throw new HttpError(501, 'unsupported', `this Temporal server does not let an activity be retried now: ${(err as Error).message}`);
+      }
+      if (code === 5 /* NOT_FOUND: it completed between describe and reset */) throw new HttpError(409, 'refused', 'the activity is no longer pending (it completed)');
+      throw err;
+    });
+    await deps.db.models.Audit.create({
+      at: deps.now(),
+      actor,
+      action: 'dashboard.retry',
+      target: workflowId,
+      details: { activities: retried, cycleId: w.cycleId, clusterId: w.clusterId, ...(reason ? { reason } : {}) },
+    });
+    return { ...base, retried };
   }
 
   const step = stepOf(w, parsed.data.step, workflowId);

@@ -6,6 +6,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { isUnavailable } from '../errors';
 
 export interface PendingActivityFacts {
+  /** The id Temporal knows it by: what "retry now" names. */
+  activityId: string;
   activityType: string;
   attempt: number;
   lastFailure?: string;
@@ -28,6 +30,7 @@ export interface InspectResult {
 const CONCURRENCY = 8;
 
 interface RawPendingActivity {
+  activityId?: string | null;
   activityType?: { name?: string | null } | null;
   attempt?: number | null;
   lastFailure?: { message?: string | null } | null;
@@ -38,6 +41,7 @@ export function factsOf(d: { status: { name: string }; raw: { pendingActivities?
   return {
     status: d.status.name,
     pendingActivities: (d.raw.pendingActivities ?? []).map((a) => ({
+      activityId: a.activityId ?? '?',
       activityType: a.activityType?.name ?? '?',
       attempt: a.attempt ?? 0,
       lastFailure: a.lastFailure?.message ?? undefined,

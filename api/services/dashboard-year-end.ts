@@ -59,6 +59,7 @@ const AWARD_STATUS: Record<string, [string, string]> = {
   tie: ['Hòa phiếu, chờ chủ trì quyết định', 'Tied: waiting for the chair'],
   decided: ['Đã có kết quả', 'Decided'],
   'no-candidates': ['Không có đơn vị đủ điều kiện', 'No eligible unit'],
+  void: ['Không đủ số đại biểu tối thiểu: kết quả không có giá trị', 'Quorum not met: the result is void'],
 };
 
 export function yearEndView(row: YearEndRow, clusterName: string, unitNames: Map<string, string>, now: Date, lang: Lang): { view: YearEndView; stuck: YearEndStuck[] } {

@@ -131,6 +131,8 @@ export type ReasonCode = 'overdue' | 'review_sla' | 'no_progress' | 'email_faile
 export interface StuckReason {
   code: ReasonCode | YearEndReasonCode;
   text: string;
+  /** activity_retrying: the activity "retry now" names. */
+  activityId?: string;
 }
 
 export interface StuckItem {
@@ -607,6 +609,7 @@ export function applyTemporalFacts(cycle: CycleView, rows: StepRow[], facts: Map
         itemFor(anchor).reasons.push({
           code: 'activity_retrying',
           text: reasonText('activity_retrying', { activity: a.activityType, attempt: a.attempt, error: a.lastFailure ?? '?' }, lang),
+          activityId: a.activityId,
         });
       }
     }

@@ -243,7 +243,7 @@ describe('dashboard', () => {
 
   test('counts, the matrix and every read-model reason, against a fixed now', async () => {
     const temporal = fakeTemporal({
-      [wid('xa-e')]: { pendingActivities: [{ activityType: { name: 'notify' }, attempt: 6, lastFailure: { message: '421 4.7.0 try again later' } }] },
+      [wid('xa-e')]: { pendingActivities: [{ activityId: '7', activityType: { name: 'notify' }, attempt: 6, lastFailure: { message: '421 4.7.0 try again later' } }] },
       // A retry still early is not news.
       [wid('xa-d')]: { pendingActivities: [{ activityType: { name: 'projectStep' }, attempt: 3, lastFailure: { message: 'blip' } }] },
       [wid('xa-c')]: { status: 'TERMINATED' },
@@ -287,7 +287,7 @@ describe('dashboard', () => {
     expect(reasonsOf(stuck, 'xa-d')).toEqual([{ code: 'no_progress', text: 'Không có tiến triển trong 10 ngày (từ 10:00 10/03/2027)' }]);
     expect(reasonsOf(stuck, 'xa-e')).toEqual([
       { code: 'email_failed', text: 'Thư không gửi được tới xa-e@units.test: 550 5.1.1 <xa-e@units.test>: mailbox unavailable' },
-      { code: 'activity_retrying', text: 'Tác vụ notify đang thử lại (lần 6): 421 4.7.0 try again later' },
+      { code: 'activity_retrying', text: 'Tác vụ notify đang thử lại (lần 6): 421 4.7.0 try again later', activityId: '7' },
     ]);
     expect(JSON.stringify(r.body)).not.toContain('xa-z');
     expect(r.body.temporal).toEqual({ available: true, candidates: 4, checked: 4 });

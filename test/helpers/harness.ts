@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import type { ActivityDeps } from '../../activities';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/deps';
 import { PageRenderer } from '../../api/pages';
@@ -28,8 +29,11 @@ export interface Harness {
   sink: SmtpSink;
   app: Express;
   deps: AppDeps;
-  /** Runs a fresh worker (a Worker runs only once) with the real activities while `fn` runs. */
-  runWorker<T>(fn: () => Promise<T>, connection?: NativeConnection): Promise<T>;
+  /**
+   * Runs a fresh worker (a Worker runs only once) with the real activities while `fn` runs;
+   * `activityDeps` replaces some of their dependencies (e.g. a transport to an SMTP server not up yet).
+   */
+  runWorker<T>(fn: () => Promise<T>, connection?: NativeConnection, activityDeps?: Partial<ActivityDeps>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -83,12 +87,12 @@ export async function createHarness(opts: {
     sink,
     app: createApp(deps),
     deps,
-    async runWorker(fn, connection = opts.connection) {
+    async runWorker(fn, connection = opts.connection, overrides = {}) {
       const worker = await createWorker({
         connection,
         namespace: opts.namespace ?? 'default',
         taskQueue: opts.taskQueue,
-        deps: activityDeps,
+        deps: { ...activityDeps, ...overrides },
         workflowBundle: await workflowBundle(),
       });
       return worker.runUntil(fn);

@@ -470,3 +470,50 @@ describe('validatePlan and compilePlan: relative stage dates', () => {
     ]);
   });
 });
+
+describe('validatePlan: one-time codes and the meeting quorum', () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  const messages = (p: Json) => {
+    const r = validatePlan(p);
+    return r.ok ? [] : r.problems.map((x) => `${x.path}: ${x.message}`);
+  };
+
+  test.each<[string, (p: Json) => void, string[]]>([
+    ['both decisions', (p) => (p.security = { oneTimeCode: ['council-decision', 'ballot'] }), []],
+    ['none', (p) => (p.security = { oneTimeCode: [] }), []],
+    ['an unknown decision', (p) => (p.security = { oneTimeCode: ['registration'] }), ['security.oneTimeCode[0]: Invalid option: expected one of "council-decision"|"ballot"']],
+    ['listed twice', (p) => (p.security = { oneTimeCode: ['ballot', 'ballot'] }), ['security.oneTimeCode[1]: "ballot" is listed twice']],
+    [
+      'a council decision without the proposal stage',
+      (p) => {
+        delete p.stages.proposal;
+        p.security = { oneTimeCode: ['council-decision'] };
+      },
+      ['security.oneTimeCode[0]: council-decision needs the proposal stage (where the council decides)'],
+    ],
+    ['a quorum of half, proxies allowed', (p) => (p.stages.meeting.quorum = { share: 0.5, proxies: true }), []],
+    ['a quorum of everyone', (p) => (p.stages.meeting.quorum = { share: 1 }), []],
+    ['a quorum of 0', (p) => (p.stages.meeting.quorum = { share: 0 }), ['stages.meeting.quorum.share: must be more than 0']],
+    ['a quorum over 1', (p) => (p.stages.meeting.quorum = { share: 1.5 }), ['stages.meeting.quorum.share: must be at most 1']],
+    ['a quorum without its share', (p) => (p.stages.meeting.quorum = { proxies: true }), ['stages.meeting.quorum.share: Invalid input: expected number, received undefined']],
+  ])('%s', (_name, change, expected) => {
+    const p = ye();
+    change(p);
+    expect(messages(p)).toEqual(expected);
+  });
+
+  test('a ballot code needs awards to vote on', () => {
+    const p = base();
+    p.security = { oneTimeCode: ['ballot'] };
+    expect(problemsOf(p)).toEqual([{ path: 'security.oneTimeCode[0]', message: 'ballot needs awards to vote on' }]);
+  });
+
+  test('the defaults: no codes, proxies not allowed', () => {
+    const p = ye();
+    p.security = {};
+    p.stages.meeting.quorum = { share: 0.5 };
+    const r = validatePlan(p);
+    expect(r.ok && r.plan.security).toEqual({ oneTimeCode: [] });
+    expect(r.ok && r.plan.stages.meeting?.quorum).toEqual({ share: 0.5, proxies: false });
+  });
+});

@@ -22,6 +22,7 @@ import {
   decideTieUpdate,
   enterInspectionUpdate,
   moveMeetingUpdate,
+  recordAttendanceUpdate,
   reviewStepUpdate,
   submitCrossCheckUpdate,
   submitStepUpdate,
@@ -72,6 +73,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     setHandler(decideTieUpdate, (req) => yearEnd.decideTie(req), { validator: (req) => yearEnd.assertCanDecideTie(req) });
     setHandler(submitCrossCheckUpdate, (req) => yearEnd.submitCrossCheck(req), { validator: (req) => yearEnd.assertCanCrossCheck(req) });
     setHandler(moveMeetingUpdate, (req) => yearEnd.moveMeeting(req), { validator: (req) => yearEnd.assertCanMoveMeeting(req) });
+    setHandler(recordAttendanceUpdate, (req) => yearEnd.recordAttendance(req), { validator: (req) => yearEnd.assertCanRecordAttendance(req) });
   }
   if (proposal) {
     const { step, people } = proposal;

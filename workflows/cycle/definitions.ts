@@ -4,7 +4,7 @@
  * the activities and the api live here, and nothing else.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RoundResult, TallyResult, Tie } from '../../rules/ballot';
+import type { Attendance, QuorumCount, QuorumRule, RoundResult, TallyResult, Tie } from '../../rules/ballot';
 import type { Band } from '../../rules/classification';
 import type { ScoreChange, Scores, SheetInput } from '../../rules/scoring';
 import type { StageName, StepName } from '../../rules/steps';
@@ -205,6 +205,8 @@ export interface ClusterYearEndInput {
   scoring: { sheet: SheetInput; bands: Band[]; step?: number };
   inspection: StepSchedule;
   meeting?: MeetingSchedule;
+  /** The meeting's quorum (plan stages.meeting.quorum): attendance is recorded, a round without it is void. */
+  quorum?: QuorumRule;
   awards: AwardRule[];
   proposal?: { schedule: StepSchedule; council: Person };
   /** The parent body's cycle, when the council may forward the proposal there. */
@@ -260,12 +262,15 @@ export interface BallotRoundState {
   result?: TallyResult | RoundResult;
   /** Ballots that could not be matched after a crash (see lib/ballot-box.ts); listed in the minutes. */
   unresolved?: number;
+  /** With a quorum rule: where it stood when the round closed; not met → the round's result is void. */
+  quorum?: QuorumCount;
 }
 
 export interface AwardState {
   awardId: string;
   name: string;
-  status: 'waiting' | 'voting' | 'tie' | 'decided' | 'no-candidates';
+  /** void: a round closed without the meeting's quorum; its result does not count and nobody is elected. */
+  status: 'waiting' | 'voting' | 'tie' | 'decided' | 'no-candidates' | 'void';
   rounds: BallotRoundState[];
   tie?: Tie;
   elected: string[];
@@ -294,6 +299,8 @@ export interface YearEndState {
   /** How many times the coordinator moved the meeting (the invitation's calendar SEQUENCE). */
   meetingVersion?: number;
   awards: AwardState[];
+  /** Who attended the meeting (and by proxy), as the chair recorded it; with a quorum rule only. */
+  attendance?: Attendance & { by: string; at: string };
   /** Next year's head by rotation, announced with the results. */
   nextHead?: { head: string; deputy?: string };
   proposal?: StepState;
@@ -331,6 +338,12 @@ export interface MoveMeetingInput {
   reason?: string;
 }
 
+/** The chair's record of who attends the meeting (present units, and absent ones voting by written proxy). */
+export interface RecordAttendanceInput extends Attendance {
+  by: string;
+}
+
+export const recordAttendanceUpdate = defineUpdate<Attendance & { by: string; at: string }, [RecordAttendanceInput]>('recordAttendance');
 export const moveMeetingUpdate = defineUpdate<{ meeting: MeetingSchedule; version: number }, [MoveMeetingInput]>('moveMeeting');
 export const submitCrossCheckUpdate = defineUpdate<CrossCheckState, [SubmitCrossCheckInput]>('submitCrossCheck');
 export const enterInspectionUpdate = defineUpdate<UnitResult, [EnterInspectionInput]>('enterInspection');

@@ -11,7 +11,7 @@
  */
 import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { assertBallotConfig, chairDecides, type BallotConfig } from '../../rules/ballot';
+import { assertBallotConfig, attendanceProblems, castsFor, chairDecides, countQuorum, type BallotConfig } from '../../rules/ballot';
 import { assignCrossChecks } from '../../rules/cross-check';
 import { classify } from '../../rules/classification';
 import { nextHead } from '../../rules/rotation';
@@ -36,6 +36,7 @@ import {
   type MemberRef,
   type MoveMeetingInput,
   type Person,
+  type RecordAttendanceInput,
   type ScoreEntryState,
   type UnitResult,
   type YearEndLinkRole,
@@ -58,6 +59,8 @@ export class YearEnd {
   private moveReason?: string;
   /** Withdrawn units whose visit or invitation must still be cancelled (sent by the main loop). */
   private readonly withdrawals: { member: MemberRef; visit?: InspectionVisit; reason?: string }[] = [];
+  /** The proxies' ballot links already sent (award:round:absent:holder). */
+  private readonly proxyLinksSent = new Set<string>();
 
   constructor(
     private readonly cycle: CycleRef,
@@ -130,7 +133,15 @@ export class YearEnd {
     if (!round || round.round !== req.round) throw new Error(`round ${req.round} of "${award.name}" is not the current one`);
     if (round.status !== 'open') throw new Error(`the ballot for "${award.name}" is closed`);
     const member = this.member(req.voterUnitId);
-    if (req.by !== member.delegate.email) throw new Error(`${req.by} is not the delegate of ${member.unitName}`);
+    const quorum = this.input.quorum;
+    if (quorum) {
+      // With a quorum rule only present units vote, and an absent one through the holder of its proxy.
+      if (!this.state.attendance) throw new Error('the chair has not recorded the attendance yet');
+      const who = castsFor(quorum, this.state.attendance, req.voterUnitId);
+      if (!who) throw new Error(`${member.unitName} is not present at the meeting and has no proxy`);
+      const expected = who.by === 'itself' ? member.delegate : this.member(who.holder).delegate;
+      if (req.by !== expected.email) throw new Error(`${req.by} does not cast the ballot of ${member.unitName}${who.by === 'proxy' ? ' (its proxy is held by another unit)' : ''}`);
+    } else if (req.by !== member.delegate.email) throw new Error(`${req.by} is not the delegate of ${member.unitName}`);
     const earlier = round.voted.find((v) => v.unitId === req.voterUnitId);
     if (earlier && earlier.receipt !== req.receipt) throw new Error(`${member.unitName} has already voted in this round`);
   }
@@ -140,6 +151,28 @@ export class YearEnd {
     if (!round.voted.some((v) => v.unitId === req.voterUnitId)) round.voted.push({ unitId: req.voterUnitId, receipt: req.receipt });
     this.dirty = true;
     return { voted: round.voted.length, of: this.input.members.length };
+  }
+
+  assertCanRecordAttendance(req: RecordAttendanceInput): void {
+    const quorum = this.input.quorum;
+    if (!quorum) throw new Error("this cluster's meeting has no quorum rule: attendance is not recorded");
+    if (!['classified', 'voting'].includes(this.state.phase)) throw new Error(`attendance is recorded for the meeting, not while the year-end is ${this.state.phase}`);
+    const problems = attendanceProblems(this.input.members.map((m) => m.unitId), quorum, req);
+    if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+    // A correction may not take the vote away from a unit that has already voted in an open round.
+    for (const a of this.state.awards) {
+      const round = a.rounds.at(-1);
+      if (round?.status !== 'open') continue;
+      for (const v of round.voted) {
+        if (!castsFor(quorum, req, v.unitId)) throw new Error(`${this.member(v.unitId).unitName} has voted on "${a.name}": it must stay present or represented`);
+      }
+    }
+  }
+
+  recordAttendance(req: RecordAttendanceInput): NonNullable<YearEndState['attendance']> {
+    this.state.attendance = { present: [...req.present], proxies: req.proxies.map((p) => ({ ...p })), by: req.by, at: iso(Date.now()) };
+    this.dirty = true;
+    return this.state.attendance;
   }
 
   assertCanDecideTie(req: DecideTieInput): void {
@@ -420,12 +453,13 @@ export class YearEnd {
       const waiting = this.state.awards.filter((a) => a.status === 'tie');
       if (open.length === 0 && waiting.length === 0) break;
       const due = open.map((a) => ms(a.rounds.at(-1)!.closesAt));
-      const roundDone = (a: AwardState) => a.rounds.at(-1)!.voted.length === this.input.members.length;
+      const roundDone = (a: AwardState) => a.rounds.at(-1)!.voted.length === this.voters();
       const next = due.length > 0 ? Math.min(...due) : undefined;
       const wake = () => this.dirty || open.some(roundDone);
       if (next === undefined) await condition(wake);
       else await condition(wake, Math.max(next - Date.now(), 0));
       await this.flush();
+      await this.sendProxyLinks();
       for (const a of open) if (roundDone(a) || Date.now() >= ms(a.rounds.at(-1)!.closesAt)) await this.closeRound(a);
     }
   }
@@ -444,6 +478,39 @@ export class YearEnd {
         { role: 'voter', step: ballotLinkStep(award.awardId, round.round, m.unitId), expiresAt: closesAt },
       );
     }
+    await this.sendProxyLinks();
+  }
+
+  /** How many units can vote: every member, or with a quorum rule those present or represented. */
+  private voters(): number {
+    const quorum = this.input.quorum;
+    if (!quorum) return this.input.members.length;
+    if (!this.state.attendance) return Number.POSITIVE_INFINITY;
+    return this.input.members.filter((m) => castsFor(quorum, this.state.attendance, m.unitId)).length;
+  }
+
+  /** The holder of a written proxy gets the absent unit's ballot link for every open round (once each). */
+  private async sendProxyLinks(): Promise<void> {
+    const quorum = this.input.quorum;
+    const attendance = this.state.attendance;
+    if (!quorum?.proxies || !attendance) return;
+    for (const award of this.state.awards) {
+      const round = award.rounds.at(-1);
+      if (award.status !== 'voting' || round?.status !== 'open') continue;
+      for (const p of attendance.proxies) {
+        const key = `${award.awardId}:${round.round}:${p.absent}:${p.holder}`;
+        if (this.proxyLinksSent.has(key)) continue;
+        this.proxyLinksSent.add(key);
+        const absent = this.member(p.absent);
+        await this.notify(
+          'ballot.open',
+          `ballot:${award.awardId}:${round.round}:${p.absent}:proxy:${p.holder}`,
+          [this.member(p.holder).delegate],
+          { unitName: absent.unitName, awardName: award.name, round: round.round, seats: round.seats, dueAt: round.closesAt },
+          { role: 'voter', step: ballotLinkStep(award.awardId, round.round, p.absent), expiresAt: round.closesAt },
+        );
+      }
+    }
   }
 
   private async closeRound(award: AwardState): Promise<void> {
@@ -461,6 +528,17 @@ export class YearEnd {
     });
     round.result = counted.result;
     round.unresolved = counted.unresolved;
+    if (this.input.quorum) {
+      // Without the quorum the ballots are counted (for the minutes) but the result is void.
+      round.quorum = countQuorum(this.input.members.map((m) => m.unitId), this.input.quorum, this.state.attendance);
+      if (!round.quorum.met) {
+        award.status = 'void';
+        award.tie = undefined;
+        award.decidedAt = iso(Date.now());
+        await this.project();
+        return;
+      }
+    }
     award.elected = [...award.elected, ...counted.result.elected];
     const tie = counted.result.tie;
     // One second round at most: a tie again goes to the chair when there is one, else stays undecided.
