@@ -388,8 +388,10 @@ describe('MailRenderer over templates/email', () => {
   test.each(['vi', 'en'])('the tables list exactly the kinds in templates/email/%s', (lang) => {
     const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
     // staff.password-reset is rendered and delivered in test/api/staff.test.ts; the digests in
-    // test/lib/digest.test.ts and test/workflows/digest.test.ts; link.code in test/workflows/year-end-codes.test.ts.
-    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), 'staff.password-reset', 'digest.daily', 'secretariat.digest', 'link.code'].sort());
+    // test/lib/digest.test.ts and test/workflows/digest.test.ts; link.code in test/workflows/year-end-codes.test.ts;
+    // the nominations and forward mails in test/workflows/year-end-{nominations,forward}.test.ts.
+    const elsewhere = ['staff.password-reset', 'digest.daily', 'secretariat.digest', 'link.code', 'nominations.council', 'nominations.decision', 'forward.received'];
+    expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), ...elsewhere].sort());
   });
 
   test.each(['vi', 'en'] as const)('the digests (%s): the day, the count, every item with its link or reason', (lang) => {
