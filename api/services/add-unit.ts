@@ -12,7 +12,7 @@ import { addUnitUpdate, clusterWorkflowId } from '../../workflows/cycle/definiti
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 
-const schema = z.object({ unit: unitSchema, reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
+export const schema = z.object({ unit: unitSchema, reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
 
 const problemsOf = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 
