@@ -19,6 +19,8 @@ function planFromBody(req: Request): unknown {
     try {
       return parseYaml(req.body, { maxAliasCount: 50 });
     } catch (err) {
+      // The parser recurses: a document nested thousands deep exhausts the stack before any check can run.
+      if (err instanceof RangeError || /call stack/i.test((err as Error).message)) throw new HttpError(400, 'bad_yaml', 'body is not valid YAML: it is nested too deeply to read');
       throw new HttpError(400, 'bad_yaml', `body is not valid YAML: ${(err as Error).message}`);
     }
   }
