@@ -62,7 +62,7 @@ export function cyclesRouter(deps: AppDeps): Router {
     const all = await models.StepState.find({ cycleId: cycle._id }).sort({ clusterId: 1, unitId: 1 }).lean();
     const steps = isScoped(p) ? all.filter((s) => p.scope.clusters.includes(s.clusterId)) : all;
     res.json({
-      cycle: { cycleId: cycle._id, workflowId: cycle.workflowId, bodyId: cycle.bodyId, year: cycle.year, status: cycle.status },
+      cycle: { cycleId: cycle._id, workflowId: cycle.workflowId, bodyId: cycle.bodyId, year: cycle.year, status: cycle.status, ...(cycle.archivedAt ? { archivedAt: cycle.archivedAt } : {}) },
       steps: steps.map((s) => ({
         clusterId: s.clusterId,
         unitId: s.unitId,

@@ -47,6 +47,9 @@ async function loadClosedCycle(deps: AppDeps, cycleId: string) {
   if (!(CLOSED_STATUSES as readonly string[]).includes(cycle.status)) {
     throw new HttpError(409, 'cycle_open', `the cycle is ${cycle.status}: only a closed year (${CLOSED_STATUSES.join(', ')}) can be exported or archived`);
   }
+  // The cycle says it is closed as soon as its first cluster is; each cluster's own projection is its last write.
+  const open = await deps.db.models.ClusterPlan.find({ cycleId, status: { $nin: ['completed', 'cancelled'] } }, { clusterId: 1, status: 1 }).lean();
+  if (open.length) throw new HttpError(409, 'cycle_closing', `the cycle is ${cycle.status} but its clusters are still closing (${open.map((c) => `${c.clusterId}: ${c.status}`).join(', ')}); try again shortly`);
   return cycle;
 }
 
