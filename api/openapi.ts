@@ -39,6 +39,13 @@ const schemaOf = (s: z.ZodType, io: 'input' | 'output'): Json => {
 };
 const json = (s: z.ZodType) => ({ 'application/json': { schema: schemaOf(s, 'output') } });
 const binary = (type: string) => ({ [type]: { schema: { type: 'string', format: 'binary' } } });
+/** A stored document, by its format (lib/documents/store.ts). */
+const documentContent = {
+  ...binary('application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
+  ...binary('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+  ...binary('application/pdf'),
+  'text/html': { schema: { type: 'string' } },
+};
 
 const ERRORS: Record<number, string> = {
   400: 'the request is not valid: `details.problems` names each field',
@@ -140,13 +147,13 @@ export function openApiDocument(): Json {
     },
     '/api/cycles/{cycleId}/documents': { get: { summary: "the cycle's documents (every version)", params: C, ok: ok('the documents', z.object({ documents: z.array(documentRow) })), errors: READ } },
     '/api/cycles/{cycleId}/documents/{name}': {
-      get: { summary: 'the latest version of a document, e.g. plan.docx', params: [...C, 'name'], ok: { '200': { description: 'the document', content: { ...binary('application/octet-stream'), 'text/html': { schema: { type: 'string' } } } } }, errors: READ },
+      get: { summary: 'the latest version of a document, e.g. plan.docx', params: [...C, 'name'], ok: { '200': { description: 'the document', content: documentContent } }, errors: READ },
     },
     '/api/cycles/{cycleId}/clusters/{clusterId}/documents': {
       get: { summary: "a cluster's year-end documents", params: [...C, 'clusterId'], ok: ok('the documents', z.object({ documents: z.array(documentRow) })), errors: [...READ, 403] },
     },
     '/api/cycles/{cycleId}/clusters/{clusterId}/documents/{name}': {
-      get: { summary: "the latest version of a cluster's document", params: [...C, 'clusterId', 'name'], ok: { '200': { description: 'the document', content: { ...binary('application/octet-stream'), 'text/html': { schema: { type: 'string' } } } } }, errors: [...READ, 403] },
+      get: { summary: "the latest version of a cluster's document", params: [...C, 'clusterId', 'name'], ok: { '200': { description: 'the document', content: documentContent } }, errors: [...READ, 403] },
     },
     '/api/cycles/{cycleId}/feeds': {
       get: { summary: 'the calendar feed URL of every unit and staff member', params: C, ok: ok('the feeds', z.object({ cycleId: z.string(), units: z.array(z.looseObject({ unitId: z.string(), url: z.string() })), staff: z.array(z.looseObject({ id: z.string(), url: z.string() })) })), errors: READ },
