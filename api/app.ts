@@ -4,6 +4,8 @@ import type { AppDeps } from './deps';
 import { HttpError, jsonErrorHandler, sendError } from './errors';
 import { awardsReadRouter } from './routes/awards-read';
 import { linkAttachmentsRouter } from './routes/attachments';
+import { openApiRouter } from './openapi';
+import { cycleArchiveRouter } from './routes/cycle-archive';
 import { consoleRouter } from './routes/console';
 import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
@@ -31,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter(deps));
+  app.use(openApiRouter());
   // Without MongoDB nothing below can answer correctly: say so at once instead of hanging.
   app.use((req, res, next) => {
     if (deps.db.isUp()) return next();
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/', (_req, res) => res.redirect(302, '/mailbox'));
   app.use(feedsRouter(deps));
+  app.use('/api/cycles', cycleArchiveRouter(deps));
   app.use('/api/cycles', yearEndAdminRouter(deps));
   app.use('/api/cycles', awardsReadRouter(deps));
   app.use('/api/cycles', unitsAdminRouter(deps));

@@ -36,6 +36,8 @@ export const jsonErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => 
   const e = err as { type?: string; status?: number; message?: string };
   if (e.type === 'entity.too.large') return sendError(res, new HttpError(413, 'too_large', 'request body is too large'));
   if (e.type === 'entity.parse.failed') return sendError(res, new HttpError(400, 'bad_json', `body is not valid JSON: ${e.message}`));
+  // Other client errors of express and body-parser (a bad %-escape in a path, an unsupported charset…).
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, new HttpError(e.status, e.type?.replace(/[^a-z]+/g, '_') ?? 'bad_request', e.message ?? 'bad request'));
   if (isUnavailable(err)) return sendError(res, new HttpError(503, 'unavailable', 'a backing service is unavailable; try again shortly'));
   res.locals.log?.error({ err }, 'unhandled error');
   sendError(res, new HttpError(500, 'internal', 'internal error'));

@@ -2,6 +2,7 @@
 /** The `thidua` command line (run as `npm run thidua -- …`). */
 import { Command, CommanderError } from 'commander';
 import { cycleStart, cycleStatus } from './cycle';
+import { cycleArchive, cycleExport } from './cycle-export';
 import { CliError, planCheck } from './plan-check';
 import { planNext } from './plan-next';
 import { runSimulate } from './simulate';
@@ -37,6 +38,21 @@ apiOptions(cycle.command('status'))
   .description('where a cycle stands: steps by status, and who is overdue')
   .action(async (cycleId: string, opts: { api?: string; token?: string }) => {
     process.stdout.write(`${await cycleStatus(cycleId, opts)}\n`);
+  });
+
+apiOptions(cycle.command('export'))
+  .argument('<cycleId>', 'a closed cycle (completed or cancelled)')
+  .requiredOption('-o, --out <file>', 'where to write the zip')
+  .description('export a closed year as a zip: documents, scores, ballot results, audit, read model, and a manifest with checksums')
+  .action(async (cycleId: string, opts: { api?: string; token?: string; out: string }) => {
+    process.stdout.write(`${await cycleExport(cycleId, opts)}\n`);
+  });
+apiOptions(cycle.command('archive'))
+  .argument('<cycleId>', 'a closed cycle (completed or cancelled)')
+  .option('--reason <text>', 'kept in the audit')
+  .description('archive a closed year: read-only from then on (every change refused with 409); export it first or after')
+  .action(async (cycleId: string, opts: { api?: string; token?: string; reason?: string }) => {
+    process.stdout.write(`${await cycleArchive(cycleId, opts)}\n`);
   });
 
 program

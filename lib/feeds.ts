@@ -85,8 +85,9 @@ export function verifyFeedToken(secret: string, token: string, nowMs: number): V
   const parts = token.split('.');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, status: 403, reason: 'malformed' };
   const [body, sig] = parts;
-  const expected = sign(secret, body);
-  const given = Buffer.from(sig, 'base64url');
+  const expected = Buffer.from(sign(secret, body).toString('base64url'));
+  // As text, in its canonical encoding (decoding would ignore a last character's spare bits): see lib/links.ts.
+  const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 403, reason: 'bad-signature' };
   let claims: FeedClaims;
   try {

@@ -37,8 +37,10 @@ export function verifyLinkToken(secret: string, token: string, nowMs: number): V
   const parts = token.split('.');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, status: 403, reason: 'malformed' };
   const [body, sig] = parts;
-  const expected = sign(secret, body);
-  const given = Buffer.from(sig, 'base64url');
+  // Compared as text in its one canonical encoding: base64 decoding ignores a last character's spare
+  // bits, so comparing decoded bytes would accept other spellings of the same signature.
+  const expected = Buffer.from(sign(secret, body).toString('base64url'));
+  const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, status: 403, reason: 'bad-signature' };
   }

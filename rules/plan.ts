@@ -216,9 +216,10 @@ const planBase = z.object({
   timeZone: z.string().default('Asia/Ho_Chi_Minh').refine(isTimeZone, 'is not a known IANA time zone'),
   calendar: z
     .object({
-      holidays: z.array(isoDate).default([]),
+      // Far more than a year (or ten) has: a longer list is a mistake, or an attack on the space it takes.
+      holidays: z.array(isoDate).max(5000).default([]),
       workingWeekdays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
-      extraWorkingDays: z.array(isoDate).default([]),
+      extraWorkingDays: z.array(isoDate).max(5000).default([]),
     })
     .default({ holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] }),
   staff: z.array(staffSchema).min(1),
@@ -435,7 +436,41 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };
 
+/** Bounds on any plan's shape, checked before the schema: no real plan comes near them. */
+export const PLAN_LIMITS = { depth: 32, text: 10_000, items: 50_000 } as const;
+
+/**
+ * Strings too long, lists too long and nesting too deep, each named by its path (at most 10), found
+ * without recursion (a hostile document may nest a hundred thousand levels).
+ */
+export function planShapeProblems(input: unknown): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  const stack: { v: unknown; path: PropertyKey[] }[] = [{ v: input, path: [] }];
+  while (stack.length && problems.length < 10) {
+    const { v, path } = stack.pop()!;
+    const at = () => formatPath(path) || '(root)';
+    if (typeof v === 'string') {
+      if (v.length > PLAN_LIMITS.text) problems.push({ path: at(), message: `is longer than ${PLAN_LIMITS.text} characters (${v.length})` });
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (path.length >= PLAN_LIMITS.depth) {
+      problems.push({ path: formatPath(path.slice(0, 8)) + '…', message: `is nested deeper than ${PLAN_LIMITS.depth} levels` });
+      continue;
+    }
+    if (Array.isArray(v)) {
+      if (v.length > PLAN_LIMITS.items) problems.push({ path: at(), message: `has more than ${PLAN_LIMITS.items} items (${v.length})` });
+      else for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
+      continue;
+    }
+    for (const [k, x] of Object.entries(v).reverse()) stack.push({ v: x, path: [...path, k] });
+  }
+  return problems;
+}
+
 export function validatePlan(input: unknown): PlanResult {
+  const shape = planShapeProblems(input);
+  if (shape.length) return { ok: false, problems: shape };
   const r = planSchema.safeParse(input);
   if (r.success) return { ok: true, plan: r.data };
   return {

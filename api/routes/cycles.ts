@@ -19,6 +19,8 @@ function planFromBody(req: Request): unknown {
     try {
       return parseYaml(req.body, { maxAliasCount: 50 });
     } catch (err) {
+      // The parser recurses: a document nested thousands deep exhausts the stack before any check can run.
+      if (err instanceof RangeError || /call stack/i.test((err as Error).message)) throw new HttpError(400, 'bad_yaml', 'body is not valid YAML: it is nested too deeply to read');
       throw new HttpError(400, 'bad_yaml', `body is not valid YAML: ${(err as Error).message}`);
     }
   }
@@ -82,7 +84,7 @@ export function cyclesRouter(deps: AppDeps): Router {
     const all = await models.StepState.find({ cycleId: cycle._id }).sort({ clusterId: 1, unitId: 1 }).lean();
     const steps = isScoped(p) ? all.filter((s) => p.scope.clusters.includes(s.clusterId)) : all;
     res.json({
-      cycle: { cycleId: cycle._id, workflowId: cycle.workflowId, bodyId: cycle.bodyId, year: cycle.year, status: cycle.status },
+      cycle: { cycleId: cycle._id, workflowId: cycle.workflowId, bodyId: cycle.bodyId, year: cycle.year, status: cycle.status, ...(cycle.archivedAt ? { archivedAt: cycle.archivedAt } : {}) },
       steps: steps.map((s) => ({
         clusterId: s.clusterId,
         unitId: s.unitId,

@@ -199,8 +199,13 @@ export function linksRouter(deps: AppDeps): Router {
           'The system is busy: your action has been saved and will be processed automatically within minutes.',
           { success: true },
         );
-      case 'rejected':
+      case 'rejected': {
+        // The workflow refused it. If the link's holder is not (or no longer) the step's person, say so as the GET does.
+        const holder = await holderOf(claims);
+        if (holder === 'replaced') return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.', { problems: [outcome.reason] });
+        if (holder === 'stranger') return message(res, 403, lang, 'Liên kết này không dành cho người phụ trách bước này.', 'This link is not for a person of this step.', { problems: [outcome.reason] });
         return message(res, 409, lang, 'Không thực hiện được: bước này đã thay đổi.', 'Not done: this step has changed.', { problems: [outcome.reason] });
+      }
       case 'gone':
         return message(res, 410, lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
     }
@@ -241,6 +246,15 @@ export function linksRouter(deps: AppDeps): Router {
         return message(res, 429, lang, 'Đã gửi quá nhiều mã cho liên kết này; vui lòng thử lại sau một giờ.', 'Too many codes for this link; try again in an hour.', back);
     }
   });
+  /** Is the link's person the step's contact (or reviewer) now, one who was replaced, or never one? From the read model and the audit. */
+  async function holderOf(claims: LinkClaims): Promise<'current' | 'replaced' | 'stranger' | 'unknown'> {
+    const row = await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { people: 1 }).lean();
+    const people = row?.people as { contacts?: string[]; reviewer?: string } | undefined;
+    if (!people?.reviewer) return 'unknown';
+    if (claims.r === 'unit' ? people.contacts?.includes(claims.p) : people.reviewer === claims.p) return 'current';
+    const action = claims.r === 'unit' ? 'unit.replace-contact' : 'unit.replace-reviewer';
+    return (await deps.db.models.Audit.exists({ action, target: claims.w, 'details.from': claims.p })) ? 'replaced' : 'stranger';
+  }
 
   /** What the cluster's proposal carries: each award's elected units, from the year-end read model. */
   async function proposalResults(workflowId: string, lang: Lang) {

@@ -13,7 +13,7 @@ import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { regeneratePlanDocuments } from './documents';
 
-const schema = z.object({ unit: unitSchema, reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
+export const schema = z.object({ unit: unitSchema, reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
 
 const problemsOf = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 

@@ -138,8 +138,10 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   return result;
 }
 
+export const cancelSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) });
+
 export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<{ cycleId: string; status: string }> {
-  const reason = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) }).safeParse(input);
+  const reason = cancelSchema.safeParse(input);
   if (!reason.success) {
     throw new HttpError(400, 'invalid_request', 'the request is not valid', {
       problems: reason.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
@@ -192,10 +194,11 @@ export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: str
 }
 
 const personSchema = z.object({ name: z.string().trim().min(1), email: z.email(), lang: z.enum(['vi', 'en']).default('vi'), role: z.string().optional() });
+export const replacePersonSchema = z.object({ role: z.enum(['contact', 'reviewer']), email: z.email(), person: personSchema });
 
 /** Replace a unit's contact or its reviewer: the old person's links stop working, the new one is told. */
 export async function replacePerson(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string) {
-  const parsed = z.object({ role: z.enum(['contact', 'reviewer']), email: z.email(), person: personSchema }).safeParse(input);
+  const parsed = replacePersonSchema.safeParse(input);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
   const workflowId = unitWorkflowId(cycleId, unitId);
   const req = parsed.data;

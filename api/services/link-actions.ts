@@ -9,6 +9,7 @@ import type { LinkClaims } from '../../lib/links';
 import type { ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
+import { cycleIdOfWorkflow, isArchived } from './cycle-archive';
 
 export type LinkAction = 'submit' | 'approve' | 'return' | 'forward';
 
@@ -73,6 +74,7 @@ async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId
 export async function performUpdate<T>(deps: AppDeps, u: LinkUpdate): Promise<UpdateOutcome<T>> {
   const used = await deps.db.models.LinkUse.findById(u.updateId).lean();
   if (used) return { kind: 'gone', reason: `already used on ${new Date(used.usedAt).toISOString()}` };
+  if (await isArchived(deps, cycleIdOfWorkflow(u.claims.w))) return { kind: 'rejected', reason: 'the cycle is archived; it is read-only' };
   try {
     const result = await sendUpdate<T>(deps, u.claims.w, u.updateId, u.name, u.args);
     await recordUse(deps, u, 'link');

@@ -11,7 +11,7 @@ import { clusterWorkflowId, withdrawUnitUpdate } from '../../workflows/cycle/def
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 
-const schema = z.object({ reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
+export const schema = z.object({ reason: z.string().trim().min(1, 'is required').max(500, 'is longer than 500 characters') });
 
 /** `authorize` is called with the unit's cluster before anything changes (a staff account's cluster scope). */
 export async function withdrawUnit(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string, authorize: (clusterId: string) => void = () => {}) {

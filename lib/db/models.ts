@@ -16,6 +16,9 @@ const cycleSchema = new Schema(
     plan: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    /** Set once when a closed year is archived (api/services/cycle-archive.ts): read-only from then on. */
+    archivedAt: { type: Date },
+    archivedBy: { type: String },
   },
   { collection: 'cycles', versionKey: false, minimize: false },
 );

@@ -10,10 +10,10 @@ import { stringify } from 'yaml';
 import { createApp } from '../../api/app';
 import { deliverInbox } from '../../api/services/link-actions';
 import { connectDb } from '../../lib/db';
-import { createLinkToken } from '../../lib/links';
 import { createTemporalClient } from '../../lib/temporal';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { freshDbUri, required } from '../helpers/env';
+import { flipSignature, signedLink, tamperClaims } from '../helpers/link-attacks';
 import { createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
@@ -100,20 +100,17 @@ describe('api', () => {
       expect(await h.db.models.LinkUse.countDocuments()).toBe(0);
 
       // A forged signature and a tampered body are refused: 403.
-      const [body, sig] = link.slice(3).split('.');
-      const flipped = `${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`;
-      expect((await supertest(h.app).get(`/l/${body}.${flipped}`)).status).toBe(403);
-      expect((await supertest(h.app).post(`/l/${body}x.${sig}`).type('form').send({ action: 'submit', round: '1', content: 'a', targets: 'b' })).status).toBe(403);
+      expect((await supertest(h.app).get(flipSignature(link))).status).toBe(403);
+      expect((await supertest(h.app).post(tamperClaims(link, { p: 'xa-phu-tan@units.test' })).type('form').send({ action: 'submit', round: '1', content: 'a', targets: 'b' })).status).toBe(403);
 
       const wid = unitWorkflowId(cycleId, 'xa-phu-vinh');
-      const token = (claims: { r: 'unit' | 'reviewer'; p: string; x?: number }) =>
-        `/l/${createLinkToken(h.config.LINK_SECRET, { w: wid, s: 'registration', r: claims.r, p: claims.p, x: claims.x ?? Math.floor(Date.now() / 1000) + 3600 })}`;
+      const token = (claims: { r: 'unit' | 'reviewer'; p: string; x?: number }) => signedLink(h.config.LINK_SECRET, { w: wid, s: 'registration', ...claims });
       // Expired: 410 and nothing changed.
       const expired = token({ r: 'unit', p: 'xa-phu-vinh@units.test', x: Math.floor(Date.now() / 1000) - 1 });
       expect((await supertest(h.app).post(expired).type('form').send({ action: 'submit', round: '1', content: 'a', targets: 'b' })).status).toBe(410);
-      // Another person's link (validly signed, but not a contact of this unit): refused by the workflow.
+      // Another person's link (validly signed, but not a contact of this unit): refused by the workflow, 403.
       const stranger = await supertest(h.app).post(token({ r: 'unit', p: 'stranger@else.test' })).type('form').send({ action: 'submit', round: '1', content: 'a', targets: 'b' });
-      expect(stranger.status).toBe(409);
+      expect(stranger.status).toBe(403);
       expect(stranger.text).toContain('is not a contact of this unit');
       // A unit's link cannot approve; a reviewer's link cannot submit.
       expect((await supertest(h.app).post(link).type('form').send({ action: 'approve', round: '1' })).status).toBe(403);

@@ -126,3 +126,12 @@ describe('tokenId', () => {
     expect(idOf({ ...claims, ...change })).not.toBe(idOf(claims));
   });
 });
+
+test('only the signature as issued: another spelling of the same MAC bytes (the spare bits of its last character) is refused', () => {
+  const token = createLinkToken(SECRET, claims);
+  const [body, sig] = token.split('.');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelled = `${sig.slice(0, -1)}${alphabet[alphabet.indexOf(sig.at(-1)!) ^ 1]}`;
+  expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(sig, 'base64url')); // the same bytes…
+  expect(verifyLinkToken(SECRET, `${body}.${respelled}`, NOW)).toEqual({ ok: false, status: 403, reason: 'bad-signature' }); // …refused
+});

@@ -37,10 +37,10 @@ describe('people and paper (time-skipping)', () => {
       expect(replaced.status).toBe(200);
       expect(replaced.body.people).toEqual({ contacts: ['khoa@units.test'], reviewer: 'an@mttq.test' });
 
-      // The old link is revoked (GET 410, POST refused by the workflow); the new chair has a link of their own.
+      // The old link is revoked (GET 410; POST refused by the workflow, 410); the new chair has a link of their own.
       expect((await supertest(h.app).get(linkIn(oldReq.text))).status).toBe(410);
       const oldPost = await supertest(h.app).post(linkIn(oldReq.text)).type('form').send({ action: 'submit', round: '1', content: 'a', targets: 'b' });
-      expect(oldPost.status).toBe(409);
+      expect(oldPost.status).toBe(410);
       const newReq = await eventually(async () => (await mailsTo('khoa@units.test', /Đề nghị đăng ký/))[0], 'request to the new chair');
       expect(linkIn(newReq.text)).not.toBe(linkIn(oldReq.text));
       await actThroughLink(h, linkIn(newReq.text), { action: 'submit', content: 'Nội dung', targets: 'Chỉ tiêu' }).then((r) => expect(r.status).toBe(200));
