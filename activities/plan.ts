@@ -1,11 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ClusterYearEndInput, UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type { ClusterStepInput, ClusterYearEndInput, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import type { ActivityDeps } from '.';
 
 export function createPlanActivities({ models }: Pick<ActivityDeps, 'models'>) {
   return {
     /** The compiled units of one cluster, stored by the api when the cycle was started. */
-    async getClusterPlan(input: { cycleId: string; clusterId: string }): Promise<{ name: string; units: UnitWorkflowInput[]; yearEnd?: ClusterYearEndInput }> {
+    async getClusterPlan(input: {
+      cycleId: string;
+      clusterId: string;
+    }): Promise<{ name: string; units: UnitWorkflowInput[]; yearEnd?: ClusterYearEndInput; clusterSteps?: Record<string, ClusterStepInput> }> {
       const doc = await models.ClusterPlan.findById(`${input.cycleId}:${input.clusterId}`).lean();
       if (!doc) {
         // Retrying cannot make a missing plan appear: fail the cluster workflow visibly instead.
@@ -13,7 +16,9 @@ export function createPlanActivities({ models }: Pick<ActivityDeps, 'models'>) {
       }
       const units = doc.units as UnitWorkflowInput[];
       // Plans without year-end stages return exactly what they always did (histories replay unchanged).
-      return doc.yearEnd ? { name: doc.name, units, yearEnd: doc.yearEnd as ClusterYearEndInput } : { name: doc.name, units };
+      const base = doc.yearEnd ? { name: doc.name, units, yearEnd: doc.yearEnd as ClusterYearEndInput } : { name: doc.name, units };
+      // Likewise the cluster's registration steps: only plans that have them carry the key.
+      return doc.clusterSteps ? { ...base, clusterSteps: doc.clusterSteps as Record<string, ClusterStepInput> } : base;
     },
   };
 }

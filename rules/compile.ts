@@ -2,12 +2,12 @@
  * Compiles a validated plan into what the workflows run on: absolute instants (from the plan's
  * calendar) and one self-contained input per unit, grouped by cluster. Pure; `now` is a parameter.
  */
-import type { ClusterYearEndInput, CycleRef, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type { ClusterStepInput, ClusterYearEndInput, CycleRef, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
 import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 import type { Plan } from './plan';
 import { computeStepSchedule } from './schedule';
-import { stepsOfStage, type StepName } from './steps';
+import { stepsOfStage, type ClusterRegistrationStep, type StepName } from './steps';
 
 export interface CompiledCluster {
   clusterId: string;
@@ -15,6 +15,8 @@ export interface CompiledCluster {
   units: UnitWorkflowInput[];
   /** The cluster's own stages after the reports (inspection, meeting, proposal), when the plan has them. */
   yearEnd?: ClusterYearEndInput;
+  /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
+  clusterSteps?: Partial<Record<ClusterRegistrationStep, ClusterStepInput>>;
 }
 
 /** The plan stages that schedule unit steps, in plan order. */
@@ -55,6 +57,8 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) steps[step] = s;
   }
   const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
+  const pact = plan.stages.pact && schedule('stages.pact', () => computeStepSchedule(plan.stages.pact!, cal), now);
+  const heads = plan.stages.heads && schedule('stages.heads', () => computeStepSchedule(plan.stages.heads!, cal), now);
   const proposal = plan.stages.proposal && schedule('stages.proposal', () => computeStepSchedule(plan.stages.proposal!, cal), now);
   const staff = new Map(plan.staff.map((s) => [s.id, s]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
@@ -89,10 +93,28 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
             }
           : undefined;
+      // The approver of a cluster step: the council, or the cluster's leader in charge (the plan checked both exist).
+      const approverOf = (a: 'council' | 'leader') => person(staff.get(a === 'council' ? plan.council! : c.leader!)!);
+      const contactOf = (unitId: string) => units.get(unitId)!.contacts[0];
+      const pair = (unitId: string) => `${units.get(unitId)!.name} – ${contactOf(unitId).name}`;
+      const clusterSteps: CompiledCluster['clusterSteps'] = {
+        ...(pact ? { 'pact-signing': { schedule: pact, submitter: head, approver: approverOf(plan.stages.pact!.approver) } } : {}),
+        ...(heads
+          ? {
+              'heads-confirmation': {
+                schedule: heads,
+                submitter: head,
+                approver: approverOf(plan.stages.heads!.approver),
+                prefill: { head: pair(c.head), ...(c.deputy ? { deputy: pair(c.deputy) } : {}) },
+              },
+            }
+          : {}),
+      };
       return {
         clusterId: c.id,
         name: c.name,
         yearEnd,
+        ...(Object.keys(clusterSteps).length > 0 ? { clusterSteps } : {}),
         units: c.members.map((id) => {
           const u = units.get(id)!;
           return {

@@ -84,6 +84,15 @@ export const stepScheduleSchema = z.object({
   escalations: z.array(offsetSchema).default([{ days: 0, unit: 'working' }]),
 });
 
+/**
+ * A cluster's own registration step (the pact, the year's head and deputy): the head sends it, the
+ * approver — the council (HĐTĐKT / standing committee, `council`) or the cluster's leader in charge —
+ * accepts or returns it.
+ */
+export const clusterStepSchema = stepScheduleSchema.extend({
+  approver: z.enum(['council', 'leader']).default('council'),
+});
+
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 
 /** The scoring sheet units score themselves on and inspectors correct, and the bands it classifies into. */
@@ -196,6 +205,10 @@ const planBase = z.object({
   council: slug.optional(),
   stages: z.object({
     registration: stepScheduleSchema,
+    /** The cluster's units sign the emulation pact (giao ước thi đua); the head sends it for approval. */
+    pact: clusterStepSchema.optional(),
+    /** The year's cluster head and deputy are confirmed (xác nhận cụm trưởng, cụm phó). */
+    heads: clusterStepSchema.optional(),
     midYear: stepScheduleSchema.optional(),
     /** Year-end reports; with `scoring`, the unit's self-scoring too. */
     reports: stepScheduleSchema.optional(),
@@ -279,6 +292,19 @@ function checkPlan(plan: CheckedPlan, issue: Issue): void {
       issue(['stages', name, 'opensOn'], `opens after its deadline (${stage.deadline})`);
   }
   checkYearEnd(plan, issue);
+  checkClusterSteps(plan, issue);
+}
+
+/** The pact and the heads' confirmation need someone to approve them: the council, or every cluster's leader. */
+function checkClusterSteps(plan: CheckedPlan, issue: Issue): void {
+  for (const name of ['pact', 'heads'] as const) {
+    const stage = plan.stages[name];
+    if (!stage) continue;
+    if (stage.approver === 'council' && plan.council === undefined)
+      issue(['stages', name, 'approver'], 'is "council": the plan needs a council (staff id), or write approver: leader');
+    if (stage.approver === 'leader')
+      plan.clusters.forEach((c, k) => c.leader === undefined && issue(['clusters', k, 'leader'], `stages.${name} is approved by the leader: the cluster needs a leader (staff id)`));
+  }
 }
 
 /**

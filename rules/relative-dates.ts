@@ -7,8 +7,8 @@
  * Pure: no I/O, no clock; the calendar is a parameter.
  *
  * Rule decisions (each one is covered by test/rules/relative-dates.test.ts):
- * - A reference (REF) is `<stage>.deadline` or `<stage>.opensOn` for registration, midYear, reports,
- *   inspection and proposal, or `meeting` (the plan-level `stages.meeting.date`; a cluster's own
+ * - A reference (REF) is `<stage>.deadline` or `<stage>.opensOn` for registration, pact, heads,
+ *   midYear, reports, inspection and proposal, or `meeting` (the plan-level `stages.meeting.date`; a cluster's own
  *   meeting day in `stages.meeting.clusters` does not move relative dates).
  * - Offsets are working days unless `unit: calendar`.
  * - The date counted from is the referenced date as people have it: a referenced **deadline** on a
@@ -30,7 +30,7 @@
 import { assertDate, nextWorkingDay, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 
 /** The stages whose `deadline` and `opensOn` may be relative, in plan order. */
-export const DATED_STAGES = ['registration', 'midYear', 'reports', 'inspection', 'proposal'] as const;
+export const DATED_STAGES = ['registration', 'pact', 'heads', 'midYear', 'reports', 'inspection', 'proposal'] as const;
 export type DatedStage = (typeof DATED_STAGES)[number];
 export type DateField = 'deadline' | 'opensOn';
 export type DateRef = `${DatedStage}.${DateField}` | 'meeting';

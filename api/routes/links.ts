@@ -86,6 +86,7 @@ export function linksRouter(deps: AppDeps): Router {
     const plan = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as Plan | undefined;
     const scored = STEP_KINDS[step].scored && plan?.scoring;
     const results = step === 'award-proposal' ? await proposalResults(row.workflowId, lang) : undefined;
+    const prefill = STEP_KINDS[step].cluster && !state.submission ? await clusterStepPrefill(row.cycleId, row.clusterId, step) : {};
     page(res, 200, lang, 'link', {
       scoreRows: scored
         ? scoreRows(plan.scoring!.sheet, lang, { value: selfScoresOf(state.submission?.fields), evidence: evidenceOf(state.submission?.fields), withEvidence: true })
@@ -102,7 +103,7 @@ export function linksRouter(deps: AppDeps): Router {
         maxLength: f.maxLength,
         rows: f.rows,
         optional: f.optional,
-        value: state.submission?.fields[f.id] ?? '',
+        value: state.submission?.fields[f.id] ?? prefill[f.id] ?? '',
       })),
       status: row.status,
       round: row.round,
@@ -166,6 +167,13 @@ export function linksRouter(deps: AppDeps): Router {
         return message(res, 410, lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
     }
   });
+  /** A cluster step's form starts from what the plan says (e.g. the head and deputy it names). */
+  async function clusterStepPrefill(cycleId: string, clusterId: string, step: StepName): Promise<Record<string, string>> {
+    const cp = await deps.db.models.ClusterPlan.findById(`${cycleId}:${clusterId}`, { clusterSteps: 1 }).lean();
+    const steps = cp?.clusterSteps as Record<string, { prefill?: Record<string, string> }> | undefined;
+    return steps?.[step]?.prefill ?? {};
+  }
+
   /** What the cluster's proposal carries: each award's elected units, from the year-end read model. */
   async function proposalResults(workflowId: string, lang: Lang) {
     const ye = await deps.db.models.ClusterYearEnd.findOne({ workflowId }).lean();

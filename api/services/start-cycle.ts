@@ -77,7 +77,7 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
     compiled.clusters.map((c) => ({
       updateOne: {
         filter: { _id: `${cycleId}:${c.clusterId}` },
-        update: { $setOnInsert: { cycleId, clusterId: c.clusterId, name: c.name, status: 'pending', units: c.units, ...(c.yearEnd ? { yearEnd: c.yearEnd } : {}) } },
+        update: { $setOnInsert: { cycleId, clusterId: c.clusterId, name: c.name, status: 'pending', units: c.units, ...(c.yearEnd ? { yearEnd: c.yearEnd } : {}), ...(c.clusterSteps ? { clusterSteps: c.clusterSteps } : {}) } },
         upsert: true,
       },
     })),

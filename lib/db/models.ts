@@ -31,6 +31,8 @@ const clusterPlanSchema = new Schema(
     units: { type: Schema.Types.Mixed, required: true },
     /** The cluster's own stages (inspection, meeting, proposal), when the plan has them. */
     yearEnd: { type: Schema.Types.Mixed },
+    /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
+    clusterSteps: { type: Schema.Types.Mixed },
   },
   { collection: 'cluster_plans', versionKey: false, minimize: false },
 );

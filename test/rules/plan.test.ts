@@ -317,6 +317,54 @@ describe('validatePlan: the year-end stages', () => {
   });
 });
 
+describe("validatePlan and compilePlan: the cluster's registration steps (pact, head and deputy)", () => {
+  const withSteps = (): Json => {
+    const p = base();
+    p.staff.push({ id: 'cb-hd', name: 'Hội đồng TĐKT', email: 'council@mttq.test' }, { id: 'cb-lead', name: 'Lê Văn Chủ Trì', email: 'lead@mttq.test' });
+    p.council = 'cb-hd';
+    p.clusters[0].deputy = 'xa-phu-vinh';
+    p.clusters.forEach((c: Json) => (c.leader = 'cb-lead'));
+    p.stages.pact = { opensOn: { after: 'registration.deadline', days: 1 }, deadline: '2024-03-15' };
+    p.stages.heads = { deadline: '2024-02-23', approver: 'leader' };
+    return p;
+  };
+  const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
+
+  test.each<[string, (p: Json) => void, string]>([
+    ['a council approver without a council', (p) => delete p.council, 'stages.pact.approver: is "council": the plan needs a council (staff id), or write approver: leader'],
+    ['a leader approver without a leader', (p) => delete p.clusters[1].leader, 'clusters[1].leader: stages.heads is approved by the leader: the cluster needs a leader (staff id)'],
+    ['an unknown approver kind', (p) => (p.stages.heads.approver = 'chair'), 'stages.heads.approver: Invalid option: expected one of "council"|"leader"'],
+    ['a pact date relative to an unknown stage', (p) => (p.stages.pact.opensOn = { after: 'signing.deadline', days: 1 }), 'stages.pact.opensOn.after: unknown date "signing.deadline"'],
+  ])('%s', (_name, breakIt, expected) => {
+    const p = withSteps();
+    breakIt(p);
+    expect(messages(p)).toContain(expected);
+  });
+
+  test('each cluster gets its steps: the head sends them, the council or the leader approves; the form starts from the named pair', () => {
+    const plan = valid(withSteps());
+    // Registration is due Friday 01/03/2024: the pact opens the next working day, Monday 04/03.
+    expect(plan.stages.pact).toMatchObject({ opensOn: '2024-03-04', approver: 'council' });
+    const [c1, c2] = compilePlan(plan, new Date('2024-01-15T00:00:00Z')).clusters;
+    expect(c1.clusterSteps?.['pact-signing']).toMatchObject({
+      submitter: { email: 'xa-phu-tan@units.test' },
+      approver: { email: 'council@mttq.test' },
+      schedule: { opensAt: '2024-03-03T17:00:00.000Z', dueAt: '2024-03-15T10:00:00.000Z' },
+    });
+    expect(c1.clusterSteps?.['heads-confirmation']).toMatchObject({
+      approver: { email: 'lead@mttq.test' },
+      prefill: { head: 'MTTQ xã Phú Tân – Chủ tịch MTTQ xã Phú Tân', deputy: 'MTTQ xã Phú Vinh – Chủ tịch MTTQ xã Phú Vinh' },
+    });
+    expect(c2.clusterSteps?.['heads-confirmation']?.prefill).toEqual({ head: 'MTTQ thị trấn Định Quán – Chủ tịch MTTQ thị trấn Định Quán' });
+    // No unit runs them: they are the cluster's.
+    expect(Object.keys(c1.units[0].steps)).toEqual(['registration']);
+  });
+
+  test('a plan without them compiles as before (no clusterSteps key)', () => {
+    expect(compilePlan(valid(base()), new Date('2024-01-15T00:00:00Z')).clusters[0]).not.toHaveProperty('clusterSteps');
+  });
+});
+
 describe('compilePlan: the year-end', () => {
   test("each cluster's year-end input: members with their delegate and inspector, the meeting's instants, the council", () => {
     const plan = valid({ ...yearEndPlan(2027), stages: { ...yearEndPlan(2027).stages, meeting: { date: '2027-12-03', clusters: { 'cum-2': '2027-12-06' } } } });

@@ -352,11 +352,25 @@ export const withdrawUnitUpdate = defineUpdate<ClusterState['units'][number], [W
 /** The cluster tells its unit workflow (a workflow can signal another, not update it). */
 export const unitWithdrawnSignal = defineSignal<[WithdrawUnitInput]>('unitWithdrawn');
 
+/**
+ * One of the cluster's own registration steps (the pact, the year's head and deputy): the head's
+ * delegate sends it through its link, the approver accepts or returns it; reminders and escalations
+ * as for a unit's step. `prefill` is what the form starts with (e.g. the head and deputy the plan names).
+ */
+export interface ClusterStepInput {
+  schedule: StepSchedule;
+  submitter: Person;
+  approver: Person;
+  prefill?: Record<string, string>;
+}
+
 export interface ClusterState {
   cycleId: string;
   clusterId: string;
   units: { unitId: string; workflowId: string; done: boolean; withdrawn?: { by: string; reason: string; at: string } }[];
   yearEnd?: YearEndState;
+  /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
+  steps?: Partial<Record<StepName, StepState>>;
 }
 export const clusterStateQuery = defineQuery<ClusterState>('clusterState');
 
