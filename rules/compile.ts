@@ -5,6 +5,7 @@
 import type { ClusterStepInput, ClusterYearEndInput, CycleRef, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
 import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
+import type { ChecklistItem } from './checklist';
 import type { Plan } from './plan';
 import { computeStepSchedule } from './schedule';
 import { stepsOfStage, type ClusterRegistrationStep, type StepName } from './steps';
@@ -50,11 +51,16 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     timeZone: plan.timeZone,
   };
   const steps: Partial<Record<StepName, StepSchedule>> = {};
+  const checklists: Partial<Record<StepName, ChecklistItem[]>> = {};
   for (const stage of UNIT_STAGES) {
     const input = plan.stages[stage];
     if (!input) continue;
     const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
-    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) steps[step] = s;
+    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) {
+      steps[step] = s;
+      const list = checklistOf(input.checklist, step);
+      if (list) checklists[step] = list;
+    }
   }
   const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
   const pact = plan.stages.pact && schedule('stages.pact', () => computeStepSchedule(plan.stages.pact!, cal), now);
@@ -90,7 +96,10 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               inspection,
               meeting: plan.stages.meeting && meetingScheduleOf(plan, c.id),
               awards: plan.awards.map((a) => ({ ...a })),
-              proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
+              proposal:
+                proposal && plan.council
+                  ? { schedule: proposal, council: person(staff.get(plan.council)!), ...withChecklist(checklistOf(plan.stages.proposal!.checklist, 'award-proposal')) }
+                  : undefined,
             }
           : undefined;
       // The approver of a cluster step: the council, or the cluster's leader in charge (the plan checked both exist).
@@ -98,7 +107,16 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
       const contactOf = (unitId: string) => units.get(unitId)!.contacts[0];
       const pair = (unitId: string) => `${units.get(unitId)!.name} – ${contactOf(unitId).name}`;
       const clusterSteps: CompiledCluster['clusterSteps'] = {
-        ...(pact ? { 'pact-signing': { schedule: pact, submitter: head, approver: approverOf(plan.stages.pact!.approver) } } : {}),
+        ...(pact
+          ? {
+              'pact-signing': {
+                schedule: pact,
+                submitter: head,
+                approver: approverOf(plan.stages.pact!.approver),
+                ...withChecklist(checklistOf(plan.stages.pact!.checklist, 'pact-signing')),
+              },
+            }
+          : {}),
         ...(heads
           ? {
               'heads-confirmation': {
@@ -106,6 +124,7 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
                 submitter: head,
                 approver: approverOf(plan.stages.heads!.approver),
                 prefill: { head: pair(c.head), ...(c.deputy ? { deputy: pair(c.deputy) } : {}) },
+                ...withChecklist(checklistOf(plan.stages.heads!.checklist, 'heads-confirmation')),
               },
             }
           : {}),
@@ -127,6 +146,8 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
             reviewer: person(staff.get(u.reviewer)!),
             clusterHead: head,
             steps,
+            // Only when some step has a checklist: inputs of plans without one stay as they were.
+            ...(Object.keys(checklists).length > 0 ? { checklists } : {}),
           };
         }),
       };
@@ -181,6 +202,16 @@ export function meetingScheduleOf(plan: Plan, clusterId: string, overrides: { da
     secondRoundMinutes: m.secondRoundMinutes,
   };
 }
+
+/** The items of a stage's checklist that apply to one of its steps (all, unless an item names its steps). */
+function checklistOf(list: Plan['stages']['registration']['checklist'], step: StepName): ChecklistItem[] | undefined {
+  const items = (list ?? [])
+    .filter((i) => !i.steps || i.steps.includes(step))
+    .map((i) => ({ id: i.id, label: { vi: i.label, en: i.labelEn ?? i.label }, required: i.required }));
+  return items.length > 0 ? items : undefined;
+}
+
+const withChecklist = (checklist: ChecklistItem[] | undefined) => (checklist ? { checklist } : {});
 
 /** A step without an opening date opens when the cycle starts. */
 function schedule(path: string, compute: () => ReturnType<typeof computeStepSchedule>, now: Date): StepSchedule {

@@ -14,6 +14,7 @@ import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
 import { bandsSchema } from './classification';
 import { resolveRelativeDates } from './relative-dates';
 import { sheetSchema } from './scoring';
+import { STEP_KINDS, STEP_NAMES } from './steps';
 
 const slug = z
   .string()
@@ -76,12 +77,26 @@ export const clusterSchema = z.object({
  * written relative also has its rule as `opensOnRule` / `deadlineRule` (for tools to show it; nothing
  * schedules from it).
  */
+/**
+ * An evidence checklist (danh mục minh chứng): items the unit ticks (with an optional note or
+ * reference) before its step may be sent; `required: false` items may be left unticked. `steps`
+ * limits an item to some of the stage's steps (e.g. only `self-scoring` in reports); all by default.
+ */
+export const checklistItemSchema = z.object({
+  id: slug,
+  label: z.string().trim().min(1).max(300),
+  labelEn: z.string().trim().min(1).max(300).optional(),
+  required: z.boolean().default(true),
+  steps: z.array(z.string()).min(1).optional(),
+});
+
 export const stepScheduleSchema = z.object({
   opensOn: stageDate.optional(),
   deadline: stageDate,
   reminders: z.array(offsetSchema).default([7, 3, 1].map((days) => ({ days, unit: 'working' as const }))),
   grace: offsetSchema.default({ days: 0, unit: 'working' }),
   escalations: z.array(offsetSchema).default([{ days: 0, unit: 'working' }]),
+  checklist: z.array(checklistItemSchema).optional(),
 });
 
 /**
@@ -293,6 +308,26 @@ function checkPlan(plan: CheckedPlan, issue: Issue): void {
   }
   checkYearEnd(plan, issue);
   checkClusterSteps(plan, issue);
+  checkChecklists(plan, issue);
+}
+
+/** Checklist item ids are unique per stage, and name only the stage's own steps; the inspection has none. */
+function checkChecklists(plan: CheckedPlan, issue: Issue): void {
+  for (const [name, stage] of Object.entries(plan.stages)) {
+    const list = stage && 'checklist' in stage ? stage.checklist : undefined;
+    if (!list) continue;
+    if (name === 'inspection') {
+      issue(['stages', name, 'checklist'], 'the inspection has no submission to check: put the checklist on the stage units send (e.g. reports)');
+      continue;
+    }
+    const own = STEP_NAMES.filter((s) => STEP_KINDS[s].stage === name);
+    list.forEach((item, i) => {
+      if (list.findIndex((x) => x.id === item.id) !== i) issue(['stages', name, 'checklist', i, 'id'], `duplicate id "${item.id}"`);
+      item.steps?.forEach((s, j) => {
+        if (!(own as string[]).includes(s)) issue(['stages', name, 'checklist', i, 'steps', j], `"${s}" is not a step of ${name} (${own.join(', ')})`);
+      });
+    });
+  }
 }
 
 /** The pact and the heads' confirmation need someone to approve them: the council, or every cluster's leader. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { selfScoresOf } from '../../activities/year-end';
 import { verifyLinkToken, type LinkClaims } from '../../lib/links';
 import { formatPath, type Plan } from '../../rules/plan';
+import { checklistFromForm, type ChecklistAnswers, type ChecklistItem } from '../../rules/checklist';
 import { isStepName, STEP_KINDS, type StepName } from '../../rules/steps';
 import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
@@ -82,7 +83,12 @@ export function linksRouter(deps: AppDeps): Router {
     if (people?.reviewer && !current) {
       return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.', { unitName: row.unitName });
     }
-    const state = row.state as { submission?: { fields: Record<string, string> }; schedule: { dueAt: string }; review?: { comment?: string } };
+    const state = row.state as {
+      submission?: { fields: Record<string, string>; checklist?: ChecklistAnswers };
+      schedule: { dueAt: string };
+      review?: { comment?: string };
+      checklist?: ChecklistItem[];
+    };
     const plan = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as Plan | undefined;
     const scored = STEP_KINDS[step].scored && plan?.scoring;
     const results = step === 'award-proposal' ? await proposalResults(row.workflowId, lang) : undefined;
@@ -104,6 +110,13 @@ export function linksRouter(deps: AppDeps): Router {
         rows: f.rows,
         optional: f.optional,
         value: state.submission?.fields[f.id] ?? prefill[f.id] ?? '',
+      })),
+      checklist: state.checklist?.map((i) => ({
+        id: i.id,
+        label: i.label[lang],
+        required: i.required,
+        checked: state.submission?.checklist?.[i.id]?.checked === true,
+        note: state.submission?.checklist?.[i.id]?.note ?? '',
       })),
       status: row.status,
       round: row.round,
@@ -141,12 +154,19 @@ export function linksRouter(deps: AppDeps): Router {
       if (!scores.ok) return message(res, 400, lang, 'Bảng điểm chưa hợp lệ.', 'The score sheet is not valid.', { problems: scores.problems });
       fields = { ...fields, scores: JSON.stringify(scores.entry), evidence: JSON.stringify(scores.evidence) };
     }
+    // The step's evidence checklist (if it has one) as the browser ticked it; the workflow judges completeness.
+    let checklist: ChecklistAnswers | undefined;
+    if (body.action === 'submit') {
+      const items = ((await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { state: 1 }).lean())?.state as { checklist?: ChecklistItem[] } | undefined)?.checklist;
+      if (items?.length) checklist = checklistFromForm(items, req.body as Record<string, unknown>);
+    }
     const outcome = await performLinkAction(deps, {
       claims,
       tokenId,
       action: body.action as LinkAction,
       round: body.round,
       fields,
+      checklist,
       comment: body.action === 'submit' ? undefined : body.comment,
     });
     switch (outcome.kind) {

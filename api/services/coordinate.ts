@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
 import { calendarOf } from '../../rules/compile';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
@@ -168,14 +169,16 @@ export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: str
     round: z.number().int().min(1),
     note: z.string().trim().max(500).optional(),
     fields: z.object(Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, z.string().trim().min(1, 'is required').max(f.maxLength)]))),
+    /** The evidence checklist as received on paper: item id → ticked, with an optional note. */
+    checklist: z.record(z.string(), z.object({ checked: z.boolean(), note: z.string().trim().max(CHECKLIST_NOTE_MAX).optional() })).optional(),
   });
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
   const workflowId = unitWorkflowId(cycleId, unitId);
-  const { round, note, fields } = parsed.data;
+  const { round, note, fields, checklist } = parsed.data;
   const state = await updateUnit(deps, workflowId, () =>
     deps.temporal.workflow.getHandle(workflowId).executeUpdate(submitStepUpdate, {
-      args: [{ step, round, by: `staff:${actor}`, fields: fields as Record<string, string>, onBehalf: { note: note ?? 'received on paper' } }],
+      args: [{ step, round, by: `staff:${actor}`, fields: fields as Record<string, string>, ...(checklist ? { checklist } : {}), onBehalf: { note: note ?? 'received on paper' } }],
       updateId: `on-behalf:${step}:${round}`,
     }),
   );

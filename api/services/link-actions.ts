@@ -6,6 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isDuplicateKey } from '../../lib/db';
 import type { LinkClaims } from '../../lib/links';
+import type { ChecklistAnswers } from '../../rules/checklist';
 import type { ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
@@ -24,6 +25,8 @@ export interface ActionRequest {
   action: LinkAction;
   round: number;
   fields?: Record<string, string>;
+  /** The ticked items of the step's evidence checklist, when it has one. */
+  checklist?: ChecklistAnswers;
   comment?: string;
 }
 
@@ -47,7 +50,7 @@ export const updateIdOf = (tokenId: string, round: number, action: LinkAction) =
 function stepUpdateOf(req: ActionRequest): { name: 'submitStep'; args: SubmitStepInput } | { name: 'reviewStep'; args: ReviewStepInput } {
   const step = req.claims.s as StepName;
   if (req.action === 'submit') {
-    return { name: 'submitStep', args: { step, round: req.round, by: req.claims.p, fields: req.fields ?? {} } };
+    return { name: 'submitStep', args: { step, round: req.round, by: req.claims.p, fields: req.fields ?? {}, ...(req.checklist ? { checklist: req.checklist } : {}) } };
   }
   return { name: 'reviewStep', args: { step, round: req.round, by: req.claims.p, decision: req.action, comment: req.comment } };
 }

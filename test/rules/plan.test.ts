@@ -365,6 +365,41 @@ describe("validatePlan and compilePlan: the cluster's registration steps (pact, 
   });
 });
 
+describe('validatePlan and compilePlan: evidence checklists', () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
+
+  test.each<[string, (p: Json) => void, string]>([
+    ['two items with one id', (p) => (p.stages.reports.checklist = [{ id: 'a', label: 'A' }, { id: 'a', label: 'B' }]), 'stages.reports.checklist[1].id: duplicate id "a"'],
+    ['an item for a step of another stage', (p) => (p.stages.reports.checklist = [{ id: 'a', label: 'A', steps: ['registration'] }]), 'stages.reports.checklist[0].steps[0]: "registration" is not a step of reports (summary-report, self-scoring, exemplars-report)'],
+    ['a checklist on the inspection', (p) => (p.stages.inspection.checklist = [{ id: 'a', label: 'A' }]), 'stages.inspection.checklist: the inspection has no submission to check: put the checklist on the stage units send (e.g. reports)'],
+    ['an item without a label', (p) => (p.stages.registration.checklist = [{ id: 'a' }]), 'stages.registration.checklist[0].label: Invalid input: expected string, received undefined'],
+  ])('%s', (_name, breakIt, expected) => {
+    const p = ye();
+    breakIt(p);
+    expect(messages(p)).toContain(expected);
+  });
+
+  test("each step gets the stage's items that apply to it; required by default, English label falling back to Vietnamese", () => {
+    const p = ye();
+    p.stages.reports.checklist = [
+      { id: 'bao-cao', label: 'Báo cáo có chữ ký', labelEn: 'Signed report' },
+      { id: 'minh-chung', label: 'Minh chứng chấm điểm', steps: ['self-scoring'], required: false },
+    ];
+    p.stages.proposal.checklist = [{ id: 'bien-ban', label: 'Biên bản hội nghị' }];
+    const [c1] = compilePlan(valid(p), new Date('2027-01-15T00:00:00Z')).clusters;
+    const signed = { id: 'bao-cao', label: { vi: 'Báo cáo có chữ ký', en: 'Signed report' }, required: true };
+    expect(c1.units[0].checklists).toEqual({
+      'summary-report': [signed],
+      'self-scoring': [signed, { id: 'minh-chung', label: { vi: 'Minh chứng chấm điểm', en: 'Minh chứng chấm điểm' }, required: false }],
+      'exemplars-report': [signed],
+    });
+    expect(c1.yearEnd?.proposal?.checklist).toEqual([{ id: 'bien-ban', label: { vi: 'Biên bản hội nghị', en: 'Biên bản hội nghị' }, required: true }]);
+    // Without checklists the inputs carry no key at all.
+    expect(compilePlan(valid(ye()), new Date('2027-01-15T00:00:00Z')).clusters[0].units[0]).not.toHaveProperty('checklists');
+  });
+});
+
 describe('compilePlan: the year-end', () => {
   test("each cluster's year-end input: members with their delegate and inspector, the meeting's instants, the council", () => {
     const plan = valid({ ...yearEndPlan(2027), stages: { ...yearEndPlan(2027).stages, meeting: { date: '2027-12-03', clusters: { 'cum-2': '2027-12-06' } } } });

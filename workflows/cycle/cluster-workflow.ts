@@ -256,7 +256,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
  * as a unit's reports), the council's reviewer approves or returns it.
  */
 function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInput) {
-  const { schedule, council } = ye.proposal!;
+  const { schedule, council, checklist } = ye.proposal!;
   const head = ye.members.find((m) => m.unitId === ye.headUnitId)!;
   const people = {
     cycle,
@@ -269,7 +269,7 @@ function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInpu
     clusterHead: head.delegate,
     steps: {},
   };
-  const state: StepState = { step: 'award-proposal', status: 'pending', round: 1, schedule, history: [] };
+  const state: StepState = { step: 'award-proposal', status: 'pending', round: 1, schedule, history: [], ...(checklist?.length ? { checklist } : {}) };
   const step = new ReviewedStep(state, people, (s) =>
     projectStep({
       cycleId: cycle.cycleId,
@@ -301,7 +301,7 @@ function clusterStep(cycle: CycleRef, clusterId: string, clusterName: string, na
     clusterHead: c.submitter,
     steps: {},
   };
-  const state: StepState = { step: name, status: 'pending', round: 1, schedule: c.schedule, history: [] };
+  const state: StepState = { step: name, status: 'pending', round: 1, schedule: c.schedule, history: [], ...(c.checklist?.length ? { checklist: c.checklist } : {}) };
   const step = new ReviewedStep(state, people, (s) =>
     projectStep({
       cycleId: cycle.cycleId,

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RoundResult, TallyResult, Tie } from '../../rules/ballot';
 import type { Band } from '../../rules/classification';
+import type { ChecklistAnswers, ChecklistItem } from '../../rules/checklist';
 import type { ScoreChange, Scores, SheetInput } from '../../rules/scoring';
 import type { StageName, StepName } from '../../rules/steps';
 
@@ -58,6 +59,8 @@ export interface UnitWorkflowInput {
   clusterHead: Person;
   /** Only the steps the plan schedules. */
   steps: Partial<Record<StepName, StepSchedule>>;
+  /** The evidence checklists of the steps that have one (only present when some step has). */
+  checklists?: Partial<Record<StepName, ChecklistItem[]>>;
 }
 
 /** pending → open ⇄ submitted → (returned → submitted …) → approved; any unfinished step → cancelled. */
@@ -82,7 +85,9 @@ export interface StepState {
   schedule: StepSchedule;
   /** How many times the coordinator moved this step's dates (0: as planned). */
   scheduleVersion?: number;
-  submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean };
+  submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean; checklist?: ChecklistAnswers };
+  /** The evidence checklist the step requires before it may be sent (rules/checklist.ts). */
+  checklist?: ChecklistItem[];
   review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number };
   history: StepEvent[];
 }
@@ -107,6 +112,8 @@ export interface SubmitStepInput {
   /** Email of the person whose link was used, or the staff member recording it on the unit's behalf. */
   by: string;
   fields: Record<string, string>;
+  /** The ticked items of the step's evidence checklist, with their notes. */
+  checklist?: ChecklistAnswers;
   /** Set when staff record the submission for the unit (received on paper); the api checked the role. */
   onBehalf?: { note?: string };
 }
@@ -202,7 +209,7 @@ export interface ClusterYearEndInput {
   inspection: StepSchedule;
   meeting?: MeetingSchedule;
   awards: AwardRule[];
-  proposal?: { schedule: StepSchedule; council: Person };
+  proposal?: { schedule: StepSchedule; council: Person; checklist?: ChecklistItem[] };
 }
 
 export interface ScoreEntryState {
@@ -362,6 +369,7 @@ export interface ClusterStepInput {
   submitter: Person;
   approver: Person;
   prefill?: Record<string, string>;
+  checklist?: ChecklistItem[];
 }
 
 export interface ClusterState {

@@ -8,6 +8,7 @@
  */
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { checklistRefusal } from '../../rules/checklist';
 import {
   awaitingUnit,
   type ManualStepActionInput,
@@ -31,6 +32,11 @@ export function assertCanSubmit(step: StepState, req: SubmitStepInput, contacts:
   if (!awaitingUnit(step.status)) throw new Error(`step ${step.step} is ${step.status}, not open for submission`);
   if (req.round !== step.round) throw new Error(`round ${req.round} is over; the current round is ${step.round}`);
   if (!req.onBehalf && !contacts.some((c) => c.email === req.by)) throw new Error(`${req.by} is not a contact of this unit`);
+  // Only steps whose plan has a checklist carry one: steps of running cycles without it are unaffected.
+  if (step.checklist && step.checklist.length > 0) {
+    const refusal = checklistRefusal(step.checklist, req.checklist);
+    if (refusal) throw new Error(refusal);
+  }
 }
 
 export function assertCanReview(step: StepState, req: ReviewStepInput, reviewer: Person): void {
@@ -75,7 +81,7 @@ export class ReviewedStep {
   submit(req: SubmitStepInput): StepState {
     const at = iso(Date.now());
     const onBehalf = req.onBehalf ? true : undefined;
-    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round, onBehalf };
+    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round, onBehalf, ...(req.checklist ? { checklist: req.checklist } : {}) };
     this.state.status = 'submitted';
     this.record({ at, event: 'submitted', round: req.round, by: req.by, onBehalf, comment: req.onBehalf?.note });
     return this.state;

@@ -33,7 +33,14 @@ import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit,
 
 const { projectStep } = proxyActivities<Activities>(STEP_ACTIVITIES);
 
-const newStep = (step: StepName, schedule: StepSchedule): StepState => ({ step, status: 'pending', round: 1, schedule, history: [] });
+const newStep = (step: StepName, schedule: StepSchedule, checklist?: StepState['checklist']): StepState => ({
+  step,
+  status: 'pending',
+  round: 1,
+  schedule,
+  history: [],
+  ...(checklist && checklist.length > 0 ? { checklist } : {}),
+});
 
 /**
  * One unit's year: every step its plan schedules (registration, the six-month report, the year-end
@@ -77,7 +84,7 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
   for (const name of STEP_NAMES) {
     const schedule = input.steps[name];
     if (!schedule) continue;
-    const step = new ReviewedStep(newStep(name, schedule), input, changed);
+    const step = new ReviewedStep(newStep(name, schedule, input.checklists?.[name]), input, changed);
     steps.set(name, step);
     state.steps[name] = step.state;
   }
