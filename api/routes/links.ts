@@ -9,7 +9,7 @@ import { verifyLinkToken, type LinkClaims } from '../../lib/links';
 import { formatPath, type Plan } from '../../rules/plan';
 import { checklistFromForm, type ChecklistAnswers, type ChecklistItem } from '../../rules/checklist';
 import { isStepName, STEP_KINDS, type StepName } from '../../rules/steps';
-import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
+import { ACTIONS_BY_ROLE, type ActingNow, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
@@ -78,8 +78,10 @@ export function linksRouter(deps: AppDeps): Router {
     if (row.status === 'approved' || row.status === 'cancelled') {
       return message(res, 410, lang, 'Bước này đã hoàn thành; liên kết không còn hiệu lực.', 'This step is closed; the link no longer works.', { unitName: row.unitName });
     }
-    const people = row.people as { contacts?: string[]; reviewer?: string } | undefined;
-    const current = claims.r === 'unit' ? people?.contacts?.includes(claims.p) : people?.reviewer === claims.p;
+    const people = row.people as { contacts?: string[]; reviewer?: string; acting?: ActingNow[] } | undefined;
+    // A substitute's link works while their delegation runs (the workflow projects who acts now).
+    const standsIn = people?.acting?.find((a) => a.email === claims.p && a.role === (claims.r === 'unit' ? 'contact' : 'reviewer'));
+    const current = (claims.r === 'unit' ? people?.contacts?.includes(claims.p) : people?.reviewer === claims.p) || standsIn !== undefined;
     if (people?.reviewer && !current) {
       return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.', { unitName: row.unitName });
     }
@@ -101,6 +103,7 @@ export function linksRouter(deps: AppDeps): Router {
       token: req.params.token,
       role: claims.r,
       person: claims.p,
+      onBehalfOf: standsIn?.for,
       unitName: row.unitName,
       stepTitle: STEP_KINDS[step].title[lang],
       fields: STEP_KINDS[step].fields.map((f) => ({

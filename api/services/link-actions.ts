@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { isDuplicateKey } from '../../lib/db';
 import type { LinkClaims } from '../../lib/links';
 import type { ChecklistAnswers } from '../../rules/checklist';
-import type { ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
+import type { ActingNow, ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
 
@@ -68,7 +68,12 @@ async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  await Audit.create({ at, actor: u.claims.p, action: u.audit.action, target: `${u.claims.w}:${u.claims.s}`, details: { ...u.audit.details, via } });
+  // A substitute acting under a delegation: the audit says whom for ("X on behalf of Y").
+  const row = await deps.db.models.StepState.findById(`${u.claims.w}:${u.claims.s}`, { people: 1 }).lean();
+  const role = u.claims.r === 'unit' ? 'contact' : u.claims.r === 'reviewer' ? 'reviewer' : undefined;
+  const standsIn = (row?.people as { acting?: ActingNow[] } | undefined)?.acting?.find((a) => a.email === u.claims.p && a.role === role);
+  const onBehalf = standsIn ? { onBehalfOf: standsIn.for, summary: `${u.claims.p} on behalf of ${standsIn.for}` } : {};
+  await Audit.create({ at, actor: u.claims.p, action: u.audit.action, target: `${u.claims.w}:${u.claims.s}`, details: { ...u.audit.details, ...onBehalf, via } });
 }
 
 /** Sends one update for a link; an unanswered one is kept in the inbox (unless the caller forbids it). */

@@ -87,7 +87,8 @@ const stepStateSchema = new Schema(
     version: { type: Number, required: true },
     state: { type: Schema.Types.Mixed, required: true },
     /** Who may act for the unit now; a replaced person's links are refused. */
-    people: { contacts: [String], reviewer: String },
+    /** `acting`: substitutes standing in now (a delegation), whose links work meanwhile. */
+    people: { contacts: [String], reviewer: String, acting: { type: [Schema.Types.Mixed], default: undefined } },
   },
   { collection: 'step_states', versionKey: false, minimize: false },
 );

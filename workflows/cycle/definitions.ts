@@ -75,6 +75,8 @@ export interface StepEvent {
   n?: number;
   /** Recorded by staff for the unit (e.g. received on paper). */
   onBehalf?: boolean;
+  /** The person `by` stood in for (a delegation): "by on behalf of actingFor". */
+  actingFor?: string;
 }
 
 export interface StepState {
@@ -88,13 +90,15 @@ export interface StepState {
   submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean; checklist?: ChecklistAnswers };
   /** The evidence checklist the step requires before it may be sent (rules/checklist.ts). */
   checklist?: ChecklistItem[];
-  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number };
+  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number; actingFor?: string };
   history: StepEvent[];
 }
 
 export interface UnitState {
-  /** Who may act for the unit now: a replaced person's links stop working. */
-  people: { contacts: string[]; reviewer: string };
+  /** Who may act for the unit now: a replaced person's links stop working; a substitute's work while the delegation runs. */
+  people: { contacts: string[]; reviewer: string; acting?: ActingNow[] };
+  /** Every delegation named for this unit (past, running and to come). */
+  delegations?: Delegation[];
   cycleId: string;
   clusterId: string;
   unitId: string;
@@ -143,6 +147,35 @@ export interface ReplacePersonInput {
   by: string;
 }
 
+/**
+ * A coordinator names an acting substitute for a unit's contact or its reviewer for a period
+ * [fromAt, untilAt): meanwhile their mail and links go to the substitute, who acts on their behalf
+ * (recorded as such); afterwards everything goes to the person again.
+ */
+export interface DelegateInput {
+  role: 'contact' | 'reviewer';
+  /** The email of the person who is away. */
+  email: string;
+  substitute: Person;
+  fromAt: string;
+  untilAt: string;
+  by: string;
+  reason?: string;
+}
+
+export interface Delegation extends DelegateInput {
+  at: string;
+}
+
+/** A substitute acting now: `email` acts for `for` in `role` until `until`. */
+export interface ActingNow {
+  role: 'contact' | 'reviewer';
+  email: string;
+  for: string;
+  until: string;
+}
+
+export const delegateUpdate = defineUpdate<Delegation[], [DelegateInput]>('delegate');
 export const submitStepUpdate = defineUpdate<StepState, [SubmitStepInput]>('submitStep');
 export const replacePersonUpdate = defineUpdate<UnitState['people'], [ReplacePersonInput]>('replacePerson');
 export const rescheduleStepUpdate = defineUpdate<StepState, [RescheduleStepInput]>('rescheduleStep');
