@@ -139,7 +139,7 @@ function yearEndLines(plan: Plan, compiled: CompiledPlan, at: At): string[] {
   const first: ClusterYearEndInput = yearEnds[0].ye;
 
   lines.push('', 'Kiểm tra, chấm điểm, xếp loại / Inspection: final scores and classes');
-  lines.push(...scheduleLines(first.inspection, at, 'planned only: the inspection sends no escalations', plan.stages.inspection));
+  lines.push(...scheduleLines(first.inspection, at, "to the leader in charge, the council and the inspectors, when units were not inspected (until the ballots open)", plan.stages.inspection));
   lines.push(`  inspectors   each unit's reviewer enters its final scores; reminders go to those not done`);
   lines.push(
     first.inspection.graceEndsAt === first.inspection.dueAt
