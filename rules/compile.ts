@@ -7,6 +7,7 @@ import { cycleIdOf } from '../workflows/cycle/definitions';
 import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 import type { ChecklistItem } from './checklist';
 import type { Plan } from './plan';
+import { stagesForMeetingDay } from './relative-dates';
 import { computeStepSchedule } from './schedule';
 import { stepsOfStage, type ClusterRegistrationStep, type StepName } from './steps';
 
@@ -42,7 +43,6 @@ export function calendarOf(plan: Plan): CalendarConfig {
 }
 
 export function compilePlan(plan: Plan, now: Date): CompiledPlan {
-  const cal = calendarOf(plan);
   const cycle: CycleRef = {
     cycleId: cycleIdOf(plan.body.id, plan.year),
     bodyId: plan.body.id,
@@ -50,22 +50,13 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     year: plan.year,
     timeZone: plan.timeZone,
   };
-  const steps: Partial<Record<StepName, StepSchedule>> = {};
-  const checklists: Partial<Record<StepName, ChecklistItem[]>> = {};
-  for (const stage of UNIT_STAGES) {
-    const input = plan.stages[stage];
-    if (!input) continue;
-    const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
-    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) {
-      steps[step] = s;
-      const list = checklistOf(input.checklist, step);
-      if (list) checklists[step] = list;
-    }
-  }
-  const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
-  const pact = plan.stages.pact && schedule('stages.pact', () => computeStepSchedule(plan.stages.pact!, cal), now);
-  const heads = plan.stages.heads && schedule('stages.heads', () => computeStepSchedule(plan.stages.heads!, cal), now);
-  const proposal = plan.stages.proposal && schedule('stages.proposal', () => computeStepSchedule(plan.stages.proposal!, cal), now);
+  // Stage dates relative to the meeting follow each cluster's own meeting day: one set of schedules per day.
+  const byMeetingDay = new Map<string, ReturnType<typeof schedulesOf>>();
+  const schedulesFor = (clusterId: string) => {
+    const day = plan.stages.meeting?.clusters[clusterId] ?? plan.stages.meeting?.date ?? '';
+    if (!byMeetingDay.has(day)) byMeetingDay.set(day, schedulesOf(day ? planForMeetingDay(plan, day) : plan, now));
+    return byMeetingDay.get(day)!;
+  };
   const staff = new Map(plan.staff.map((s) => [s.id, s]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const person = (p: Person): Person => ({ name: p.name, email: p.email, lang: p.lang, role: p.role });
@@ -73,6 +64,7 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
   return {
     cycle,
     clusters: plan.clusters.map((c) => {
+      const { steps, checklists, inspection, pact, heads, proposal } = schedulesFor(c.id);
       // The cluster head is a unit; its first contact is the person who is written to.
       const head = person(units.get(c.head)!.contacts[0]);
       const yearEnd: ClusterYearEndInput | undefined =
@@ -201,6 +193,39 @@ export function meetingScheduleOf(plan: Plan, clusterId: string, overrides: { da
     closesAt: localInstant(date, m.ballotCloses, cal.timeZone),
     secondRoundMinutes: m.secondRoundMinutes,
   };
+}
+
+/** Every stage's schedule on the plan's calendar (from a plan whose relative dates are resolved for one meeting day). */
+function schedulesOf(plan: Plan, now: Date) {
+  const cal = calendarOf(plan);
+  const steps: Partial<Record<StepName, StepSchedule>> = {};
+  const checklists: Partial<Record<StepName, ChecklistItem[]>> = {};
+  for (const stage of UNIT_STAGES) {
+    const input = plan.stages[stage];
+    if (!input) continue;
+    const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
+    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) {
+      steps[step] = s;
+      const list = checklistOf(input.checklist, step);
+      if (list) checklists[step] = list;
+    }
+  }
+  const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
+  const pact = plan.stages.pact && schedule('stages.pact', () => computeStepSchedule(plan.stages.pact!, cal), now);
+  const heads = plan.stages.heads && schedule('stages.heads', () => computeStepSchedule(plan.stages.heads!, cal), now);
+  const proposal = plan.stages.proposal && schedule('stages.proposal', () => computeStepSchedule(plan.stages.proposal!, cal), now);
+  return { steps, checklists, inspection, pact, heads, proposal };
+}
+
+/**
+ * The plan with its relative stage dates resolved again for a cluster's own meeting day (its rules
+ * are kept beside the dates, rules/relative-dates.ts); the plan itself when nothing changes.
+ */
+export function planForMeetingDay(plan: Plan, meetingDay: string): Plan {
+  if (!plan.stages.meeting || meetingDay === plan.stages.meeting.date) return plan;
+  const { stages, problems } = stagesForMeetingDay(plan.stages, calendarOf(plan), meetingDay);
+  if (problems.length > 0) throw new PlanCompileError(problems[0].path, problems[0].message);
+  return { ...plan, stages };
 }
 
 /** The items of a stage's checklist that apply to one of its steps (all, unless an item names its steps). */

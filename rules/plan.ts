@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { thresholdSchema } from './ballot';
 import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
 import { bandsSchema } from './classification';
-import { resolveRelativeDates } from './relative-dates';
+import { resolveRelativeDates, stagesForMeetingDay } from './relative-dates';
 import { sheetSchema } from './scoring';
 import { STEP_KINDS, STEP_NAMES } from './steps';
 
@@ -375,13 +375,33 @@ function checkYearEnd(plan: CheckedPlan, issue: Issue): void {
     const clusterIds = new Set(plan.clusters.map((c) => c.id));
     for (const id of Object.keys(m.clusters)) if (!clusterIds.has(id)) issue(['stages', 'meeting', 'clusters', id], `unknown cluster id "${id}"`);
     if (m.ballotOpens >= m.ballotCloses) issue(['stages', 'meeting', 'ballotCloses'], `must be after ballotOpens (${m.ballotOpens})`);
-    const days = [m.date, ...Object.values(m.clusters)];
-    const first = days.reduce((a, b) => (a < b ? a : b));
-    const last = days.reduce((a, b) => (a > b ? a : b));
-    if (stages.inspection?.deadline !== undefined && first <= stages.inspection.deadline)
-      issue(['stages', 'meeting', 'date'], `a meeting on ${first} is not after the inspection deadline (${stages.inspection.deadline})`);
-    if (stages.proposal?.deadline !== undefined && stages.proposal.deadline <= last)
-      issue(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${last})`);
+    // Each meeting day with the stage dates as they fall for it: dates relative to the meeting follow a
+    // cluster's own day (rules/relative-dates.ts stagesForMeetingDay), so each day is checked with its own.
+    const days = [...new Set([m.date, ...Object.values(m.clusters)])].sort();
+    const said = new Set<string>();
+    const once = (path: (string | number)[], message: string) => {
+      if (!said.has(message)) issue(path, message);
+      said.add(message);
+    };
+    for (const day of days) {
+      let at: CheckedPlan['stages'] = stages;
+      if (day !== m.date) {
+        const r = stagesForMeetingDay(stages, { timeZone: plan.timeZone, ...plan.calendar }, day);
+        const owners = Object.entries(m.clusters).filter(([, d]) => d === day).map(([id]) => id);
+        for (const p of r.problems) once(['stages', 'meeting', 'clusters', owners[0]], `with its meeting on ${day}: ${p.path}: ${p.message}`);
+        if (r.problems.length > 0) continue;
+        at = r.stages;
+        for (const [name, st] of Object.entries(at)) {
+          if (st && 'opensOn' in st && st.opensOn !== undefined && st.deadline !== undefined && st.opensOn > st.deadline)
+            once(['stages', name, 'opensOn'], `opens after its deadline (${st.deadline}) for the meeting of ${owners.join(', ')} on ${day}`);
+        }
+        if (at.inspection?.deadline !== undefined && at.reports?.deadline !== undefined && at.inspection.deadline < at.reports.deadline)
+          once(['stages', 'inspection', 'deadline'], `is before the reports deadline (${at.reports.deadline}) for the meeting of ${owners.join(', ')} on ${day}`);
+      }
+      if (at.inspection?.deadline !== undefined && day <= at.inspection.deadline)
+        once(['stages', 'meeting', 'date'], `a meeting on ${day} is not after the inspection deadline (${at.inspection.deadline})`);
+      if (at.proposal?.deadline !== undefined && at.proposal.deadline <= day) once(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${day})`);
+    }
   }
   const insp = stages.inspection;
   if (insp) {

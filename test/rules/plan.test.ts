@@ -365,6 +365,46 @@ describe("validatePlan and compilePlan: the cluster's registration steps (pact, 
   });
 });
 
+describe("compilePlan: dates relative to the meeting follow each cluster's own meeting day", () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  // Plan meeting Friday 03/12/2027; cum-2 meets Thursday 09/12. Deadlines end 17:00 local (10:00 UTC).
+  test.each<[string, (p: Json) => void, { cum1: string; cum2: string }]>([
+    ['proposal 1 working day after the meeting', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 1 }), { cum1: '2027-12-06', cum2: '2027-12-10' }],
+    ['proposal 3 calendar days after', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 3, unit: 'calendar' }), { cum1: '2027-12-06', cum2: '2027-12-10' }],
+    ['an absolute proposal deadline does not move', () => undefined, { cum1: '2027-12-15', cum2: '2027-12-15' }],
+    [
+      'a chain: proposal 2 working days after the inspection deadline, itself 3 before the meeting',
+      (p) => {
+        p.stages.inspection.deadline = { before: 'meeting', days: 3 };
+        p.stages.proposal.deadline = { after: 'inspection.deadline', days: 8 };
+        p.stages.inspection.timetable = [];
+      },
+      // cum-1: inspection due Tue 30/11, proposal Fri 10/12; cum-2: inspection Mon 06/12, proposal Thu 16/12.
+      { cum1: '2027-12-10', cum2: '2027-12-16' },
+    ],
+  ])('%s', (_name, change, expected) => {
+    const p = ye();
+    change(p);
+    p.stages.meeting.clusters = { 'cum-2': '2027-12-09' };
+    const [c1, c2] = compilePlan(valid(p), new Date('2027-01-15T00:00:00Z')).clusters;
+    expect([c1.yearEnd!.proposal!.schedule.dueAt, c2.yearEnd!.proposal!.schedule.dueAt]).toEqual([`${expected.cum1}T10:00:00.000Z`, `${expected.cum2}T10:00:00.000Z`]);
+  });
+
+  test("a unit step relative to the meeting: each cluster's units get their own deadline", () => {
+    const p = ye();
+    p.stages.reports.deadline = { before: 'meeting', days: 10 };
+    p.stages.inspection = { ...p.stages.inspection, opensOn: { after: 'reports.deadline', days: 1 }, deadline: { before: 'meeting', days: 2 }, timetable: [] };
+    p.stages.meeting.clusters = { 'cum-2': '2027-12-09' };
+    const [c1, c2] = compilePlan(valid(p), new Date('2027-01-15T00:00:00Z')).clusters;
+    // 10 working days before Fri 03/12 is Fri 19/11; before Thu 09/12, Thu 25/11.
+    expect(c1.units[0].steps['summary-report']!.dueAt).toBe('2027-11-19T10:00:00.000Z');
+    expect(c2.units[0].steps['summary-report']!.dueAt).toBe('2027-11-25T10:00:00.000Z');
+    expect([c1.yearEnd!.inspection.dueAt, c2.yearEnd!.inspection.dueAt]).toEqual(['2027-12-01T10:00:00.000Z', '2027-12-07T10:00:00.000Z']);
+    // The registration (absolute) is the same everywhere.
+    expect(c1.units[0].steps.registration).toEqual(c2.units[0].steps.registration);
+  });
+});
+
 describe('validatePlan and compilePlan: evidence checklists', () => {
   const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
   const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
@@ -507,13 +547,23 @@ describe('validatePlan and compilePlan: relative stage dates', () => {
     // The existing date checks see the resolved dates.
     ['a proposal due on the meeting day (0 days after)', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 0 }), ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-03)']],
     [
-      // Known limit: a cluster's own meeting day does not move a date relative to `meeting`.
-      'a proposal relative to the plan meeting day, with a cluster meeting later',
+      // A cluster's own day moves its relative dates: its proposal is then due after its meeting, but an
+      // absolute deadline is not.
+      'an absolute proposal deadline before a cluster meeting',
+      (p) => (p.stages.meeting.clusters = { 'cum-2': '2027-12-16' }),
+      ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-16)'],
+    ],
+    [
+      'a cluster meeting day that puts its relative inspection deadline after its reports one',
       (p) => {
-        p.stages.proposal.deadline = { after: 'meeting', days: 1 };
-        p.stages.meeting.clusters = { 'cum-2': '2027-12-06' };
+        p.stages.inspection.deadline = { before: 'meeting', days: 5 };
+        p.stages.inspection.timetable = [];
+        p.stages.meeting.clusters = { 'cum-2': '2027-11-12' };
       },
-      ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-06)'],
+      [
+        'stages.inspection.opensOn: opens after its deadline (2027-11-05) for the meeting of cum-2 on 2027-11-12',
+        'stages.inspection.deadline: is before the reports deadline (2027-11-10) for the meeting of cum-2 on 2027-11-12',
+      ],
     ],
     [
       'an opening day resolved after its deadline',

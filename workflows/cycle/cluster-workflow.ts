@@ -19,6 +19,7 @@ import {
   decideTieUpdate,
   enterInspectionUpdate,
   moveMeetingUpdate,
+  rescheduleStepUpdate,
   reviewStepUpdate,
   submitCrossCheckUpdate,
   submitStepUpdate,
@@ -38,7 +39,7 @@ import {
   type StepState,
 } from './definitions';
 import { CLUSTER_REGISTRATION_STEPS, type ClusterRegistrationStep } from '../../rules/steps';
-import { assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 import { unitWorkflow } from './unit-workflow';
 import { YearEnd } from './year-end';
 
@@ -105,6 +106,10 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
         r.gate?.();
         assertCanSubmit(r.step.state, req, r.people.contacts);
       },
+    });
+    // A coordinator moved the meeting, and with it a deadline written relative to it (api/services/year-end-admin.ts).
+    setHandler(rescheduleStepUpdate, (req) => of(req.step).step.reschedule(req), {
+      validator: (req) => assertCanReschedule(of(req.step).step.state, req),
     });
     setHandler(reviewStepUpdate, (req) => of(req.step).step.review(req), {
       validator: (req) => {
