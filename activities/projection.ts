@@ -10,7 +10,7 @@ export interface ProjectStepInput {
   workflowId: string;
   state: StepState;
   /** Who may act for the unit now (absent in histories recorded before people could be replaced). */
-  people?: { contacts: string[]; reviewer: string };
+  people?: { contacts: string[]; reviewer: string; acting?: { role: string; email: string; for: string; until: string }[] };
 }
 
 /** Keeps the MongoDB read model in step with the workflows, for the api and the secretariat. */

@@ -6,7 +6,7 @@ import { formatViDateTime } from '../rules/calendar';
 import { compilePlan, PlanCompileError, type CompiledPlan } from '../rules/compile';
 import { validatePlan, type Plan, type PlanProblem } from '../rules/plan';
 import { describeRelativeDate, type RelativeDate } from '../rules/relative-dates';
-import { STEP_KINDS, STEP_NAMES } from '../rules/steps';
+import { CLUSTER_REGISTRATION_STEPS, STEP_KINDS, STEP_NAMES } from '../rules/steps';
 import { cycleIdOf } from '../workflows/cycle/definitions';
 import type { AwardRule, ClusterYearEndInput, StepSchedule } from '../workflows/cycle/definitions';
 
@@ -62,6 +62,15 @@ export function planTimelineLines(plan: Plan, compiled: CompiledPlan): string[] 
     if (!s) continue;
     lines.push('', `${STEP_KINDS[step].title.vi} / ${STEP_KINDS[step].title.en}`);
     lines.push(...scheduleLines(s, at, 'to the reviewer and the cluster head', plan.stages[STEP_KINDS[step].stage as 'registration']));
+  }
+  // The cluster's own registration steps (the same instants in every cluster; the approver may differ).
+  for (const step of CLUSTER_REGISTRATION_STEPS) {
+    const c = compiled.clusters[0].clusterSteps?.[step];
+    if (!c) continue;
+    const stage = STEP_KINDS[step].stage as 'pact' | 'heads';
+    lines.push('', `${STEP_KINDS[step].title.vi} / ${STEP_KINDS[step].title.en}`);
+    lines.push(...scheduleLines(c.schedule, at, 'to the approver and the cluster head', plan.stages[stage]));
+    lines.push(`  sent by      each cluster's head; approved or returned by ${plan.stages[stage]!.approver === 'council' ? `the council (${c.approver.name})` : "the cluster's leader in charge"}`);
   }
   lines.push(...yearEndLines(plan, compiled, at));
   lines.push(...individualAwardLines(plan));
@@ -150,7 +159,7 @@ function yearEndLines(plan: Plan, compiled: CompiledPlan, at: At): string[] {
   const first: ClusterYearEndInput = yearEnds[0].ye;
 
   lines.push('', 'Kiểm tra, chấm điểm, xếp loại / Inspection: final scores and classes');
-  lines.push(...scheduleLines(first.inspection, at, 'planned only: the inspection sends no escalations', plan.stages.inspection));
+  lines.push(...scheduleLines(first.inspection, at, "to the leader in charge, the council and the inspectors, when units were not inspected (until the ballots open)", plan.stages.inspection));
   lines.push(`  inspectors   each unit's reviewer enters its final scores; reminders go to those not done`);
   lines.push(
     first.inspection.graceEndsAt === first.inspection.dueAt

@@ -67,6 +67,8 @@ function yearEndLine(clusterId: string, e: YearEnd['timeline'][number]): string 
       return `${who} ${'inspection'.padEnd(17)} opened`;
     case 'inspected':
       return `${who} ${'inspection'.padEnd(17)} inspected → ${e.detail} (${e.n} change${e.n === 1 ? '' : 's'})`;
+    case 'cross-checked':
+      return `${who} ${'cross-check'.padEnd(17)} checked the files of ${e.detail}`;
     case 'classes-locked':
       return `${who} ${'inspection'.padEnd(17)} classes locked`;
     case 'round-opened':

@@ -2,12 +2,25 @@
  * Compiles a validated plan into what the workflows run on: absolute instants (from the plan's
  * calendar) and one self-contained input per unit, grouped by cluster. Pure; `now` is a parameter.
  */
-import type { ClusterNominationsInput, ClusterYearEndInput, CycleRef, ForwardTarget, InspectionVisit, MeetingSchedule, Person, StepSchedule, UnitWorkflowInput } from '../workflows/cycle/definitions';
+import type {
+  ClusterNominationsInput,
+  ClusterStepInput,
+  ClusterYearEndInput,
+  CycleRef,
+  ForwardTarget,
+  InspectionVisit,
+  MeetingSchedule,
+  Person,
+  StepSchedule,
+  UnitWorkflowInput,
+} from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
 import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
+import type { ChecklistItem } from './checklist';
 import type { Plan } from './plan';
+import { stagesForMeetingDay } from './relative-dates';
 import { computeStepSchedule } from './schedule';
-import { stepsOfStage, type StepName } from './steps';
+import { stepsOfStage, type ClusterRegistrationStep, type StepName } from './steps';
 
 export interface CompiledCluster {
   clusterId: string;
@@ -17,6 +30,8 @@ export interface CompiledCluster {
   yearEnd?: ClusterYearEndInput;
   /** The cluster's individual nominations and the council deciding them, when the plan has individual awards. */
   nominations?: ClusterNominationsInput;
+  /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
+  clusterSteps?: Partial<Record<ClusterRegistrationStep, ClusterStepInput>>;
 }
 
 /** The plan stages that schedule unit steps, in plan order. */
@@ -41,7 +56,6 @@ export function calendarOf(plan: Plan): CalendarConfig {
 }
 
 export function compilePlan(plan: Plan, now: Date): CompiledPlan {
-  const cal = calendarOf(plan);
   const cycle: CycleRef = {
     cycleId: cycleIdOf(plan.body.id, plan.year),
     bodyId: plan.body.id,
@@ -49,15 +63,13 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     year: plan.year,
     timeZone: plan.timeZone,
   };
-  const steps: Partial<Record<StepName, StepSchedule>> = {};
-  for (const stage of UNIT_STAGES) {
-    const input = plan.stages[stage];
-    if (!input) continue;
-    const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
-    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) steps[step] = s;
-  }
-  const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
-  const proposal = plan.stages.proposal && schedule('stages.proposal', () => computeStepSchedule(plan.stages.proposal!, cal), now);
+  // Stage dates relative to the meeting follow each cluster's own meeting day: one set of schedules per day.
+  const byMeetingDay = new Map<string, ReturnType<typeof schedulesOf>>();
+  const schedulesFor = (clusterId: string) => {
+    const day = plan.stages.meeting?.clusters[clusterId] ?? plan.stages.meeting?.date ?? '';
+    if (!byMeetingDay.has(day)) byMeetingDay.set(day, schedulesOf(day ? planForMeetingDay(plan, day) : plan, now));
+    return byMeetingDay.get(day)!;
+  };
   const staff = new Map(plan.staff.map((s) => [s.id, s]));
   const units = new Map(plan.units.map((u) => [u.id, u]));
   const person = (p: Person): Person => ({ name: p.name, email: p.email, lang: p.lang, role: p.role });
@@ -66,11 +78,12 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
     ? { cycleId: cycleIdOf(plan.body.parent, plan.year), bodyId: plan.body.parent, ...(plan.body.parentName ? { bodyName: plan.body.parentName } : {}) }
     : undefined;
   const titles = plan.individualAwards.map((a) => ({ id: a.id, name: a.name, criteria: a.criteria, documents: [...a.documents], quota: { ...a.quota }, decidedBy: a.decidedBy }));
-  const nominationsSchedule = steps.nominations;
 
   return {
     cycle,
     clusters: plan.clusters.map((c) => {
+      const { steps, checklists, inspection, pact, heads, proposal } = schedulesFor(c.id);
+      const nominationsSchedule = steps.nominations;
       // The cluster head is a unit; its first contact is the person who is written to.
       const head = person(units.get(c.head)!.contacts[0]);
       const yearEnd: ClusterYearEndInput | undefined =
@@ -96,7 +109,10 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               // Only when the plan sets one: the inputs (and histories) of plans without it stay as they were.
               ...(plan.stages.meeting?.quorum ? { quorum: { share: plan.stages.meeting.quorum.share, proxies: plan.stages.meeting.quorum.proxies } } : {}),
               awards: plan.awards.map((a) => ({ ...a })),
-              proposal: proposal && plan.council ? { schedule: proposal, council: person(staff.get(plan.council)!) } : undefined,
+              proposal:
+                proposal && plan.council
+                  ? { schedule: proposal, council: person(staff.get(plan.council)!), ...withChecklist(checklistOf(plan.stages.proposal!.checklist, 'award-proposal')) }
+                  : undefined,
               ...(forwardTo ? { forwardTo } : {}),
             }
           : undefined;
@@ -111,11 +127,39 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
               ...(forwardTo ? { forwardTo } : {}),
             }
           : undefined;
+      // The approver of a cluster step: the council, or the cluster's leader in charge (the plan checked both exist).
+      const approverOf = (a: 'council' | 'leader') => person(staff.get(a === 'council' ? plan.council! : c.leader!)!);
+      const contactOf = (unitId: string) => units.get(unitId)!.contacts[0];
+      const pair = (unitId: string) => `${units.get(unitId)!.name} – ${contactOf(unitId).name}`;
+      const clusterSteps: CompiledCluster['clusterSteps'] = {
+        ...(pact
+          ? {
+              'pact-signing': {
+                schedule: pact,
+                submitter: head,
+                approver: approverOf(plan.stages.pact!.approver),
+                ...withChecklist(checklistOf(plan.stages.pact!.checklist, 'pact-signing')),
+              },
+            }
+          : {}),
+        ...(heads
+          ? {
+              'heads-confirmation': {
+                schedule: heads,
+                submitter: head,
+                approver: approverOf(plan.stages.heads!.approver),
+                prefill: { head: pair(c.head), ...(c.deputy ? { deputy: pair(c.deputy) } : {}) },
+                ...withChecklist(checklistOf(plan.stages.heads!.checklist, 'heads-confirmation')),
+              },
+            }
+          : {}),
+      };
       return {
         clusterId: c.id,
         name: c.name,
         yearEnd,
         ...(nominations ? { nominations } : {}),
+        ...(Object.keys(clusterSteps).length > 0 ? { clusterSteps } : {}),
         units: c.members.map((id) => {
           const u = units.get(id)!;
           return {
@@ -129,6 +173,8 @@ export function compilePlan(plan: Plan, now: Date): CompiledPlan {
             clusterHead: head,
             steps,
             ...(titles.length > 0 ? { individualAwards: titles } : {}),
+            // Only when some step has a checklist: inputs of plans without one stay as they were.
+            ...(Object.keys(checklists).length > 0 ? { checklists } : {}),
           };
         }),
       };
@@ -183,6 +229,49 @@ export function meetingScheduleOf(plan: Plan, clusterId: string, overrides: { da
     secondRoundMinutes: m.secondRoundMinutes,
   };
 }
+
+/** Every stage's schedule on the plan's calendar (from a plan whose relative dates are resolved for one meeting day). */
+function schedulesOf(plan: Plan, now: Date) {
+  const cal = calendarOf(plan);
+  const steps: Partial<Record<StepName, StepSchedule>> = {};
+  const checklists: Partial<Record<StepName, ChecklistItem[]>> = {};
+  for (const stage of UNIT_STAGES) {
+    const input = plan.stages[stage];
+    if (!input) continue;
+    const s = schedule(`stages.${stage}`, () => computeStepSchedule(input, cal), now);
+    for (const step of stepsOfStage(stage, { scoring: plan.scoring !== undefined })) {
+      steps[step] = s;
+      const list = checklistOf(input.checklist, step);
+      if (list) checklists[step] = list;
+    }
+  }
+  const inspection = plan.stages.inspection && schedule('stages.inspection', () => computeStepSchedule(plan.stages.inspection!, cal), now);
+  const pact = plan.stages.pact && schedule('stages.pact', () => computeStepSchedule(plan.stages.pact!, cal), now);
+  const heads = plan.stages.heads && schedule('stages.heads', () => computeStepSchedule(plan.stages.heads!, cal), now);
+  const proposal = plan.stages.proposal && schedule('stages.proposal', () => computeStepSchedule(plan.stages.proposal!, cal), now);
+  return { steps, checklists, inspection, pact, heads, proposal };
+}
+
+/**
+ * The plan with its relative stage dates resolved again for a cluster's own meeting day (its rules
+ * are kept beside the dates, rules/relative-dates.ts); the plan itself when nothing changes.
+ */
+export function planForMeetingDay(plan: Plan, meetingDay: string): Plan {
+  if (!plan.stages.meeting || meetingDay === plan.stages.meeting.date) return plan;
+  const { stages, problems } = stagesForMeetingDay(plan.stages, calendarOf(plan), meetingDay);
+  if (problems.length > 0) throw new PlanCompileError(problems[0].path, problems[0].message);
+  return { ...plan, stages };
+}
+
+/** The items of a stage's checklist that apply to one of its steps (all, unless an item names its steps). */
+function checklistOf(list: Plan['stages']['registration']['checklist'], step: StepName): ChecklistItem[] | undefined {
+  const items = (list ?? [])
+    .filter((i) => !i.steps || i.steps.includes(step))
+    .map((i) => ({ id: i.id, label: { vi: i.label, en: i.labelEn ?? i.label }, required: i.required }));
+  return items.length > 0 ? items : undefined;
+}
+
+const withChecklist = (checklist: ChecklistItem[] | undefined) => (checklist ? { checklist } : {});
 
 /** A step without an opening date opens when the cycle starts. */
 function schedule(path: string, compute: () => ReturnType<typeof computeStepSchedule>, now: Date): StepSchedule {

@@ -14,8 +14,9 @@ import { DEFAULT_TIME_ZONE, type CalendarConfig } from './calendar';
 import { DEFAULT_DIGEST_TIME, SECRETARIAT_TIME } from './daily-mail';
 import { bandsSchema } from './classification';
 import { individualAwardSchema } from './nominations';
-import { resolveRelativeDates } from './relative-dates';
+import { resolveRelativeDates, stagesForMeetingDay } from './relative-dates';
 import { sheetSchema } from './scoring';
+import { STEP_KINDS, STEP_NAMES } from './steps';
 
 const slug = z
   .string()
@@ -78,12 +79,35 @@ export const clusterSchema = z.object({
  * written relative also has its rule as `opensOnRule` / `deadlineRule` (for tools to show it; nothing
  * schedules from it).
  */
+/**
+ * An evidence checklist (danh mục minh chứng): items the unit ticks (with an optional note or
+ * reference) before its step may be sent; `required: false` items may be left unticked. `steps`
+ * limits an item to some of the stage's steps (e.g. only `self-scoring` in reports); all by default.
+ */
+export const checklistItemSchema = z.object({
+  id: slug,
+  label: z.string().trim().min(1).max(300),
+  labelEn: z.string().trim().min(1).max(300).optional(),
+  required: z.boolean().default(true),
+  steps: z.array(z.string()).min(1).optional(),
+});
+
 export const stepScheduleSchema = z.object({
   opensOn: stageDate.optional(),
   deadline: stageDate,
   reminders: z.array(offsetSchema).default([7, 3, 1].map((days) => ({ days, unit: 'working' as const }))),
   grace: offsetSchema.default({ days: 0, unit: 'working' }),
   escalations: z.array(offsetSchema).default([{ days: 0, unit: 'working' }]),
+  checklist: z.array(checklistItemSchema).optional(),
+});
+
+/**
+ * A cluster's own registration step (the pact, the year's head and deputy): the head sends it, the
+ * approver — the council (HĐTĐKT / standing committee, `council`) or the cluster's leader in charge —
+ * accepts or returns it.
+ */
+export const clusterStepSchema = stepScheduleSchema.extend({
+  approver: z.enum(['council', 'leader']).default('council'),
 });
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
@@ -237,6 +261,10 @@ const planBase = z.object({
   security: securitySchema.optional(),
   stages: z.object({
     registration: stepScheduleSchema,
+    /** The cluster's units sign the emulation pact (giao ước thi đua); the head sends it for approval. */
+    pact: clusterStepSchema.optional(),
+    /** The year's cluster head and deputy are confirmed (xác nhận cụm trưởng, cụm phó). */
+    heads: clusterStepSchema.optional(),
     midYear: stepScheduleSchema.optional(),
     /** Year-end reports; with `scoring`, the unit's self-scoring too. */
     reports: stepScheduleSchema.optional(),
@@ -323,6 +351,39 @@ function checkPlan(plan: CheckedPlan, issue: Issue): void {
   }
   checkYearEnd(plan, issue);
   checkIndividualAwards(plan, issue);
+  checkClusterSteps(plan, issue);
+  checkChecklists(plan, issue);
+}
+
+/** Checklist item ids are unique per stage, and name only the stage's own steps; the inspection has none. */
+function checkChecklists(plan: CheckedPlan, issue: Issue): void {
+  for (const [name, stage] of Object.entries(plan.stages)) {
+    const list = stage && 'checklist' in stage ? stage.checklist : undefined;
+    if (!list) continue;
+    if (name === 'inspection') {
+      issue(['stages', name, 'checklist'], 'the inspection has no submission to check: put the checklist on the stage units send (e.g. reports)');
+      continue;
+    }
+    const own = STEP_NAMES.filter((s) => STEP_KINDS[s].stage === name);
+    list.forEach((item, i) => {
+      if (list.findIndex((x) => x.id === item.id) !== i) issue(['stages', name, 'checklist', i, 'id'], `duplicate id "${item.id}"`);
+      item.steps?.forEach((s, j) => {
+        if (!(own as string[]).includes(s)) issue(['stages', name, 'checklist', i, 'steps', j], `"${s}" is not a step of ${name} (${own.join(', ')})`);
+      });
+    });
+  }
+}
+
+/** The pact and the heads' confirmation need someone to approve them: the council, or every cluster's leader. */
+function checkClusterSteps(plan: CheckedPlan, issue: Issue): void {
+  for (const name of ['pact', 'heads'] as const) {
+    const stage = plan.stages[name];
+    if (!stage) continue;
+    if (stage.approver === 'council' && plan.council === undefined)
+      issue(['stages', name, 'approver'], 'is "council": the plan needs a council (staff id), or write approver: leader');
+    if (stage.approver === 'leader')
+      plan.clusters.forEach((c, k) => c.leader === undefined && issue(['clusters', k, 'leader'], `stages.${name} is approved by the leader: the cluster needs a leader (staff id)`));
+  }
 }
 
 /** Individual awards need their stage, a council to decide them, and a parent body when it decides them. */
@@ -383,13 +444,33 @@ function checkYearEnd(plan: CheckedPlan, issue: Issue): void {
     const clusterIds = new Set(plan.clusters.map((c) => c.id));
     for (const id of Object.keys(m.clusters)) if (!clusterIds.has(id)) issue(['stages', 'meeting', 'clusters', id], `unknown cluster id "${id}"`);
     if (m.ballotOpens >= m.ballotCloses) issue(['stages', 'meeting', 'ballotCloses'], `must be after ballotOpens (${m.ballotOpens})`);
-    const days = [m.date, ...Object.values(m.clusters)];
-    const first = days.reduce((a, b) => (a < b ? a : b));
-    const last = days.reduce((a, b) => (a > b ? a : b));
-    if (stages.inspection?.deadline !== undefined && first <= stages.inspection.deadline)
-      issue(['stages', 'meeting', 'date'], `a meeting on ${first} is not after the inspection deadline (${stages.inspection.deadline})`);
-    if (stages.proposal?.deadline !== undefined && stages.proposal.deadline <= last)
-      issue(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${last})`);
+    // Each meeting day with the stage dates as they fall for it: dates relative to the meeting follow a
+    // cluster's own day (rules/relative-dates.ts stagesForMeetingDay), so each day is checked with its own.
+    const days = [...new Set([m.date, ...Object.values(m.clusters)])].sort();
+    const said = new Set<string>();
+    const once = (path: (string | number)[], message: string) => {
+      if (!said.has(message)) issue(path, message);
+      said.add(message);
+    };
+    for (const day of days) {
+      let at: CheckedPlan['stages'] = stages;
+      if (day !== m.date) {
+        const r = stagesForMeetingDay(stages, { timeZone: plan.timeZone, ...plan.calendar }, day);
+        const owners = Object.entries(m.clusters).filter(([, d]) => d === day).map(([id]) => id);
+        for (const p of r.problems) once(['stages', 'meeting', 'clusters', owners[0]], `with its meeting on ${day}: ${p.path}: ${p.message}`);
+        if (r.problems.length > 0) continue;
+        at = r.stages;
+        for (const [name, st] of Object.entries(at)) {
+          if (st && 'opensOn' in st && st.opensOn !== undefined && st.deadline !== undefined && st.opensOn > st.deadline)
+            once(['stages', name, 'opensOn'], `opens after its deadline (${st.deadline}) for the meeting of ${owners.join(', ')} on ${day}`);
+        }
+        if (at.inspection?.deadline !== undefined && at.reports?.deadline !== undefined && at.inspection.deadline < at.reports.deadline)
+          once(['stages', 'inspection', 'deadline'], `is before the reports deadline (${at.reports.deadline}) for the meeting of ${owners.join(', ')} on ${day}`);
+      }
+      if (at.inspection?.deadline !== undefined && day <= at.inspection.deadline)
+        once(['stages', 'meeting', 'date'], `a meeting on ${day} is not after the inspection deadline (${at.inspection.deadline})`);
+      if (at.proposal?.deadline !== undefined && at.proposal.deadline <= day) once(['stages', 'proposal', 'deadline'], `is not after the last cluster meeting (${day})`);
+    }
   }
   const insp = stages.inspection;
   if (insp) {

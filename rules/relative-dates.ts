@@ -7,9 +7,10 @@
  * Pure: no I/O, no clock; the calendar is a parameter.
  *
  * Rule decisions (each one is covered by test/rules/relative-dates.test.ts):
- * - A reference (REF) is `<stage>.deadline` or `<stage>.opensOn` for registration, midYear, reports,
- *   inspection, proposal and nominations, or `meeting` (the plan-level `stages.meeting.date`; a cluster's own
- *   meeting day in `stages.meeting.clusters` does not move relative dates).
+ * - A reference (REF) is `<stage>.deadline` or `<stage>.opensOn` for registration, pact, heads,
+ *   midYear, reports, inspection, proposal and nominations, or `meeting`: the plan-level
+ *   `stages.meeting.date` here; a cluster's own meeting day (`stages.meeting.clusters`, or a day the
+ *   coordinator moved it to) is applied by `stagesForMeetingDay`, which resolves the same rules again for that day.
  * - Offsets are working days unless `unit: calendar`.
  * - The date counted from is the referenced date as people have it: a referenced **deadline** on a
  *   day off counts from the previous working day (where the schedule puts it, rules/schedule.ts);
@@ -30,7 +31,7 @@
 import { assertDate, nextWorkingDay, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 
 /** The stages whose `deadline` and `opensOn` may be relative, in plan order. */
-export const DATED_STAGES = ['registration', 'midYear', 'reports', 'inspection', 'proposal', 'nominations'] as const;
+export const DATED_STAGES = ['registration', 'pact', 'heads', 'midYear', 'reports', 'inspection', 'proposal', 'nominations'] as const;
 export type DatedStage = (typeof DATED_STAGES)[number];
 export type DateField = 'deadline' | 'opensOn';
 export type DateRef = `${DatedStage}.${DateField}` | 'meeting';
@@ -186,4 +187,27 @@ function shiftFrom(base: string, dir: 'before' | 'after', rule: RelativeDate, ca
   if (rule.unit === 'calendar') return shiftDate(base, { days, unit: 'calendar' }, cal);
   const shifted = shiftDate(base, { days, unit: 'working' }, cal);
   return dir === 'before' ? previousWorkingDay(shifted, cal) : nextWorkingDay(shifted, cal);
+}
+
+/**
+ * The stages again, with every relative date resolved as if the meeting were on `meetingDay` (a
+ * cluster's own meeting day, or the day a coordinator moved it to): the rules kept beside the dates
+ * (`deadlineRule` / `opensOnRule`) are resolved afresh, absolute dates stay. Chains follow (a stage
+ * relative to one relative to the meeting moves too).
+ */
+export function stagesForMeetingDay<S extends { [K in DatedStage]?: ResolvedStage<RawDatedStage> } & { meeting?: { date: string } }>(
+  stages: S,
+  calendar: CalendarConfig,
+  meetingDay: string,
+): { stages: S; problems: DateProblem[] } {
+  const raw: Record<string, unknown> = { ...stages, ...(stages.meeting ? { meeting: { ...stages.meeting, date: meetingDay } } : {}) };
+  for (const name of DATED_STAGES) {
+    const s = stages[name];
+    if (!s) continue;
+    const { deadlineRule, opensOnRule, ...rest } = s;
+    raw[name] = { ...rest, deadline: deadlineRule ?? s.deadline, ...(opensOnRule ? { opensOn: opensOnRule } : {}) };
+  }
+  const { stages: out, problems } = resolveRelativeDates(raw as RawStages, calendar);
+  // The meeting stage keeps the plan's own date (a cluster's day lives in meeting.clusters).
+  return { stages: { ...(out as unknown as S), ...(stages.meeting ? { meeting: stages.meeting } : {}) }, problems };
 }

@@ -3,8 +3,17 @@
  * by the plan stage that schedules them. Pure data, importable by workflows, api and templates alike:
  * adding a step of this shape means adding an entry here (and, optionally, dedicated email templates).
  */
-export type StageName = 'registration' | 'midYear' | 'reports' | 'proposal' | 'nominations';
-export type StepName = 'registration' | 'midyear-report' | 'summary-report' | 'self-scoring' | 'exemplars-report' | 'award-proposal' | 'nominations';
+export type StageName = 'registration' | 'pact' | 'heads' | 'midYear' | 'reports' | 'proposal' | 'nominations';
+export type StepName =
+  | 'registration'
+  | 'pact-signing'
+  | 'heads-confirmation'
+  | 'midyear-report'
+  | 'summary-report'
+  | 'self-scoring'
+  | 'exemplars-report'
+  | 'award-proposal'
+  | 'nominations';
 
 export interface Text {
   vi: string;
@@ -48,6 +57,29 @@ export const STEP_KINDS: Record<StepName, StepKind> = {
       { id: 'targets', label: { vi: 'Chỉ tiêu thi đua', en: 'Targets' }, maxLength: 10_000, rows: 4 },
     ],
   },
+  // The cluster's part of registration: its units sign the emulation pact (ký kết giao ước thi đua)
+  // at a signing the head hosts; the head sends the signed pact, the approver accepts or returns it.
+  'pact-signing': {
+    stage: 'pact',
+    title: { vi: 'Ký kết giao ước thi đua của cụm', en: "The cluster's emulation pact" },
+    fields: [
+      { id: 'pact', label: { vi: 'Nội dung giao ước thi đua', en: 'The pact' }, maxLength: 20_000, rows: 8 },
+      { id: 'signing', label: { vi: 'Ngày, địa điểm ký kết và các đơn vị đã ký', en: 'Date and place of signing, units that signed' }, maxLength: 5_000, rows: 3 },
+    ],
+    cluster: true,
+  },
+  // The year's head and deputy (cụm trưởng, cụm phó): the head accepts the role for the named pair,
+  // the standing committee (or the leader in charge) confirms it, or returns it with a comment.
+  'heads-confirmation': {
+    stage: 'heads',
+    title: { vi: 'Xác nhận cụm trưởng, cụm phó năm', en: "The year's cluster head and deputy" },
+    fields: [
+      { id: 'head', label: { vi: 'Cụm trưởng (đơn vị, người đại diện)', en: 'Head (unit, representative)' }, maxLength: 1_000, rows: 2 },
+      { id: 'deputy', label: { vi: 'Cụm phó (đơn vị, người đại diện)', en: 'Deputy (unit, representative)' }, maxLength: 1_000, rows: 2, optional: true },
+      { id: 'note', label: { vi: 'Ý kiến (không bắt buộc)', en: 'Comment (optional)' }, maxLength: 5_000, rows: 3, optional: true },
+    ],
+    cluster: true,
+  },
   'midyear-report': {
     stage: 'midYear',
     title: { vi: 'Báo cáo sơ kết 6 tháng', en: 'Six-month review report' },
@@ -89,5 +121,9 @@ export const STEP_NAMES = Object.keys(STEP_KINDS) as StepName[];
 /** The unit steps a stage schedules; scored steps only when the plan has a scoring sheet. */
 export const stepsOfStage = (stage: StageName, opts: { scoring?: boolean } = {}): StepName[] =>
   STEP_NAMES.filter((s) => STEP_KINDS[s].stage === stage && !STEP_KINDS[s].cluster && (opts.scoring || !STEP_KINDS[s].scored));
+
+/** The cluster's own steps of registration (pact, head and deputy), run by its cluster workflow. */
+export const CLUSTER_REGISTRATION_STEPS = ['pact-signing', 'heads-confirmation'] as const satisfies readonly StepName[];
+export type ClusterRegistrationStep = (typeof CLUSTER_REGISTRATION_STEPS)[number];
 
 export const isStepName = (s: string): s is StepName => Object.prototype.hasOwnProperty.call(STEP_KINDS, s);

@@ -19,6 +19,7 @@ import {
   decideTieUpdate,
   enterInspectionUpdate,
   reviewStepUpdate,
+  submitCrossCheckUpdate,
   submitStepUpdate,
   unitStateQuery,
   type ClusterYearEndInput,
@@ -27,7 +28,7 @@ import {
   type YearEndPhase,
 } from '../workflows/cycle/definitions';
 import { ballotConfig } from '../workflows/cycle/year-end';
-import { drawChairChoice, drawInspection, drawMarks, drawSelfScores, rngFor, type ScoringRules } from './policies';
+import { drawChairChoice, drawFindings, drawInspection, drawMarks, drawSelfScores, rngFor, type ScoringRules } from './policies';
 
 export interface SimulationContext {
   /** The ballot box, for the delegates' ballots. */
@@ -48,6 +49,8 @@ export interface YearEndView {
     round?: { round: number; status: 'open' | 'closed'; closesAt: string; voted: string[] };
   }[];
   proposal?: { status: StepStatus; round: number };
+  /** Who checks whose files, and whether they have sent their findings (once assigned). */
+  crossChecks?: { checker: string; checked: string; done: boolean }[];
 }
 
 /** An update the workflow's validator refused: the simulation notes it and goes on. */
@@ -111,7 +114,27 @@ export function createSimulationActivities(client: Client, ctx: SimulationContex
           return { awardId: a.awardId, status: a.status, round: r && { round: r.round, status: r.status, closesAt: r.closesAt, voted: r.voted.map((v) => v.unitId) } };
         }),
         proposal: s.proposal && { status: s.proposal.status, round: s.proposal.round },
+        ...(s.inspection.crossChecks ? { crossChecks: s.inspection.crossChecks.map((c) => ({ checker: c.checker, checked: c.checked, done: c.findings !== undefined })) } : {}),
       };
+    },
+
+    /** A unit checks another's files (kiểm tra chéo), as its contact would on the cross-check page: findings drawn by seed. */
+    async simCrossCheck(input: { clusterWorkflowId: string; checker: string; checked: string }): Promise<{ ok: true } | { ok: false; reason: string }> {
+      const ye = yearEndOf(input.clusterWorkflowId);
+      const checker = memberOf(ye, input.checker);
+      const checked = memberOf(ye, input.checked);
+      const findings = drawFindings(checked.unitName, rngFor(seed, 'cross-check', input.clusterWorkflowId, input.checker, input.checked));
+      try {
+        await client.workflow.getHandle(input.clusterWorkflowId).executeUpdate(submitCrossCheckUpdate, {
+          args: [{ checker: input.checker, checked: input.checked, by: checker.contacts[0].email, findings }],
+          updateId: `sim:crosscheck:${input.checker}:${input.checked}`,
+        });
+        return { ok: true };
+      } catch (err) {
+        const reason = refused(err);
+        if (reason === undefined) throw err;
+        return { ok: false, reason };
+      }
     },
 
     /** The unit's inspector confirms its self-score or changes items, each change with a reason. */

@@ -11,7 +11,7 @@ import type { StepName, StepSchedule } from '../workflows/cycle/definitions';
 import type { SimulationActivities, YearEndView } from './activities';
 import type { Policy } from './policies';
 
-const { simSubmit, simReview, simYearEndView, simInspect, simVote, simDecideTie } = proxyActivities<SimulationActivities>({
+const { simSubmit, simReview, simYearEndView, simInspect, simVote, simDecideTie, simCrossCheck } = proxyActivities<SimulationActivities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5 },
 });
@@ -89,6 +89,8 @@ export interface YearEndParticipantInput {
   /** The member units in plan order, with their policies (a `never` unit's delegate casts no ballot). */
   members: { unitId: string; policy: Policy }[];
   inspection: { opensAt: string; dueAt: string };
+  /** Units check each other's files: each checker (unless it never answers) sends its findings first. */
+  crossCheck?: boolean;
   meeting?: { opensAt: string; closesAt: string };
   proposal?: { schedule: StepSchedule; headPolicy: Policy; head: string; council: string };
   /** The simulation's end: nobody waits past it. */
@@ -98,9 +100,11 @@ export interface YearEndParticipantInput {
 /** What a simulated person did, in Temporal time: the summary's year-end timeline reads it. */
 export interface SimulatedAction {
   at: string;
-  actor: 'inspector' | 'delegate' | 'chair';
-  action: 'inspected' | 'voted' | 'decided-tie' | 'refused';
+  actor: 'inspector' | 'delegate' | 'chair' | 'checker';
+  action: 'inspected' | 'voted' | 'decided-tie' | 'cross-checked' | 'refused';
   unitId?: string;
+  /** Cross-checked: the unit whose files were checked. */
+  checked?: string;
   awardId?: string;
   round?: number;
   /** Inspected: the changes from the self-score; decided-tie: the units chosen; refused: why. */
@@ -114,7 +118,8 @@ export const simulationLogQuery = defineQuery<SimulatedAction[]>('simulationLog'
 const settled = (a: YearEndView['awards'][number]) => a.status === 'decided' || a.status === 'no-candidates' || a.status === 'void';
 
 /**
- * Inspectors enter every unit's scores early in the inspection window, one hour apart; at the
+ * Units cross-check each other's files as soon as they are assigned (a minute apart; a unit that never
+ * answers does not), then inspectors enter every unit's scores early in the inspection window, one hour apart; at the
  * meeting each delegate (in plan order, a minute apart) fills in every open ballot, the chair decides
  * a tie as soon as it is reported, second rounds are voted when they open; then the head plays the
  * award proposal by its unit's policy and the council reviews it.
@@ -142,7 +147,23 @@ export async function yearEndParticipantWorkflow(input: YearEndParticipantInput)
   // (closer together if the window is short).
   const opens = Date.parse(input.inspection.opensAt);
   const due = Date.parse(input.inspection.dueAt);
-  at = opens + Math.min(DAY, Math.floor((due - opens) / 4 / MINUTE) * MINUTE);
+  const inspectAt = opens + Math.min(DAY, Math.floor((due - opens) / 4 / MINUTE) * MINUTE);
+  if (input.crossCheck) {
+    // Cross-checking (kiểm tra chéo) comes first, an hour after the opening (or half-way to the
+    // inspectors), a minute apart: the inspectors see the findings when they score.
+    at = opens + Math.min(HOUR, Math.floor((inspectAt - opens) / 2 / MINUTE) * MINUTE);
+    const assigned = await waitFor((v) => v.phase !== 'waiting' && (v.crossChecks !== undefined || v.phase !== 'inspection'), 10 * MINUTE);
+    if (!assigned) return;
+    const policyOf = new Map(input.members.map((m) => [m.unitId, m.policy]));
+    for (const c of assigned.crossChecks ?? []) {
+      if (c.done || policyOf.get(c.checker) === 'never') continue;
+      await sleepUntil(at);
+      const r = await simCrossCheck({ clusterWorkflowId: input.clusterWorkflowId, checker: c.checker, checked: c.checked });
+      note(r.ok ? { actor: 'checker', action: 'cross-checked', unitId: c.checker, checked: c.checked } : { actor: 'checker', action: 'refused', unitId: c.checker, checked: c.checked, reason: r.reason });
+      at += MINUTE;
+    }
+  }
+  at = Math.max(at, inspectAt);
   if (!(await waitFor((v) => v.phase !== 'waiting', HOUR))) return;
   const gap = Math.max(MINUTE, Math.min(HOUR, Math.floor((due - at) / (2 * input.members.length) / MINUTE) * MINUTE));
   for (const m of input.members) {

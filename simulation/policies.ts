@@ -161,3 +161,13 @@ export function drawChairChoice(tie: { among: string[]; seats: number }, next: (
   return tie.among.filter((u) => chosen.has(u));
 }
 
+
+/** What a cross-checking unit writes about the files it checked: one of a few findings, drawn by seed. */
+export function drawFindings(checkedName: string, next: () => number): string {
+  const findings = [
+    'hồ sơ đầy đủ, minh chứng khớp với điểm tự chấm',
+    'hồ sơ đầy đủ; một số minh chứng cần bổ sung bản gốc',
+    'thiếu biên bản của một cuộc giám sát; các mục khác đầy đủ',
+  ];
+  return `(mô phỏng) Kiểm tra chéo hồ sơ của ${checkedName}: ${findings[Math.floor(next() * findings.length)]}.`;
+}

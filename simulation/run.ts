@@ -102,6 +102,8 @@ export interface SimulatedYearEnd {
   phase: YearEndPhase;
   /** When the classes were locked (the inspection's close). */
   classesLockedAt?: string;
+  /** Who checked whose files (kiểm tra chéo) and whether the findings came in, when the plan has cross-checking. */
+  crossChecks?: { checker: string; checked: string; done: boolean }[];
   awards: {
     awardId: string;
     name: string;
@@ -136,7 +138,7 @@ export interface SimulatedYearEnd {
 
 export interface YearEndEvent {
   at: string;
-  event: 'inspection-opened' | 'inspected' | 'classes-locked' | 'round-opened' | 'voted' | 'tie-decided' | 'refused' | `proposal-${StepEvent['event']}`;
+  event: 'inspection-opened' | 'cross-checked' | 'inspected' | 'classes-locked' | 'round-opened' | 'voted' | 'tie-decided' | 'refused' | `proposal-${StepEvent['event']}`;
   /** The unit concerned (inspected, voter). */
   unitId?: string;
   awardId?: string;
@@ -243,6 +245,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
           clusterWorkflowId: workflowId,
           members: yearEnd.members.map((m) => ({ unitId: m.unitId, policy: policies[m.unitId] })),
           inspection: { opensAt: yearEnd.inspection.opensAt, dueAt: yearEnd.inspection.dueAt },
+          ...(yearEnd.crossCheck ? { crossCheck: true } : {}),
           meeting: yearEnd.meeting && { opensAt: yearEnd.meeting.opensAt, closesAt: yearEnd.meeting.closesAt },
           proposal: yearEnd.proposal && { schedule: yearEnd.proposal.schedule, headPolicy: policies[head.unitId], head: head.delegate.email, council: yearEnd.proposal.council.email },
           endsAt: new Date(end).toISOString(),
@@ -382,6 +385,7 @@ function summarizeYearEnd(c: SummaryInput['clusters'][number], state: YearEndSta
   for (const l of log) {
     if (l.action === 'voted') timeline.push({ at: l.at, event: 'voted', unitId: l.unitId, awardId: l.awardId, round: l.round });
     else if (l.action === 'decided-tie') timeline.push({ at: l.at, event: 'tie-decided', awardId: l.awardId, detail: l.chosen?.join(', ') });
+    else if (l.action === 'cross-checked') timeline.push({ at: l.at, event: 'cross-checked', unitId: l.unitId, detail: l.checked });
     else if (l.action === 'refused') timeline.push({ at: l.at, event: 'refused', unitId: l.unitId, awardId: l.awardId, round: l.round, detail: l.reason });
   }
   for (const h of proposal?.history ?? []) timeline.push({ at: h.at, event: `proposal-${h.event}`, by: h.by, n: h.n });
@@ -395,6 +399,7 @@ function summarizeYearEnd(c: SummaryInput['clusters'][number], state: YearEndSta
     clusterName: c.name,
     phase: state.phase,
     classesLockedAt: state.inspection.closedAt,
+    ...(state.inspection.crossChecks ? { crossChecks: state.inspection.crossChecks.map((x) => ({ checker: x.checker, checked: x.checked, done: x.findings !== undefined })) } : {}),
     awards: state.awards.map((a) => {
       const rule = c.yearEnd.awards.find((r) => r.id === a.awardId);
       return {

@@ -16,7 +16,7 @@ import { actorOf, isScoped, principalOf, requireCluster, requireRolePage, requir
 import type { AppDeps } from '../deps';
 import { HttpError, isUnavailable } from '../errors';
 import { langOf, type Lang } from '../pages';
-import { cancelCycle, moveDeadline, replacePerson } from '../services/coordinate';
+import { cancelCycle, delegate, moveDeadline, replacePerson } from '../services/coordinate';
 import { launchCycle, preparePlan } from '../services/start-cycle';
 import { withdrawUnit } from '../services/withdraw-unit';
 import { moveMeeting } from '../services/year-end-admin';
@@ -351,6 +351,31 @@ export function consoleRouter(deps: AppDeps): Router {
       done(res, lang, cycleId, {
         title: lang === 'en' ? 'Person replaced' : 'Đã thay người',
         replaced: { unit: unitName(plan, unitId), role: input.role, from: input.email, to: `${input.person.name} <${input.person.email}>`, contacts: result.people.contacts, reviewer: result.people.reviewer },
+      });
+    }),
+  );
+
+  /** An acting substitute for a contact or the reviewer, for a period (delegation). */
+  r.post(
+    '/cycles/:cycleId/delegations',
+    page(async (req, res, lang) => {
+      const cycleId = String(req.params.cycleId);
+      const unitId = str(req.body?.unitId, 100);
+      const p = principalOf(res);
+      const { plan } = await loadCycle(cycleId);
+      requireUnitInScope(p, plan, cycleId, unitId);
+      const input = {
+        role: str(req.body?.role, 20),
+        email: str(req.body?.email, 254),
+        substitute: { name: str(req.body?.name, 200), email: str(req.body?.substituteEmail, 254), lang: str(req.body?.personLang, 2) === 'en' ? 'en' : 'vi' },
+        from: str(req.body?.from, 10),
+        to: str(req.body?.to, 10),
+        ...(str(req.body?.reason, 500) ? { reason: str(req.body?.reason, 500) } : {}),
+      };
+      await delegate(deps, cycleId, unitId, input, actorOf(p));
+      done(res, lang, cycleId, {
+        title: lang === 'en' ? 'Substitute named' : 'Đã cử người thay thế',
+        delegated: { unit: unitName(plan, unitId), role: input.role, for: input.email, substitute: `${input.substitute.name} <${input.substitute.email}>`, from: input.from, to: input.to },
       });
     }),
   );

@@ -6,7 +6,7 @@ import { actorOf, isScoped, principalOf, requireCluster, requireRole, requireWho
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { contentTypeOf, latestDocument, listDocuments, readDocument } from '../../lib/documents/store';
-import { cancelCycle, moveDeadline, replacePerson, submitOnBehalf } from '../services/coordinate';
+import { cancelCycle, delegate, moveDeadline, replacePerson, submitOnBehalf } from '../services/coordinate';
 import { listClusterDocuments, readClusterDocument } from '../services/documents';
 import { startCycle } from '../services/start-cycle';
 import type { StageName } from '../../rules/steps';
@@ -114,6 +114,12 @@ export function cyclesRouter(deps: AppDeps): Router {
   r.post('/:cycleId/units/:unitId/steps/:step/submission', coordinator, async (req, res) => {
     await requireUnitInScope(deps, res, String(req.params.cycleId), String(req.params.unitId));
     res.json(await submitOnBehalf(deps, String(req.params.cycleId), String(req.params.unitId), String(req.params.step), req.body, actorOf(principalOf(res))));
+  });
+
+  /** An acting substitute for a unit's contact or reviewer, for a period (delegation). */
+  r.post('/:cycleId/units/:unitId/delegations', coordinator, async (req, res) => {
+    await requireUnitInScope(deps, res, String(req.params.cycleId), String(req.params.unitId));
+    res.json(await delegate(deps, String(req.params.cycleId), String(req.params.unitId), req.body, actorOf(principalOf(res))));
   });
 
   r.post('/:cycleId/units/:unitId/people', coordinator, async (req, res) => {

@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { selfScoresOf } from '../../activities/year-end';
 import { verifyLinkToken, type LinkClaims } from '../../lib/links';
 import { formatPath, type Plan } from '../../rules/plan';
+import { checklistFromForm, type ChecklistAnswers, type ChecklistItem } from '../../rules/checklist';
 import { isStepName, STEP_KINDS, type StepName } from '../../rules/steps';
-import { ACTIONS_BY_ROLE, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
+import { ACTIONS_BY_ROLE, type ActingNow, type LinkRole, type YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { langOf, type Lang } from '../pages';
 import { checkLinkCode, decisionOf, planAsksCode, sendLinkCode } from '../services/link-code-gate';
@@ -89,17 +90,25 @@ export function linksRouter(deps: AppDeps): Router {
     if (row.status === 'approved' || row.status === 'cancelled') {
       return message(res, 410, lang, 'Bước này đã hoàn thành; liên kết không còn hiệu lực.', 'This step is closed; the link no longer works.', { unitName: row.unitName });
     }
-    const people = row.people as { contacts?: string[]; reviewer?: string } | undefined;
-    const current = claims.r === 'unit' ? people?.contacts?.includes(claims.p) : people?.reviewer === claims.p;
+    const people = row.people as { contacts?: string[]; reviewer?: string; acting?: ActingNow[] } | undefined;
+    // A substitute's link works while their delegation runs (the workflow projects who acts now).
+    const standsIn = people?.acting?.find((a) => a.email === claims.p && a.role === (claims.r === 'unit' ? 'contact' : 'reviewer'));
+    const current = (claims.r === 'unit' ? people?.contacts?.includes(claims.p) : people?.reviewer === claims.p) || standsIn !== undefined;
     if (people?.reviewer && !current) {
       return message(res, 410, lang, 'Liên kết này đã bị thu hồi: người nhận đã được thay.', 'This link was revoked: its holder was replaced.', { unitName: row.unitName });
     }
-    const state = row.state as { submission?: { fields: Record<string, string> }; schedule: { dueAt: string }; review?: { comment?: string } };
+    const state = row.state as {
+      submission?: { fields: Record<string, string>; checklist?: ChecklistAnswers };
+      schedule: { dueAt: string };
+      review?: { comment?: string };
+      checklist?: ChecklistItem[];
+    };
     const plan = (await deps.db.models.Cycle.findById(row.cycleId, { plan: 1 }).lean())?.plan as Plan | undefined;
     const scored = STEP_KINDS[step].scored && plan?.scoring;
     const results = step === 'award-proposal' ? await proposalResults(row.workflowId, lang) : undefined;
     const nominated = STEP_KINDS[step].nominated ? nominationView(plan?.individualAwards ?? [], lang, state.submission?.fields.nominations) : undefined;
     const attachments = await attachmentsForPage(deps, claims, String(req.params.token), row, state.submission?.fields);
+    const prefill = STEP_KINDS[step].cluster && !state.submission ? await clusterStepPrefill(row.cycleId, row.clusterId, step) : {};
     page(res, 200, lang, 'link', {
       nominated,
       canForward: step === 'award-proposal' && claims.r === 'reviewer' && plan?.body.parent !== undefined,
@@ -112,6 +121,7 @@ export function linksRouter(deps: AppDeps): Router {
       token: req.params.token,
       role: claims.r,
       person: claims.p,
+      onBehalfOf: standsIn?.for,
       unitName: row.unitName,
       stepTitle: STEP_KINDS[step].title[lang],
       fields: STEP_KINDS[step].fields.map((f) => ({
@@ -120,7 +130,14 @@ export function linksRouter(deps: AppDeps): Router {
         maxLength: f.maxLength,
         rows: f.rows,
         optional: f.optional,
-        value: state.submission?.fields[f.id] ?? '',
+        value: state.submission?.fields[f.id] ?? prefill[f.id] ?? '',
+      })),
+      checklist: state.checklist?.map((i) => ({
+        id: i.id,
+        label: i.label[lang],
+        required: i.required,
+        checked: state.submission?.checklist?.[i.id]?.checked === true,
+        note: state.submission?.checklist?.[i.id]?.note ?? '',
       })),
       status: row.status,
       round: row.round,
@@ -179,12 +196,19 @@ export function linksRouter(deps: AppDeps): Router {
     // The council's decision may need the one-time code emailed to the person (plan security.oneTimeCode).
     const refused = await checkLinkCode(deps, claims, tokenId, (req.body as Record<string, unknown>).code);
     if (refused) return message(res, refused.status, lang, refused.vi, refused.en, { backHref: `/l/${req.params.token}?lang=${lang}` });
+    // The step's evidence checklist (if it has one) as the browser ticked it; the workflow judges completeness.
+    let checklist: ChecklistAnswers | undefined;
+    if (body.action === 'submit') {
+      const items = ((await deps.db.models.StepState.findById(`${claims.w}:${claims.s}`, { state: 1 }).lean())?.state as { checklist?: ChecklistItem[] } | undefined)?.checklist;
+      if (items?.length) checklist = checklistFromForm(items, req.body as Record<string, unknown>);
+    }
     const outcome = await performLinkAction(deps, {
       claims,
       tokenId,
       action: body.action as LinkAction,
       round: body.round,
       fields,
+      checklist,
       comment: body.action === 'submit' ? undefined : body.comment,
     });
     switch (outcome.kind) {
@@ -254,6 +278,13 @@ export function linksRouter(deps: AppDeps): Router {
     if (claims.r === 'unit' ? people.contacts?.includes(claims.p) : people.reviewer === claims.p) return 'current';
     const action = claims.r === 'unit' ? 'unit.replace-contact' : 'unit.replace-reviewer';
     return (await deps.db.models.Audit.exists({ action, target: claims.w, 'details.from': claims.p })) ? 'replaced' : 'stranger';
+  }
+
+  /** A cluster step's form starts from what the plan says (e.g. the head and deputy it names). */
+  async function clusterStepPrefill(cycleId: string, clusterId: string, step: StepName): Promise<Record<string, string>> {
+    const cp = await deps.db.models.ClusterPlan.findById(`${cycleId}:${clusterId}`, { clusterSteps: 1 }).lean();
+    const steps = cp?.clusterSteps as Record<string, { prefill?: Record<string, string> }> | undefined;
+    return steps?.[step]?.prefill ?? {};
   }
 
   /** What the cluster's proposal carries: each award's elected units, from the year-end read model. */

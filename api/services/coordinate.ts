@@ -7,13 +7,16 @@
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
 import { calendarOf } from '../../rules/compile';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
 import { nominationSchema } from '../../rules/nominations';
 import { stepsOfStage, type StageName } from '../../rules/steps';
 import { isStepName, STEP_KINDS } from '../../rules/steps';
+import { localInstant, shiftDate } from '../../rules/calendar';
 import {
+  delegateUpdate,
   replacePersonUpdate,
   rescheduleStepUpdate,
   submitStepUpdate,
@@ -176,16 +179,18 @@ export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: str
     fields: z.object(Object.fromEntries(STEP_KINDS[step].fields.map((f) => [f.id, z.string().trim().min(1, 'is required').max(f.maxLength)]))),
     // The nominations step on paper: the persons as a list (the unit workflow checks them against the plan's titles and quotas).
     ...(STEP_KINDS[step].nominated ? { nominations: z.array(nominationSchema).max(200).default([]) } : {}),
+    /** The evidence checklist as received on paper: item id → ticked, with an optional note. */
+    checklist: z.record(z.string(), z.object({ checked: z.boolean(), note: z.string().trim().max(CHECKLIST_NOTE_MAX).optional() })).optional(),
   });
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
   const workflowId = unitWorkflowId(cycleId, unitId);
-  const { round, note } = parsed.data;
+  const { round, note, checklist } = parsed.data;
   const listed = (parsed.data as { nominations?: unknown[] }).nominations;
   const fields = { ...(parsed.data.fields as Record<string, string>), ...(listed ? { nominations: JSON.stringify(listed) } : {}) };
   const state = await updateUnit(deps, workflowId, () =>
     deps.temporal.workflow.getHandle(workflowId).executeUpdate(submitStepUpdate, {
-      args: [{ step, round, by: `staff:${actor}`, fields, onBehalf: { note: note ?? 'received on paper' } }],
+      args: [{ step, round, by: `staff:${actor}`, fields, ...(checklist ? { checklist } : {}), onBehalf: { note: note ?? 'received on paper' } }],
       updateId: `on-behalf:${step}:${round}`,
     }),
   );
@@ -210,4 +215,48 @@ export async function replacePerson(deps: AppDeps, cycleId: string, unitId: stri
   await deps.db.models.StepState.updateMany({ workflowId }, { $set: { people } });
   await deps.db.models.Audit.create({ at: deps.now(), actor, action: `unit.replace-${req.role}`, target: workflowId, details: { from: req.email, to: req.person.email } });
   return { workflowId, people };
+}
+
+/**
+ * A coordinator names an acting substitute for a unit's contact or its reviewer, from one local day
+ * to another (inclusive): meanwhile their mail and links go to the substitute, who acts on their
+ * behalf (the audit says so); afterwards everything goes back to them.
+ */
+export async function delegate(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string) {
+  const parsed = z
+    .object({
+      role: z.enum(['contact', 'reviewer']),
+      email: z.email(),
+      substitute: personSchema,
+      from: isoDate,
+      to: isoDate,
+      reason: z.string().trim().max(500).optional(),
+    })
+    .refine((r) => r.to >= r.from, { path: ['to'], message: 'must not be before from' })
+    .safeParse(input);
+  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  const req = parsed.data;
+  const cycle = await loadCycle(deps, cycleId);
+  if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is ${cycle.status}`);
+  const tz = (cycle.plan as Plan).timeZone;
+  // From 00:00 local of the first day to the end of the last (00:00 of the next day).
+  const fromAt = localInstant(req.from, '00:00', tz);
+  const untilAt = localInstant(shiftDate(req.to, { days: 1, unit: 'calendar' }, calendarOf(cycle.plan as Plan)), '00:00', tz);
+  const workflowId = unitWorkflowId(cycleId, unitId);
+  const args = { role: req.role, email: req.email, substitute: req.substitute, fromAt, untilAt, by: actor, ...(req.reason ? { reason: req.reason } : {}) };
+  const delegations = await updateUnit(deps, workflowId, () =>
+    deps.temporal.workflow.getHandle(workflowId).executeUpdate(delegateUpdate, {
+      args: [args],
+      // The same request twice is one delegation.
+      updateId: `delegate:${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16)}`,
+    }),
+  );
+  await deps.db.models.Audit.create({
+    at: deps.now(),
+    actor,
+    action: `unit.delegate-${req.role}`,
+    target: workflowId,
+    details: { for: req.email, substitute: req.substitute.email, fromAt, untilAt, ...(req.reason ? { reason: req.reason } : {}) },
+  });
+  return { workflowId, delegation: { ...args }, delegations };
 }

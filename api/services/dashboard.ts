@@ -226,6 +226,8 @@ const waitingOnLabel = (w: WaitingOn, lang: Lang): string =>
 const stageTitle = (stage: StageName, lang: Lang): string =>
   ({
     registration: tr(lang)('Đăng ký thi đua', 'Registration'),
+    pact: tr(lang)('Ký kết giao ước thi đua', 'Emulation pact'),
+    heads: tr(lang)('Cụm trưởng, cụm phó', 'Cluster head and deputy'),
     midYear: tr(lang)('Sơ kết 6 tháng', 'Mid-year review'),
     reports: tr(lang)('Báo cáo tổng kết', 'Year-end reports'),
     proposal: tr(lang)('Đề nghị khen thưởng', 'Award proposal'),

@@ -6,7 +6,8 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isDuplicateKey } from '../../lib/db';
 import type { LinkClaims } from '../../lib/links';
-import type { ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
+import type { ChecklistAnswers } from '../../rules/checklist';
+import type { ActingNow, ReviewStepInput, StepName, StepState, SubmitStepInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
 import { cycleIdOfWorkflow, isArchived } from './cycle-archive';
@@ -25,6 +26,8 @@ export interface ActionRequest {
   action: LinkAction;
   round: number;
   fields?: Record<string, string>;
+  /** The ticked items of the step's evidence checklist, when it has one. */
+  checklist?: ChecklistAnswers;
   comment?: string;
 }
 
@@ -48,7 +51,7 @@ export const updateIdOf = (tokenId: string, round: number, action: LinkAction) =
 function stepUpdateOf(req: ActionRequest): { name: 'submitStep'; args: SubmitStepInput } | { name: 'reviewStep'; args: ReviewStepInput } {
   const step = req.claims.s as StepName;
   if (req.action === 'submit') {
-    return { name: 'submitStep', args: { step, round: req.round, by: req.claims.p, fields: req.fields ?? {} } };
+    return { name: 'submitStep', args: { step, round: req.round, by: req.claims.p, fields: req.fields ?? {}, ...(req.checklist ? { checklist: req.checklist } : {}) } };
   }
   if (req.action === 'forward') return { name: 'reviewStep', args: { step, round: req.round, by: req.claims.p, decision: 'approve', comment: req.comment, forward: true } };
   return { name: 'reviewStep', args: { step, round: req.round, by: req.claims.p, decision: req.action, comment: req.comment } };
@@ -67,7 +70,12 @@ async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  await Audit.create({ at, actor: u.claims.p, action: u.audit.action, target: `${u.claims.w}:${u.claims.s}`, details: { ...u.audit.details, via } });
+  // A substitute acting under a delegation: the audit says whom for ("X on behalf of Y").
+  const row = await deps.db.models.StepState.findById(`${u.claims.w}:${u.claims.s}`, { people: 1 }).lean();
+  const role = u.claims.r === 'unit' ? 'contact' : u.claims.r === 'reviewer' ? 'reviewer' : undefined;
+  const standsIn = (row?.people as { acting?: ActingNow[] } | undefined)?.acting?.find((a) => a.email === u.claims.p && a.role === role);
+  const onBehalf = standsIn ? { onBehalfOf: standsIn.for, summary: `${u.claims.p} on behalf of ${standsIn.for}` } : {};
+  await Audit.create({ at, actor: u.claims.p, action: u.audit.action, target: `${u.claims.w}:${u.claims.s}`, details: { ...u.audit.details, ...onBehalf, via } });
 }
 
 /** Sends one update for a link; an unanswered one is kept in the inbox (unless the caller forbids it). */

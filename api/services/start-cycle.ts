@@ -77,7 +77,18 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
     compiled.clusters.map((c) => ({
       updateOne: {
         filter: { _id: `${cycleId}:${c.clusterId}` },
-        update: { $setOnInsert: { cycleId, clusterId: c.clusterId, name: c.name, status: 'pending', units: c.units, ...(c.yearEnd ? { yearEnd: c.yearEnd } : {}), ...(c.nominations ? { nominations: c.nominations } : {}) } },
+        update: {
+          $setOnInsert: {
+            cycleId,
+            clusterId: c.clusterId,
+            name: c.name,
+            status: 'pending',
+            units: c.units,
+            ...(c.yearEnd ? { yearEnd: c.yearEnd } : {}),
+            ...(c.nominations ? { nominations: c.nominations } : {}),
+            ...(c.clusterSteps ? { clusterSteps: c.clusterSteps } : {}),
+          },
+        },
         upsert: true,
       },
     })),

@@ -7,9 +7,21 @@
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { meetingScheduleOf } from '../../rules/compile';
+import { compilePlan, meetingScheduleOf, planForMeetingDay } from '../../rules/compile';
+import { STEP_KINDS, type StepName } from '../../rules/steps';
 import type { Plan } from '../../rules/plan';
-import { clusterWorkflowId, moveMeetingUpdate, recordAttendanceUpdate, type MeetingSchedule, type YearEndState } from '../../workflows/cycle/definitions';
+import {
+  clusterWorkflowId,
+  moveMeetingUpdate,
+  recordAttendanceUpdate,
+  rescheduleStepUpdate,
+  unitWorkflowId,
+  type ClusterYearEndInput,
+  type MeetingSchedule,
+  type StepSchedule,
+  type UnitWorkflowInput,
+  type YearEndState,
+} from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { refreshInvitation } from './documents';
@@ -22,7 +34,13 @@ export const moveMeetingSchema = z.object({
   reason: z.string().trim().max(500).optional(),
 });
 
-export async function moveMeeting(deps: AppDeps, cycleId: string, clusterId: string, input: unknown, actor: string): Promise<{ meeting: MeetingSchedule; version: number }> {
+export async function moveMeeting(
+  deps: AppDeps,
+  cycleId: string,
+  clusterId: string,
+  input: unknown,
+  actor: string,
+): Promise<{ meeting: MeetingSchedule; version: number; replanned: Replanned }> {
   const parsed = moveMeetingSchema.safeParse(input);
   if (!parsed.success) {
     throw new HttpError(400, 'invalid_request', 'the request is not valid', {
@@ -37,8 +55,16 @@ export async function moveMeeting(deps: AppDeps, cycleId: string, clusterId: str
   if (!plan.clusters.some((c) => c.id === clusterId)) throw new HttpError(404, 'not_found', `no cluster ${clusterId} in ${cycleId}`);
   if (!plan.stages.meeting) throw new HttpError(404, 'not_found', `the plan of ${cycleId} has no meeting stage`);
   const problem = (path: string, message: string) => new HttpError(400, 'invalid_request', `${path}: ${message}`, { problems: [{ path, message }] });
-  if (plan.stages.inspection && req.date <= plan.stages.inspection.deadline) throw problem('date', `must be after the inspection deadline (${plan.stages.inspection.deadline})`);
-  if (plan.stages.proposal && req.date >= plan.stages.proposal.deadline) throw problem('date', `must be before the proposal deadline (${plan.stages.proposal.deadline})`);
+  // The stage dates as they fall for the new day: dates relative to the meeting move with it.
+  const moved: Plan = { ...plan, stages: { ...plan.stages, meeting: { ...plan.stages.meeting, clusters: { ...plan.stages.meeting.clusters, [clusterId]: req.date } } } };
+  let stages: Plan['stages'];
+  try {
+    stages = planForMeetingDay(moved, req.date).stages;
+  } catch (err) {
+    throw problem('date', (err as Error).message);
+  }
+  if (stages.inspection && req.date <= stages.inspection.deadline) throw problem('date', `must be after the inspection deadline (${stages.inspection.deadline})`);
+  if (stages.proposal && req.date >= stages.proposal.deadline) throw problem('date', `must be before the proposal deadline (${stages.proposal.deadline})`);
   let schedule: MeetingSchedule;
   try {
     schedule = meetingScheduleOf(plan, clusterId, req);
@@ -63,10 +89,11 @@ export async function moveMeeting(deps: AppDeps, cycleId: string, clusterId: str
   // Keep the stored plans in step, so documents and the next `plan next` see the date in force.
   await models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.meeting.clusters.${clusterId}`]: req.date, updatedAt: deps.now() } });
   await models.ClusterPlan.updateOne({ _id: `${cycleId}:${clusterId}` }, { $set: { 'yearEnd.meeting': schedule } });
-  await models.Audit.create({ at: deps.now(), actor, action: 'meeting.move', target: `${cycleId}:${clusterId}`, details: { ...req, version: result.version } });
+  const replanned = await replanRelativeDeadlines(deps, cycleId, clusterId, moved, actor, req.reason);
+  await models.Audit.create({ at: deps.now(), actor, action: 'meeting.move', target: `${cycleId}:${clusterId}`, details: { ...req, version: result.version, replanned } });
   // The Giấy mời with the new time (in the background: the workflow projects the move shortly).
   void refreshInvitation(deps, cycleId, clusterId, result.version);
-  return result;
+  return { ...result, replanned };
 }
 
 const unitId = z.string().trim().min(1).max(100);
@@ -116,4 +143,62 @@ export async function recordAttendance(
   }
   await models.Audit.create({ at: deps.now(), actor, action: 'meeting.attendance', target: `${cycleId}:${clusterId}`, details: { present: parsed.data.present, proxies: parsed.data.proxies } });
   return result;
+}
+
+export interface Replanned {
+  updated: { workflowId: string; step: string; dueAt: string }[];
+  refused: { workflowId: string; step: string; reason: string }[];
+}
+
+/**
+ * After a meeting moved: every step of the cluster whose dates were written relative to the meeting
+ * (directly or through another stage) is rescheduled like a moved deadline — its reminders and
+ * escalations re-planned, its people told. Steps that had no opening date keep the instant they opened at.
+ */
+async function replanRelativeDeadlines(deps: AppDeps, cycleId: string, clusterId: string, moved: Plan, actor: string, reason?: string): Promise<Replanned> {
+  const { models } = deps.db;
+  const out: Replanned = { updated: [], refused: [] };
+  const compiled = compilePlan(moved, deps.now()).clusters.find((c) => c.clusterId === clusterId);
+  const stored = await models.ClusterPlan.findById(`${cycleId}:${clusterId}`).lean();
+  if (!compiled || !stored) return out;
+  const send = async (workflowId: string, step: StepName, old: StepSchedule, next: StepSchedule, opensOnWritten: boolean): Promise<StepSchedule | undefined> => {
+    const schedule: StepSchedule = { ...next, opensAt: opensOnWritten ? next.opensAt : old.opensAt };
+    if (schedule.dueAt === old.dueAt && schedule.opensAt === old.opensAt) return undefined;
+    const fingerprint = createHash('sha256').update(JSON.stringify(schedule)).digest('hex').slice(0, 16);
+    try {
+      await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+        deps.temporal.workflow
+          .getHandle(workflowId)
+          .executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason: reason ?? 'the meeting moved' }], updateId: `reschedule:${step}:${fingerprint}` }),
+      );
+      out.updated.push({ workflowId, step, dueAt: schedule.dueAt });
+      return schedule;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) out.refused.push({ workflowId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
+      else if (err instanceof WorkflowNotFoundError) out.refused.push({ workflowId, step, reason: 'the workflow has ended' });
+      else throw err;
+      return undefined;
+    }
+  };
+  const units = stored.units as UnitWorkflowInput[];
+  for (const unit of units) {
+    const next = compiled.units.find((u) => u.unitId === unit.unitId)?.steps;
+    if (!next) continue; // a unit added mid-year: its dates were compiled when it joined
+    for (const [step, old] of Object.entries(unit.steps) as [StepName, StepSchedule][]) {
+      const n = next[step];
+      if (!n) continue;
+      const done = await send(unitWorkflowId(cycleId, unit.unitId), step, old, n, moved.stages[STEP_KINDS[step].stage as 'registration']?.opensOn !== undefined);
+      if (done) unit.steps[step] = done;
+    }
+  }
+  const yearEnd = stored.yearEnd as ClusterYearEndInput | undefined;
+  const oldProposal = yearEnd?.proposal?.schedule;
+  const newProposal = compiled.yearEnd?.proposal?.schedule;
+  let proposal: StepSchedule | undefined;
+  if (oldProposal && newProposal) proposal = await send(clusterWorkflowId(cycleId, clusterId), 'award-proposal', oldProposal, newProposal, moved.stages.proposal?.opensOn !== undefined);
+  await models.ClusterPlan.updateOne(
+    { _id: `${cycleId}:${clusterId}` },
+    { $set: { units, ...(proposal ? { 'yearEnd.proposal.schedule': proposal } : {}) } },
+  );
+  return out;
 }

@@ -36,6 +36,8 @@ const clusterPlanSchema = new Schema(
     yearEnd: { type: Schema.Types.Mixed },
     /** The cluster's individual nominations (titles, council, members), when the plan has individual awards. */
     nominations: { type: Schema.Types.Mixed },
+    /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
+    clusterSteps: { type: Schema.Types.Mixed },
   },
   { collection: 'cluster_plans', versionKey: false, minimize: false },
 );
@@ -131,7 +133,8 @@ const stepStateSchema = new Schema(
     version: { type: Number, required: true },
     state: { type: Schema.Types.Mixed, required: true },
     /** Who may act for the unit now; a replaced person's links are refused. */
-    people: { contacts: [String], reviewer: String },
+    /** `acting`: substitutes standing in now (a delegation), whose links work meanwhile. */
+    people: { contacts: [String], reviewer: String, acting: { type: [Schema.Types.Mixed], default: undefined } },
   },
   { collection: 'step_states', versionKey: false, minimize: false },
 );

@@ -10,6 +10,8 @@ type PlanStageKey = keyof Plan['stages'];
 /** Each stage as the plan document lists it: its name, who carries it out and what it asks for. */
 const STAGES: Record<PlanStageKey, { name: string; owner: string; tasks: (plan: Plan) => string[] }> = {
   registration: { name: 'Phát động, đăng ký thi đua và ký kết giao ước thi đua', owner: 'Các đơn vị trong cụm', tasks: () => unitTasks('registration') },
+  pact: { name: 'Ký kết giao ước thi đua của cụm', owner: 'Cụm trưởng; các đơn vị trong cụm', tasks: () => [STEP_KINDS['pact-signing'].title.vi] },
+  heads: { name: 'Xác nhận cụm trưởng, cụm phó', owner: 'Cụm trưởng; Ban Thường trực', tasks: () => [STEP_KINDS['heads-confirmation'].title.vi] },
   midYear: { name: 'Sơ kết 6 tháng; các đơn vị gửi báo cáo sơ kết', owner: 'Các đơn vị trong cụm', tasks: () => unitTasks('midYear') },
   reports: {
     name: 'Các đơn vị gửi báo cáo tổng kết, chấm điểm, mô hình điển hình',

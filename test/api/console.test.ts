@@ -175,7 +175,7 @@ describe('coordinator console', () => {
       expect(page.text).toContain('Cụm thi đua số 2');
       expect(page.text).toContain('data-stage="registration"');
       expect(page.text).toContain('10/12/' + nextYear); // the deadline, 17:00 local
-      for (const id of ['form-deadline', 'form-people', 'form-withdraw', 'form-cancel']) expect(page.text).toContain(`id="${id}"`);
+      for (const id of ['form-deadline', 'form-people', 'form-delegate', 'form-withdraw', 'form-cancel']) expect(page.text).toContain(`id="${id}"`);
       expect(page.text).not.toContain('id="form-meeting"'); // the plan has no meeting
       expect(page.text).toContain('id="add-unit"'); // not available, and said so
       expect(page.text).toContain('<label for="c-reason">');
@@ -231,6 +231,22 @@ describe('coordinator console', () => {
       expect(replaced.text).toContain('Đã thay người');
       expect(replaced.text).toContain('xa-phu-loi@units.test → Phạm Văn Mới &lt;moi@units.test&gt;');
       expect(await h.db.models.Audit.countDocuments({ action: 'unit.replace-contact', actor: 'dieu-phoi-3@mttq.test' })).toBe(1);
+      // Name a substitute for the reviewer for a week: the outcome page says who acts for whom; a bad period is refused.
+      const year = cycleId.split(':')[2];
+      const delegated = await agent
+        .post(`${cyclePage}/delegations`)
+        .type('form')
+        .send({ _csrf: csrf, unitId: 'xa-phu-tan', role: 'reviewer', email: 'an@mttq.test', name: 'Phạm Văn Thay', substituteEmail: 'thay@mttq.test', from: `${year}-06-01`, to: `${year}-06-07`, reason: 'Nghỉ phép' });
+      expect(delegated.status).toBe(200);
+      expect(delegated.text).toContain('Đã cử người thay thế');
+      expect(delegated.text).toContain('Phạm Văn Thay &lt;thay@mttq.test&gt; thay mặt an@mttq.test (reviewer)');
+      expect(await h.db.models.Audit.countDocuments({ action: 'unit.delegate-reviewer', actor: 'dieu-phoi-3@mttq.test' })).toBe(1);
+      const backwards = await agent
+        .post(`${cyclePage}/delegations`)
+        .type('form')
+        .send({ _csrf: csrf, unitId: 'xa-phu-tan', role: 'reviewer', email: 'an@mttq.test', name: 'Phạm Văn Thay', substituteEmail: 'thay@mttq.test', from: `${year}-06-07`, to: `${year}-06-01` });
+      expect(backwards.status).toBe(400);
+      expect(backwards.text).toContain('<code>to</code>: must not be before from');
       const unknown = await agent
         .post(`${cyclePage}/people`)
         .type('form')

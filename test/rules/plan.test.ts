@@ -317,6 +317,129 @@ describe('validatePlan: the year-end stages', () => {
   });
 });
 
+describe("validatePlan and compilePlan: the cluster's registration steps (pact, head and deputy)", () => {
+  const withSteps = (): Json => {
+    const p = base();
+    p.staff.push({ id: 'cb-hd', name: 'Hội đồng TĐKT', email: 'council@mttq.test' }, { id: 'cb-lead', name: 'Lê Văn Chủ Trì', email: 'lead@mttq.test' });
+    p.council = 'cb-hd';
+    p.clusters[0].deputy = 'xa-phu-vinh';
+    p.clusters.forEach((c: Json) => (c.leader = 'cb-lead'));
+    p.stages.pact = { opensOn: { after: 'registration.deadline', days: 1 }, deadline: '2024-03-15' };
+    p.stages.heads = { deadline: '2024-02-23', approver: 'leader' };
+    return p;
+  };
+  const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
+
+  test.each<[string, (p: Json) => void, string]>([
+    ['a council approver without a council', (p) => delete p.council, 'stages.pact.approver: is "council": the plan needs a council (staff id), or write approver: leader'],
+    ['a leader approver without a leader', (p) => delete p.clusters[1].leader, 'clusters[1].leader: stages.heads is approved by the leader: the cluster needs a leader (staff id)'],
+    ['an unknown approver kind', (p) => (p.stages.heads.approver = 'chair'), 'stages.heads.approver: Invalid option: expected one of "council"|"leader"'],
+    ['a pact date relative to an unknown stage', (p) => (p.stages.pact.opensOn = { after: 'signing.deadline', days: 1 }), 'stages.pact.opensOn.after: unknown date "signing.deadline"'],
+  ])('%s', (_name, breakIt, expected) => {
+    const p = withSteps();
+    breakIt(p);
+    expect(messages(p)).toContain(expected);
+  });
+
+  test('each cluster gets its steps: the head sends them, the council or the leader approves; the form starts from the named pair', () => {
+    const plan = valid(withSteps());
+    // Registration is due Friday 01/03/2024: the pact opens the next working day, Monday 04/03.
+    expect(plan.stages.pact).toMatchObject({ opensOn: '2024-03-04', approver: 'council' });
+    const [c1, c2] = compilePlan(plan, new Date('2024-01-15T00:00:00Z')).clusters;
+    expect(c1.clusterSteps?.['pact-signing']).toMatchObject({
+      submitter: { email: 'xa-phu-tan@units.test' },
+      approver: { email: 'council@mttq.test' },
+      schedule: { opensAt: '2024-03-03T17:00:00.000Z', dueAt: '2024-03-15T10:00:00.000Z' },
+    });
+    expect(c1.clusterSteps?.['heads-confirmation']).toMatchObject({
+      approver: { email: 'lead@mttq.test' },
+      prefill: { head: 'MTTQ xã Phú Tân – Chủ tịch MTTQ xã Phú Tân', deputy: 'MTTQ xã Phú Vinh – Chủ tịch MTTQ xã Phú Vinh' },
+    });
+    expect(c2.clusterSteps?.['heads-confirmation']?.prefill).toEqual({ head: 'MTTQ thị trấn Định Quán – Chủ tịch MTTQ thị trấn Định Quán' });
+    // No unit runs them: they are the cluster's.
+    expect(Object.keys(c1.units[0].steps)).toEqual(['registration']);
+  });
+
+  test('a plan without them compiles as before (no clusterSteps key)', () => {
+    expect(compilePlan(valid(base()), new Date('2024-01-15T00:00:00Z')).clusters[0]).not.toHaveProperty('clusterSteps');
+  });
+});
+
+describe("compilePlan: dates relative to the meeting follow each cluster's own meeting day", () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  // Plan meeting Friday 03/12/2027; cum-2 meets Thursday 09/12. Deadlines end 17:00 local (10:00 UTC).
+  test.each<[string, (p: Json) => void, { cum1: string; cum2: string }]>([
+    ['proposal 1 working day after the meeting', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 1 }), { cum1: '2027-12-06', cum2: '2027-12-10' }],
+    ['proposal 3 calendar days after', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 3, unit: 'calendar' }), { cum1: '2027-12-06', cum2: '2027-12-10' }],
+    ['an absolute proposal deadline does not move', () => undefined, { cum1: '2027-12-15', cum2: '2027-12-15' }],
+    [
+      'a chain: proposal 2 working days after the inspection deadline, itself 3 before the meeting',
+      (p) => {
+        p.stages.inspection.deadline = { before: 'meeting', days: 3 };
+        p.stages.proposal.deadline = { after: 'inspection.deadline', days: 8 };
+        p.stages.inspection.timetable = [];
+      },
+      // cum-1: inspection due Tue 30/11, proposal Fri 10/12; cum-2: inspection Mon 06/12, proposal Thu 16/12.
+      { cum1: '2027-12-10', cum2: '2027-12-16' },
+    ],
+  ])('%s', (_name, change, expected) => {
+    const p = ye();
+    change(p);
+    p.stages.meeting.clusters = { 'cum-2': '2027-12-09' };
+    const [c1, c2] = compilePlan(valid(p), new Date('2027-01-15T00:00:00Z')).clusters;
+    expect([c1.yearEnd!.proposal!.schedule.dueAt, c2.yearEnd!.proposal!.schedule.dueAt]).toEqual([`${expected.cum1}T10:00:00.000Z`, `${expected.cum2}T10:00:00.000Z`]);
+  });
+
+  test("a unit step relative to the meeting: each cluster's units get their own deadline", () => {
+    const p = ye();
+    p.stages.reports.deadline = { before: 'meeting', days: 10 };
+    p.stages.inspection = { ...p.stages.inspection, opensOn: { after: 'reports.deadline', days: 1 }, deadline: { before: 'meeting', days: 2 }, timetable: [] };
+    p.stages.meeting.clusters = { 'cum-2': '2027-12-09' };
+    const [c1, c2] = compilePlan(valid(p), new Date('2027-01-15T00:00:00Z')).clusters;
+    // 10 working days before Fri 03/12 is Fri 19/11; before Thu 09/12, Thu 25/11.
+    expect(c1.units[0].steps['summary-report']!.dueAt).toBe('2027-11-19T10:00:00.000Z');
+    expect(c2.units[0].steps['summary-report']!.dueAt).toBe('2027-11-25T10:00:00.000Z');
+    expect([c1.yearEnd!.inspection.dueAt, c2.yearEnd!.inspection.dueAt]).toEqual(['2027-12-01T10:00:00.000Z', '2027-12-07T10:00:00.000Z']);
+    // The registration (absolute) is the same everywhere.
+    expect(c1.units[0].steps.registration).toEqual(c2.units[0].steps.registration);
+  });
+});
+
+describe('validatePlan and compilePlan: evidence checklists', () => {
+  const ye = (): Json => JSON.parse(JSON.stringify(yearEndPlan(2027)));
+  const messages = (p: Json) => problemsOf(p).map((x) => `${x.path}: ${x.message}`);
+
+  test.each<[string, (p: Json) => void, string]>([
+    ['two items with one id', (p) => (p.stages.reports.checklist = [{ id: 'a', label: 'A' }, { id: 'a', label: 'B' }]), 'stages.reports.checklist[1].id: duplicate id "a"'],
+    ['an item for a step of another stage', (p) => (p.stages.reports.checklist = [{ id: 'a', label: 'A', steps: ['registration'] }]), 'stages.reports.checklist[0].steps[0]: "registration" is not a step of reports (summary-report, self-scoring, exemplars-report)'],
+    ['a checklist on the inspection', (p) => (p.stages.inspection.checklist = [{ id: 'a', label: 'A' }]), 'stages.inspection.checklist: the inspection has no submission to check: put the checklist on the stage units send (e.g. reports)'],
+    ['an item without a label', (p) => (p.stages.registration.checklist = [{ id: 'a' }]), 'stages.registration.checklist[0].label: Invalid input: expected string, received undefined'],
+  ])('%s', (_name, breakIt, expected) => {
+    const p = ye();
+    breakIt(p);
+    expect(messages(p)).toContain(expected);
+  });
+
+  test("each step gets the stage's items that apply to it; required by default, English label falling back to Vietnamese", () => {
+    const p = ye();
+    p.stages.reports.checklist = [
+      { id: 'bao-cao', label: 'Báo cáo có chữ ký', labelEn: 'Signed report' },
+      { id: 'minh-chung', label: 'Minh chứng chấm điểm', steps: ['self-scoring'], required: false },
+    ];
+    p.stages.proposal.checklist = [{ id: 'bien-ban', label: 'Biên bản hội nghị' }];
+    const [c1] = compilePlan(valid(p), new Date('2027-01-15T00:00:00Z')).clusters;
+    const signed = { id: 'bao-cao', label: { vi: 'Báo cáo có chữ ký', en: 'Signed report' }, required: true };
+    expect(c1.units[0].checklists).toEqual({
+      'summary-report': [signed],
+      'self-scoring': [signed, { id: 'minh-chung', label: { vi: 'Minh chứng chấm điểm', en: 'Minh chứng chấm điểm' }, required: false }],
+      'exemplars-report': [signed],
+    });
+    expect(c1.yearEnd?.proposal?.checklist).toEqual([{ id: 'bien-ban', label: { vi: 'Biên bản hội nghị', en: 'Biên bản hội nghị' }, required: true }]);
+    // Without checklists the inputs carry no key at all.
+    expect(compilePlan(valid(ye()), new Date('2027-01-15T00:00:00Z')).clusters[0].units[0]).not.toHaveProperty('checklists');
+  });
+});
+
 describe('compilePlan: the year-end', () => {
   test("each cluster's year-end input: members with their delegate and inspector, the meeting's instants, the council", () => {
     const plan = valid({ ...yearEndPlan(2027), stages: { ...yearEndPlan(2027).stages, meeting: { date: '2027-12-03', clusters: { 'cum-2': '2027-12-06' } } } });
@@ -424,13 +547,23 @@ describe('validatePlan and compilePlan: relative stage dates', () => {
     // The existing date checks see the resolved dates.
     ['a proposal due on the meeting day (0 days after)', (p) => (p.stages.proposal.deadline = { after: 'meeting', days: 0 }), ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-03)']],
     [
-      // Known limit: a cluster's own meeting day does not move a date relative to `meeting`.
-      'a proposal relative to the plan meeting day, with a cluster meeting later',
+      // A cluster's own day moves its relative dates: its proposal is then due after its meeting, but an
+      // absolute deadline is not.
+      'an absolute proposal deadline before a cluster meeting',
+      (p) => (p.stages.meeting.clusters = { 'cum-2': '2027-12-16' }),
+      ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-16)'],
+    ],
+    [
+      'a cluster meeting day that puts its relative inspection deadline after its reports one',
       (p) => {
-        p.stages.proposal.deadline = { after: 'meeting', days: 1 };
-        p.stages.meeting.clusters = { 'cum-2': '2027-12-06' };
+        p.stages.inspection.deadline = { before: 'meeting', days: 5 };
+        p.stages.inspection.timetable = [];
+        p.stages.meeting.clusters = { 'cum-2': '2027-11-12' };
       },
-      ['stages.proposal.deadline: is not after the last cluster meeting (2027-12-06)'],
+      [
+        'stages.inspection.opensOn: opens after its deadline (2027-11-05) for the meeting of cum-2 on 2027-11-12',
+        'stages.inspection.deadline: is before the reports deadline (2027-11-10) for the meeting of cum-2 on 2027-11-12',
+      ],
     ],
     [
       'an opening day resolved after its deadline',

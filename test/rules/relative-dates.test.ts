@@ -6,7 +6,7 @@
 import type { CalendarConfig } from '../../rules/calendar';
 import { draftNextPlan } from '../../rules/next-plan';
 import { validatePlan, type Plan, type PlanInput } from '../../rules/plan';
-import { describeRelativeDate, resolveRelativeDates, type DateProblem, type RawStages, type RelativeDate } from '../../rules/relative-dates';
+import { describeRelativeDate, resolveRelativeDates, stagesForMeetingDay, type DateProblem, type RawStages, type RelativeDate } from '../../rules/relative-dates';
 import { yearEndPlan } from '../helpers/plans';
 import { VN_2024 } from './fixtures';
 
@@ -270,5 +270,32 @@ describe('draftNextPlan keeps relative dates relative', () => {
     );
     // Relative dates are not counted as moved (registration ×2, reports opensOn, inspection ×2 + 2 visits, meeting, proposal opensOn).
     expect(d.notes[0]).toBe('year 2027 → 2028; 9 date(s) moved by one year, same day and month.');
+  });
+});
+
+describe("stagesForMeetingDay: a cluster's own meeting day", () => {
+  // Resolved for a meeting on Thu 05/12/2024: reports 5 working days before (28/11), proposal 1 after (06/12),
+  // the inspection 2 working days after the reports (02/12); the registration is absolute.
+  const raw: RawStages = {
+    registration: { deadline: '2024-03-01' },
+    reports: { deadline: before('meeting', 5) },
+    inspection: { deadline: after('reports.deadline', 2) },
+    proposal: { deadline: after('meeting', 1) },
+    meeting: { date: '2024-12-05' },
+  };
+  const planned = resolveRelativeDates(raw, VN_2024).stages;
+  test.each<[string, string, Record<string, string>]>([
+    ['the same day: the same dates', '2024-12-05', { registration: '2024-03-01', reports: '2024-11-28', inspection: '2024-12-02', proposal: '2024-12-06' }],
+    // Tue 10/12: back 9/12 (Mon), 6, 5, 4, 3/12; inspection 2 after Tue 3/12 → Thu 5/12; proposal Wed 11/12.
+    ['a later day moves every date relative to it, chains too', '2024-12-10', { registration: '2024-03-01', reports: '2024-12-03', inspection: '2024-12-05', proposal: '2024-12-11' }],
+    // Fri 29/11: reports Fri 22/11, inspection Tue 26/11, proposal Mon 02/12.
+    ['an earlier day too', '2024-11-29', { registration: '2024-03-01', reports: '2024-11-22', inspection: '2024-11-26', proposal: '2024-12-02' }],
+  ])('%s', (_name, day, expected) => {
+    const { stages, problems } = stagesForMeetingDay(planned, VN_2024, day);
+    expect(problems).toEqual([]);
+    expect(Object.fromEntries(Object.entries(expected).map(([k]) => [k, (stages as Record<string, { deadline: string }>)[k].deadline]))).toEqual(expected);
+    // The rules stay beside the dates, and the meeting keeps the plan's own day.
+    expect(stages.reports).toMatchObject({ deadlineRule: before('meeting', 5) });
+    expect(stages.meeting).toEqual({ date: '2024-12-05' });
   });
 });

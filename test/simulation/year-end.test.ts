@@ -93,6 +93,24 @@ describe('thidua simulate: the year-end', () => {
     }
   });
 
+  test('units cross-check each other an hour after the inspection opens, a minute apart; a silent unit does not', () => {
+    const v = validatePlan(plan);
+    if (!v.ok) throw new Error('yearEndPlan is not valid');
+    for (const c of compilePlan(v.plan, new Date()).clusters) {
+      const ye = summary.yearEnd.find((y) => y.clusterId === c.clusterId)!;
+      const opens = Date.parse(c.yearEnd!.inspection.opensAt);
+      // One check per unit (checksPerUnit: 1): every member checks one other, never itself.
+      expect(ye.crossChecks).toHaveLength(3);
+      for (const x of ye.crossChecks!) {
+        expect(x.checker).not.toBe(x.checked);
+        expect(x.done).toBe(policies[x.checker] !== 'never');
+      }
+      const checked = ye.timeline.filter((e) => e.event === 'cross-checked');
+      const expected = ye.crossChecks!.filter((x) => x.done);
+      expect(checked.map((e) => [e.unitId, e.detail, minute(e.at)])).toEqual(expected.map((x, i) => [x.checker, x.checked, minute(opens + HOUR + i * MINUTE)]));
+    }
+  });
+
   test('ballots: candidates by class, the quota, no vote for oneself, a silent unit never votes', () => {
     const v = validatePlan(plan);
     if (!v.ok) throw new Error('yearEndPlan is not valid');
@@ -166,6 +184,7 @@ describe('thidua simulate: the year-end', () => {
   test('the printed form shows the year-end in the timeline and the summary', () => {
     const text = render(summary);
     expect(text).toMatch(/xa-phu-tan +inspection +inspected → [\d.]+ \(\d+ changes?\)/);
+    expect(text).toMatch(/xa-phu-tan +cross-check +checked the files of xa-phu-(vinh|loi)/);
     expect(text).toMatch(/xa-gia-canh +co-thi-dua r1 +voted/);
     expect(text).toMatch(/cum-1 +award-proposal +approved/);
     expect(text).toContain('cum-1 / Cụm thi đua số 1 — year-end: done');

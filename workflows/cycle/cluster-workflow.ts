@@ -23,6 +23,7 @@ import {
   enterInspectionUpdate,
   moveMeetingUpdate,
   recordAttendanceUpdate,
+  rescheduleStepUpdate,
   reviewStepUpdate,
   submitCrossCheckUpdate,
   submitStepUpdate,
@@ -36,12 +37,15 @@ import {
   type ClusterState,
   type ClusterWorkflowInput,
   type ClusterYearEndInput,
+  type ClusterStepInput,
   type CycleRef,
+  type Person,
   type StepState,
 } from './definitions';
-import { assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { CLUSTER_REGISTRATION_STEPS, type ClusterRegistrationStep } from '../../rules/steps';
 import { forwardToParent } from './forward';
 import { NominationList } from './nominations';
+import { assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 import { unitWorkflow } from './unit-workflow';
 import { YearEnd } from './year-end';
 
@@ -75,23 +79,50 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     setHandler(moveMeetingUpdate, (req) => yearEnd.moveMeeting(req), { validator: (req) => yearEnd.assertCanMoveMeeting(req) });
     setHandler(recordAttendanceUpdate, (req) => yearEnd.recordAttendance(req), { validator: (req) => yearEnd.assertCanRecordAttendance(req) });
   }
+  // The cluster's reviewed steps: the award proposal, and the registration steps (pact, head and deputy).
+  const reviewed = new Map<string, { step: ReviewedStep; people: { contacts: Person[]; reviewer: Person }; gate?: () => void }>();
   if (proposal) {
-    const { step, people } = proposal;
-    yearEnd!.state.proposal = step.state;
-    const only = (name: string) => {
-      if (name !== step.state.step) throw new Error(`step ${name} is not this cluster's`);
-    };
-    setHandler(submitStepUpdate, (req) => step.submit(req), {
-      validator: (req) => {
-        only(req.step);
+    yearEnd!.state.proposal = proposal.step.state;
+    reviewed.set(proposal.step.state.step, {
+      ...proposal,
+      gate: () => {
         if (yearEnd!.state.phase !== 'proposal') throw new Error('the proposal opens once the meeting results are out');
-        assertCanSubmit(step.state, req, people.contacts);
       },
     });
-    setHandler(reviewStepUpdate, (req) => step.review(req), {
+  }
+  const registrationSteps = CLUSTER_REGISTRATION_STEPS.flatMap((name) => {
+    const c = plan.clusterSteps?.[name];
+    return c ? [clusterStep(cycle, clusterId, plan.name, name, c)] : [];
+  });
+  if (registrationSteps.length > 0) {
+    state.steps = {};
+    for (const r of registrationSteps) {
+      reviewed.set(r.step.state.step, r);
+      state.steps[r.step.state.step] = r.step.state;
+    }
+  }
+  if (reviewed.size > 0) {
+    const of = (name: string) => {
+      const r = reviewed.get(name);
+      if (!r) throw new Error(`step ${name} is not this cluster's`);
+      return r;
+    };
+    setHandler(submitStepUpdate, (req) => of(req.step).step.submit(req), {
       validator: (req) => {
-        only(req.step);
-        assertCanReview(step.state, req, people.reviewer);
+        const r = of(req.step);
+        r.gate?.();
+        assertCanSubmit(r.step.state, req, r.people.contacts);
+      },
+    });
+    // A coordinator moved the meeting, and with it a deadline written relative to it (api/services/year-end-admin.ts).
+    setHandler(rescheduleStepUpdate, (req) => of(req.step).step.reschedule(req), {
+      validator: (req) => assertCanReschedule(of(req.step).step.state, req),
+    });
+    setHandler(reviewStepUpdate, (req) => of(req.step).step.review(req), {
+      validator: (req) => {
+        const r = of(req.step);
+        assertCanReview(r.step.state, req, r.people.reviewer);
+        if (req.forward && req.step !== 'award-proposal') throw new Error("only the council's decision on the award proposal is forwarded");
         if (req.forward && req.decision !== 'approve') throw new Error('only an approval can be forwarded');
         if (req.forward && !plan.yearEnd?.forwardTo) throw new Error('the plan names no parent body (body.parent) to forward to');
       },
@@ -206,6 +237,11 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     }
   };
   await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'running' });
+  // Plans without cluster registration steps never reach the marker: their histories replay unchanged.
+  const runRegistrationSteps = async () => {
+    if (registrationSteps.length === 0 || !patched('cluster-registration-steps')) return;
+    await Promise.all(registrationSteps.map((r) => r.step.run()));
+  };
   const runYearEnd = async () => {
     if (!yearEnd) return;
     await yearEnd.run();
@@ -250,7 +286,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     // The withdrawal loop never ends by itself: the cluster's year ends when its units' and its own have.
     await Promise.race([
       // A unit added while the others finished is awaited by the second pass.
-      Promise.all([allUnitsDone(), runYearEnd(), runNominations()]).then(allUnitsDone),
+      Promise.all([allUnitsDone(), runYearEnd(), runNominations(), runRegistrationSteps()]).then(allUnitsDone),
       // Not cancellable: on cancellation the cluster must wait for its units to close their steps,
       // which the wait above does; a cancelled wait here would end the race at once.
       CancellationScope.nonCancellable(withdrawLoop),
@@ -260,6 +296,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
     if (!isCancellation(err)) throw err;
     await CancellationScope.nonCancellable(async () => {
       await proposal?.step.cancel();
+      for (const r of registrationSteps) await r.step.cancel();
       await yearEnd?.cancel();
       await nominations?.cancel();
       await projectCluster({ cycleId: cycle.cycleId, clusterId, status: 'cancelled' });
@@ -276,7 +313,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
  * as a unit's reports), the council's reviewer approves or returns it.
  */
 function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInput) {
-  const { schedule, council } = ye.proposal!;
+  const { schedule, council, checklist } = ye.proposal!;
   const head = ye.members.find((m) => m.unitId === ye.headUnitId)!;
   const people = {
     cycle,
@@ -289,7 +326,7 @@ function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInpu
     clusterHead: head.delegate,
     steps: {},
   };
-  const state: StepState = { step: 'award-proposal', status: 'pending', round: 1, schedule, history: [] };
+  const state: StepState = { step: 'award-proposal', status: 'pending', round: 1, schedule, history: [], ...(checklist?.length ? { checklist } : {}) };
   const step = new ReviewedStep(state, people, (s) =>
     projectStep({
       cycleId: cycle.cycleId,
@@ -299,6 +336,38 @@ function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInpu
       workflowId: workflowInfo().workflowId,
       state: s.state,
       people: { contacts: people.contacts.map((c) => c.email), reviewer: council.email },
+    }),
+  );
+  return { step, people };
+}
+
+/**
+ * A cluster's registration step (the pact, or the year's head and deputy): the head's delegate sends
+ * it through its link, the approver (council or leader in charge) accepts or returns it; reminders go
+ * to the head, escalations to the approver and the head.
+ */
+function clusterStep(cycle: CycleRef, clusterId: string, clusterName: string, name: ClusterRegistrationStep, c: ClusterStepInput) {
+  const people = {
+    cycle,
+    clusterId,
+    clusterName,
+    unitId: clusterId,
+    unitName: clusterName,
+    contacts: [c.submitter],
+    reviewer: c.approver,
+    clusterHead: c.submitter,
+    steps: {},
+  };
+  const state: StepState = { step: name, status: 'pending', round: 1, schedule: c.schedule, history: [], ...(c.checklist?.length ? { checklist: c.checklist } : {}) };
+  const step = new ReviewedStep(state, people, (s) =>
+    projectStep({
+      cycleId: cycle.cycleId,
+      clusterId,
+      unitId: clusterId,
+      unitName: clusterName,
+      workflowId: workflowInfo().workflowId,
+      state: s.state,
+      people: { contacts: people.contacts.map((p) => p.email), reviewer: people.reviewer.email },
     }),
   );
   return { step, people };

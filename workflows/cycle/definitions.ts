@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Attendance, QuorumCount, QuorumRule, RoundResult, TallyResult, Tie } from '../../rules/ballot';
 import type { Band } from '../../rules/classification';
+import type { ChecklistAnswers, ChecklistItem } from '../../rules/checklist';
 import type { ScoreChange, Scores, SheetInput } from '../../rules/scoring';
 import type { StageName, StepName } from '../../rules/steps';
 
@@ -60,6 +61,8 @@ export interface UnitWorkflowInput {
   steps: Partial<Record<StepName, StepSchedule>>;
   /** The individual award titles the nominations step asks for (with their per-unit quotas). */
   individualAwards?: IndividualAwardRule[];
+  /** The evidence checklists of the steps that have one (only present when some step has). */
+  checklists?: Partial<Record<StepName, ChecklistItem[]>>;
 }
 
 /** pending → open ⇄ submitted → (returned → submitted …) → approved; any unfinished step → cancelled. */
@@ -74,6 +77,8 @@ export interface StepEvent {
   n?: number;
   /** Recorded by staff for the unit (e.g. received on paper). */
   onBehalf?: boolean;
+  /** The person `by` stood in for (a delegation): "by on behalf of actingFor". */
+  actingFor?: string;
 }
 
 export interface StepState {
@@ -84,14 +89,18 @@ export interface StepState {
   schedule: StepSchedule;
   /** How many times the coordinator moved this step's dates (0: as planned). */
   scheduleVersion?: number;
-  submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean };
-  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number; forward?: boolean };
+  submission?: { fields: Record<string, string>; by: string; at: string; round: number; onBehalf?: boolean; checklist?: ChecklistAnswers };
+  /** The evidence checklist the step requires before it may be sent (rules/checklist.ts). */
+  checklist?: ChecklistItem[];
+  review?: { decision: 'approve' | 'return'; comment?: string; by: string; at: string; round: number; forward?: boolean; actingFor?: string };
   history: StepEvent[];
 }
 
 export interface UnitState {
-  /** Who may act for the unit now: a replaced person's links stop working. */
-  people: { contacts: string[]; reviewer: string };
+  /** Who may act for the unit now: a replaced person's links stop working; a substitute's work while the delegation runs. */
+  people: { contacts: string[]; reviewer: string; acting?: ActingNow[] };
+  /** Every delegation named for this unit (past, running and to come). */
+  delegations?: Delegation[];
   cycleId: string;
   clusterId: string;
   unitId: string;
@@ -109,6 +118,8 @@ export interface SubmitStepInput {
   /** Email of the person whose link was used, or the staff member recording it on the unit's behalf. */
   by: string;
   fields: Record<string, string>;
+  /** The ticked items of the step's evidence checklist, with their notes. */
+  checklist?: ChecklistAnswers;
   /** Set when staff record the submission for the unit (received on paper); the api checked the role. */
   onBehalf?: { note?: string };
 }
@@ -140,6 +151,35 @@ export interface ReplacePersonInput {
   by: string;
 }
 
+/**
+ * A coordinator names an acting substitute for a unit's contact or its reviewer for a period
+ * [fromAt, untilAt): meanwhile their mail and links go to the substitute, who acts on their behalf
+ * (recorded as such); afterwards everything goes to the person again.
+ */
+export interface DelegateInput {
+  role: 'contact' | 'reviewer';
+  /** The email of the person who is away. */
+  email: string;
+  substitute: Person;
+  fromAt: string;
+  untilAt: string;
+  by: string;
+  reason?: string;
+}
+
+export interface Delegation extends DelegateInput {
+  at: string;
+}
+
+/** A substitute acting now: `email` acts for `for` in `role` until `until`. */
+export interface ActingNow {
+  role: 'contact' | 'reviewer';
+  email: string;
+  for: string;
+  until: string;
+}
+
+export const delegateUpdate = defineUpdate<Delegation[], [DelegateInput]>('delegate');
 export const submitStepUpdate = defineUpdate<StepState, [SubmitStepInput]>('submitStep');
 export const replacePersonUpdate = defineUpdate<UnitState['people'], [ReplacePersonInput]>('replacePerson');
 export const rescheduleStepUpdate = defineUpdate<StepState, [RescheduleStepInput]>('rescheduleStep');
@@ -208,7 +248,7 @@ export interface ClusterYearEndInput {
   /** The meeting's quorum (plan stages.meeting.quorum): attendance is recorded, a round without it is void. */
   quorum?: QuorumRule;
   awards: AwardRule[];
-  proposal?: { schedule: StepSchedule; council: Person };
+  proposal?: { schedule: StepSchedule; council: Person; checklist?: ChecklistItem[] };
   /** The parent body's cycle, when the council may forward the proposal there. */
   forwardTo?: ForwardTarget;
 }
@@ -371,6 +411,19 @@ export const withdrawUnitUpdate = defineUpdate<ClusterState['units'][number], [W
 /** The cluster tells its unit workflow (a workflow can signal another, not update it). */
 export const unitWithdrawnSignal = defineSignal<[WithdrawUnitInput]>('unitWithdrawn');
 
+/**
+ * One of the cluster's own registration steps (the pact, the year's head and deputy): the head's
+ * delegate sends it through its link, the approver accepts or returns it; reminders and escalations
+ * as for a unit's step. `prefill` is what the form starts with (e.g. the head and deputy the plan names).
+ */
+export interface ClusterStepInput {
+  schedule: StepSchedule;
+  submitter: Person;
+  approver: Person;
+  prefill?: Record<string, string>;
+  checklist?: ChecklistItem[];
+}
+
 export interface ClusterState {
   cycleId: string;
   clusterId: string;
@@ -379,6 +432,8 @@ export interface ClusterState {
   nominations?: NominationListState;
   /** What the council forwarded to the parent body's cycle. */
   forwarded?: { forwardId: string; kind: 'proposal' | 'nominations'; toCycleId: string; delivered: boolean }[];
+  /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
+  steps?: Partial<Record<StepName, StepState>>;
 }
 export const clusterStateQuery = defineQuery<ClusterState>('clusterState');
 

@@ -8,6 +8,7 @@
  */
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { checklistRefusal } from '../../rules/checklist';
 import {
   awaitingUnit,
   type ManualStepActionInput,
@@ -31,6 +32,11 @@ export function assertCanSubmit(step: StepState, req: SubmitStepInput, contacts:
   if (!awaitingUnit(step.status)) throw new Error(`step ${step.step} is ${step.status}, not open for submission`);
   if (req.round !== step.round) throw new Error(`round ${req.round} is over; the current round is ${step.round}`);
   if (!req.onBehalf && !contacts.some((c) => c.email === req.by)) throw new Error(`${req.by} is not a contact of this unit`);
+  // Only steps whose plan has a checklist carry one: steps of running cycles without it are unaffected.
+  if (step.checklist && step.checklist.length > 0) {
+    const refusal = checklistRefusal(step.checklist, req.checklist);
+    if (refusal) throw new Error(refusal);
+  }
 }
 
 export function assertCanReview(step: StepState, req: ReviewStepInput, reviewer: Person): void {
@@ -70,26 +76,39 @@ export class ReviewedStep {
     private readonly unit: UnitWorkflowInput,
     /** Called after every change the step makes (the unit workflow projects it and updates search attributes). */
     private readonly changed: (step: ReviewedStep) => Promise<void>,
+    /** Who acts for a person now: their substitute during a delegation, else themselves. */
+    private readonly acting: (p: Person) => Person = (p) => p,
   ) {}
 
-  submit(req: SubmitStepInput): StepState {
+  /** The people written to now: a delegated person's mail (and link) goes to their substitute. */
+  private contacts(): Person[] {
+    return uniqueByEmail(this.unit.contacts.map(this.acting));
+  }
+
+  private reviewer(): Person {
+    return this.acting(this.unit.reviewer);
+  }
+
+  /** `actingFor`: the person the submitter stands in for (a delegation), recorded in the history. */
+  submit(req: SubmitStepInput, actingFor?: string): StepState {
     const at = iso(Date.now());
     const onBehalf = req.onBehalf ? true : undefined;
-    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round, onBehalf };
+    this.state.submission = { fields: req.fields, by: req.by, at, round: req.round, onBehalf, ...(req.checklist ? { checklist: req.checklist } : {}) };
     this.state.status = 'submitted';
-    this.record({ at, event: 'submitted', round: req.round, by: req.by, onBehalf, comment: req.onBehalf?.note });
+    this.record({ at, event: 'submitted', round: req.round, by: req.by, onBehalf, comment: req.onBehalf?.note, ...(actingFor ? { actingFor } : {}) });
     return this.state;
   }
 
-  review(req: ReviewStepInput): StepState {
+  review(req: ReviewStepInput, actingFor?: string): StepState {
     const at = iso(Date.now());
-    this.state.review = { decision: req.decision, comment: req.comment, by: req.by, at, round: req.round, ...(req.forward && req.decision === 'approve' ? { forward: true } : {}) };
+    const acting = actingFor ? { actingFor } : {};
+    this.state.review = { decision: req.decision, comment: req.comment, by: req.by, at, round: req.round, ...(req.forward && req.decision === 'approve' ? { forward: true } : {}), ...acting };
     if (req.decision === 'approve') {
       this.state.status = 'approved';
-      this.record({ at, event: 'approved', round: req.round, by: req.by });
+      this.record({ at, event: 'approved', round: req.round, by: req.by, ...acting });
     } else {
       this.state.status = 'returned';
-      this.record({ at, event: 'returned', round: req.round, by: req.by, comment: req.comment });
+      this.record({ at, event: 'returned', round: req.round, by: req.by, comment: req.comment, ...acting });
       this.state.round += 1;
     }
     return this.state;
@@ -128,8 +147,8 @@ export class ReviewedStep {
     this.state.history.push({ at: iso(Date.now()), event: 'cancelled', round: this.state.round, ...(withdrawn?.reason ? { comment: withdrawn.reason } : {}) });
     await this.project();
     if (!wasOpen) return;
-    if (withdrawn) await this.notify('withdrawn', 'withdrawn', this.unit.contacts, { reason: withdrawn.reason ?? '' });
-    else await this.notify('cancelled', 'cancelled', this.unit.contacts, {});
+    if (withdrawn) await this.notify('withdrawn', 'withdrawn', this.contacts(), { reason: withdrawn.reason ?? '' });
+    else await this.notify('cancelled', 'cancelled', this.contacts(), {});
   }
 
   async run(): Promise<void> {
@@ -187,10 +206,10 @@ export class ReviewedStep {
     if (!awaitingUnit(this.state.status)) return;
     if (t.kind === 'reminder') {
       this.state.history.push({ at: iso(Date.now()), event: 'reminded', round: this.state.round, n: t.n });
-      await this.notify('reminder', this.versioned(`reminder:${t.n}`), this.unit.contacts, { daysLeft: t.daysLeft }, 'unit');
+      await this.notify('reminder', this.versioned(`reminder:${t.n}`), this.contacts(), { daysLeft: t.daysLeft }, 'unit');
     } else {
       this.state.history.push({ at: iso(Date.now()), event: 'escalated', round: this.state.round, n: t.level });
-      const to = uniqueByEmail([this.unit.reviewer, this.unit.clusterHead]);
+      const to = uniqueByEmail([this.reviewer(), this.acting(this.unit.clusterHead)]);
       await this.notify('escalation', this.versioned(`escalation:${t.level}`), to, { level: t.level });
     }
     await this.project();
@@ -205,13 +224,13 @@ export class ReviewedStep {
       }
       await this.project();
       if (e.event === 'submitted') {
-        await this.notify('review-request', `review-request:${e.round}`, [this.unit.reviewer], {}, 'reviewer');
+        await this.notify('review-request', `review-request:${e.round}`, [this.reviewer()], {}, 'reviewer');
       } else if (e.event === 'returned') {
         await this.notifyUnit('returned', e.round, { comment: e.comment ?? '' });
       } else if (e.event === 'approved') {
-        await this.notify('approved', 'approved', this.unit.contacts, {});
+        await this.notify('approved', 'approved', this.contacts(), {});
       } else if (e.event === 'rescheduled' && this.state.status !== 'approved') {
-        await this.notify('deadline-changed', this.versioned('deadline-changed'), this.unit.contacts, { reason: e.comment ?? '' }, 'unit');
+        await this.notify('deadline-changed', this.versioned('deadline-changed'), this.contacts(), { reason: e.comment ?? '' }, 'unit');
       }
     }
   }
@@ -248,9 +267,9 @@ export class ReviewedStep {
     }
     this.state.history.push({ at: iso(Date.now()), event: e.event, round: this.state.round, by: e.by, n: e.n });
     if (e.event === 'reminded') {
-      await this.notify('reminder', `manual-reminder:${e.n}`, this.unit.contacts, { daysLeft: this.daysLeftNow(), manual: true }, 'unit');
+      await this.notify('reminder', `manual-reminder:${e.n}`, this.contacts(), { daysLeft: this.daysLeftNow(), manual: true }, 'unit');
     } else {
-      const to = uniqueByEmail([this.unit.reviewer, this.unit.clusterHead]);
+      const to = uniqueByEmail([this.reviewer(), this.acting(this.unit.clusterHead)]);
       await this.notify('escalation', `manual-escalation:${e.n}`, to, { level: this.escalationLevelNow(), manual: true });
     }
     await this.project();
@@ -290,7 +309,7 @@ export class ReviewedStep {
   }
 
   private notifyUnit(kind: string, n: number, data: Record<string, unknown> = {}): Promise<void> {
-    return this.notify(kind, `${kind}:${n}`, this.unit.contacts, data, 'unit');
+    return this.notify(kind, `${kind}:${n}`, this.contacts(), data, 'unit');
   }
 
   /** A permanent mail failure is recorded by the outbox and shown to the secretariat; the step goes on. */

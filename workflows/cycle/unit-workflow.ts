@@ -12,11 +12,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { activeDelegation, actingFor, delegationRefusal, nextBoundary } from '../../rules/delegation';
 import { checkUnitNominations } from '../../rules/nominations';
 import { STEP_KINDS, STEP_NAMES } from '../../rules/steps';
 import { SA } from '../search-attributes';
 import {
   clusterWorkflowId,
+  delegateUpdate,
   nominationsVerifiedSignal,
   type SubmitStepInput,
   escalateNowUpdate,
@@ -28,6 +30,9 @@ import {
   unitStateQuery,
   unitWithdrawnSignal,
   type WithdrawUnitInput,
+  type ActingNow,
+  type Delegation,
+  type Person,
   type StepName,
   type ReplacePersonInput,
   type StepSchedule,
@@ -40,7 +45,14 @@ import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit,
 
 const { projectStep } = proxyActivities<Activities>(STEP_ACTIVITIES);
 
-const newStep = (step: StepName, schedule: StepSchedule): StepState => ({ step, status: 'pending', round: 1, schedule, history: [] });
+const newStep = (step: StepName, schedule: StepSchedule, checklist?: StepState['checklist']): StepState => ({
+  step,
+  status: 'pending',
+  round: 1,
+  schedule,
+  history: [],
+  ...(checklist && checklist.length > 0 ? { checklist } : {}),
+});
 
 /**
  * One unit's year: every step its plan schedules (registration, the six-month report, the year-end
@@ -59,10 +71,24 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     steps: {},
   };
 
+  // Delegations: who stands in for a contact or the reviewer, and when (rules/delegation.ts).
+  const delegations: Delegation[] = [];
+  const acting = (p: Person): Person =>
+    (activeDelegation(delegations, 'contact', p.email, Date.now()) ?? activeDelegation(delegations, 'reviewer', p.email, Date.now()))?.substitute ?? p;
+  const actingNow = (): ActingNow[] =>
+    delegations
+      .filter((d) => Date.parse(d.fromAt) <= Date.now() && Date.now() < Date.parse(d.untilAt))
+      .map((d) => ({ role: d.role, email: d.substitute.email, for: d.email, until: d.untilAt }));
+  const peopleNow = (): UnitState['people'] => {
+    const now = actingNow();
+    return { contacts: input.contacts.map((c) => c.email), reviewer: input.reviewer.email, ...(now.length > 0 ? { acting: now } : {}) };
+  };
+
   /** The step the unit is "at": the first one, in plan order, that is not approved yet. */
   const current = () => STEP_NAMES.map((n) => steps.get(n)).find((s) => s && s.state.status !== 'approved');
 
   const changed = async (step: ReviewedStep) => {
+    if (delegations.length > 0) state.people = peopleNow();
     const at = current();
     state.stage = at ? STEP_KINDS[at.state.step].stage : 'done';
     upsertSearchAttributes([
@@ -100,7 +126,7 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
   for (const name of STEP_NAMES) {
     const schedule = input.steps[name];
     if (!schedule) continue;
-    const step = new ReviewedStep(newStep(name, schedule), input, changed);
+    const step = new ReviewedStep(newStep(name, schedule, input.checklists?.[name]), input, changed, acting);
     steps.set(name, step);
     state.steps[name] = step.state;
   }
@@ -111,12 +137,9 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
   };
 
   setHandler(unitStateQuery, () => state);
-  setHandler(submitStepUpdate, (req) => stepOf(req.step).submit(req), {
-    validator: (req) => {
-      assertCanSubmit(stepOf(req.step).state, req, input.contacts);
-      if (STEP_KINDS[stepOf(req.step).state.step].nominated) assertNominations(req);
-    },
-  });
+  // A substitute acts as the person they stand in for, while the delegation runs (recorded as "on behalf of").
+  const substitutes = (role: 'contact' | 'reviewer'): Person[] =>
+    delegations.filter((d) => d.role === role && activeDelegation([d], role, d.email, Date.now())).map((d) => d.substitute);
   /** The list must fit the plan's titles and per-unit quotas, however it was sent (link or on paper). */
   const assertNominations = (req: SubmitStepInput) => {
     let rows: unknown;
@@ -128,12 +151,64 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     const checked = checkUnitNominations(input.individualAwards ?? [], rows);
     if (!checked.ok) throw new Error(checked.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   };
-  setHandler(reviewStepUpdate, (req) => stepOf(req.step).review(req), {
+  setHandler(submitStepUpdate, (req) => stepOf(req.step).submit(req, actingFor(delegations, 'contact', req.by, Date.now())), {
     validator: (req) => {
-      assertCanReview(stepOf(req.step).state, req, input.reviewer);
+      assertCanSubmit(stepOf(req.step).state, req, [...input.contacts, ...substitutes('contact')]);
+      if (STEP_KINDS[stepOf(req.step).state.step].nominated) assertNominations(req);
+    },
+  });
+  setHandler(reviewStepUpdate, (req) => stepOf(req.step).review(req, actingFor(delegations, 'reviewer', req.by, Date.now())), {
+    validator: (req) => {
+      const sub = actingFor(delegations, 'reviewer', req.by, Date.now()) === input.reviewer.email ? substitutes('reviewer').find((p) => p.email === req.by) : undefined;
+      assertCanReview(stepOf(req.step).state, req, sub ?? input.reviewer);
       if (req.forward) throw new Error("only the council's decision on a cluster's proposal is forwarded");
     },
   });
+
+  setHandler(
+    delegateUpdate,
+    (req) => {
+      delegations.push({ ...req, at: new Date(Date.now()).toISOString() });
+      state.delegations = delegations;
+      return delegations;
+    },
+    {
+      validator: (req) => {
+        const refusal = delegationRefusal(delegations, req, { contacts: input.contacts.map((c) => c.email), reviewer: input.reviewer.email }, Date.now());
+        if (refusal) throw new Error(refusal);
+      },
+    },
+  );
+  /**
+   * Wakes at every start and end of a delegation: a substitute who starts is sent what the person
+   * would have had (with their own link); each change is projected (the links page reads who acts).
+   * Without a delegation it waits without a timer, so histories of earlier runs replay unchanged.
+   */
+  const delegationLoop = async () => {
+    await condition(() => delegations.length > 0);
+    if (!patched('delegation')) return;
+    const started = new Set<Delegation>();
+    const ended = new Set<Delegation>();
+    for (;;) {
+      const now = Date.now();
+      for (const d of delegations) {
+        const running = Date.parse(d.fromAt) <= now && now < Date.parse(d.untilAt);
+        const over = now >= Date.parse(d.untilAt);
+        if (running && !started.has(d)) {
+          started.add(d);
+          for (const s of steps.values()) await s.introduce(d.role, d.substitute);
+        }
+        if (running || (over && !ended.has(d))) {
+          if (over) ended.add(d);
+          for (const s of steps.values()) await changed(s);
+        }
+      }
+      const known = delegations.length;
+      const next = nextBoundary(delegations, now);
+      if (next === undefined) await condition(() => delegations.length !== known);
+      else await condition(() => delegations.length !== known, next - now);
+    }
+  };
 
   setHandler(rescheduleStepUpdate, (req) => stepOf(req.step).reschedule(req), {
     validator: (req) => assertCanReschedule(stepOf(req.step).state, req),
@@ -186,7 +261,7 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
 
   try {
     // The introductions loop never ends by itself: the year ends when every step has, or the unit is withdrawn.
-    await Promise.race([Promise.all([...steps.values()].map((s) => s.run())), introduceLoop(), condition(() => withdrawn !== undefined)]);
+    await Promise.race([Promise.all([...steps.values()].map((s) => s.run())), introduceLoop(), delegationLoop(), condition(() => withdrawn !== undefined)]);
     if (withdrawn) {
       state.withdrawn = { by: withdrawn.by, reason: withdrawn.reason, at: new Date(Date.now()).toISOString() };
       for (const s of steps.values()) await s.cancel({ reason: withdrawn.reason });

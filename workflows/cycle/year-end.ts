@@ -244,9 +244,42 @@ export class YearEnd {
 
   async run(): Promise<void> {
     await this.inspection();
-    if (!this.input.meeting) return this.finish('classified');
+    const escalating = this.escalateUninspected();
+    if (!this.input.meeting) {
+      await this.finish('classified');
+      await escalating;
+      return;
+    }
     await this.meeting();
+    await escalating;
     await this.finish('results');
+  }
+
+  /**
+   * The inspection's escalations (báo cáo chậm), at their planned instants after deadline + grace:
+   * when units were classified from their self scores because nobody inspected them, the leader in
+   * charge, the council and those units' inspectors are told which, level by level, until the ballots
+   * open (afterwards the classes are on the ballot). Runs beside the wait for the meeting.
+   */
+  private async escalateUninspected(): Promise<void> {
+    const planned = [...this.input.inspection.escalations];
+    const uninspected = () => this.state.inspection.units.filter((u) => !u.inspected && this.input.members.some((m) => m.unitId === u.unitId));
+    // Earlier runs (and years where every unit was inspected) send nothing and record no marker.
+    if (planned.length === 0 || uninspected().length === 0 || !patched('inspection-escalations')) return;
+    for (const e of planned) {
+      const at = ms(e.at);
+      if (Date.now() < at) await condition(() => this.state.phase !== 'classified', at - Date.now());
+      if (this.state.phase !== 'classified') return;
+      const units = uninspected();
+      if (units.length === 0) return;
+      const inspectors = units.map((u) => this.member(u.unitId).inspector);
+      const to = uniqueByEmail([...(this.input.chair ? [this.input.chair] : []), ...(this.input.proposal ? [this.input.proposal.council] : []), ...inspectors]);
+      await this.notify('inspection.escalation', `inspection:escalation:${e.level}`, to, {
+        level: e.level,
+        dueAt: this.input.inspection.dueAt,
+        units: units.map((u) => ({ unitName: u.unitName, total: u.total, bandName: u.bandName, inspector: this.member(u.unitId).inspector.name })),
+      });
+    }
   }
 
   enterPhase(phase: 'proposal'): Promise<void> {
