@@ -5,6 +5,7 @@ import { HttpError, jsonErrorHandler, sendError } from './errors';
 import { awardsReadRouter } from './routes/awards-read';
 import { linkAttachmentsRouter } from './routes/attachments';
 import { openApiRouter } from './openapi';
+import { apiDocsRouter } from './routes/api-docs';
 import { cycleArchiveRouter } from './routes/cycle-archive';
 import { consoleRouter } from './routes/console';
 import { cyclesRouter } from './routes/cycles';
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRouter(deps));
   app.use(openApiRouter());
+  app.use(apiDocsRouter(deps));
   // Without MongoDB nothing below can answer correctly: say so at once instead of hanging.
   app.use((req, res, next) => {
     if (deps.db.isUp()) return next();

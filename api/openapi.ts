@@ -10,9 +10,9 @@ import { z } from 'zod';
 import { planSchema } from '../rules/plan';
 import { DASHBOARD_ACTIONS, dashboardActionSchema } from './services/dashboard-actions';
 import { schema as addUnitSchema } from './services/add-unit';
-import { cancelSchema, moveDeadlineSchema, replacePersonSchema } from './services/coordinate';
+import { cancelSchema, delegateSchema, moveDeadlineSchema, replacePersonSchema } from './services/coordinate';
 import { schema as withdrawUnitSchema } from './services/withdraw-unit';
-import { moveMeetingSchema } from './services/year-end-admin';
+import { attendanceSchema, moveMeetingSchema } from './services/year-end-admin';
 import { archiveSchema } from './services/cycle-archive';
 
 // ───────────────────────── response shapes ─────────────────────────
@@ -28,7 +28,14 @@ const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']), down: z.a
 const cycleSummary = z.looseObject({ cycleId: z.string(), workflowId: z.string(), bodyId: z.string(), year: z.number(), status: z.string() });
 const stepRow = z.looseObject({ clusterId: z.string(), unitId: z.string(), workflowId: z.string(), step: z.string(), status: z.string(), round: z.number() });
 const documentRow = z.looseObject({ fileId: z.string(), cycleId: z.string(), kind: z.string(), format: z.enum(['docx', 'html', 'xlsx', 'pdf']), version: z.number(), filename: z.string() });
-const submissionBody = z.object({ round: z.number().int().min(1), note: z.string().max(500).optional(), fields: z.record(z.string(), z.string().min(1)) });
+const submissionBody = z.object({
+  round: z.number().int().min(1),
+  note: z.string().max(500).optional(),
+  fields: z.record(z.string(), z.string().min(1)),
+  checklist: z.record(z.string(), z.object({ checked: z.boolean(), note: z.string().optional() })).optional(),
+  nominations: z.array(z.object({ titleId: z.string(), name: z.string(), position: z.string(), achievements: z.string() })).optional(),
+});
+const attachmentRow = z.looseObject({ id: z.string(), filename: z.string(), size: z.number() });
 
 // ───────────────────────── building the document ─────────────────────────
 
@@ -45,6 +52,20 @@ const documentContent = {
   ...binary('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
   ...binary('application/pdf'),
   'text/html': { schema: { type: 'string' } },
+};
+
+/** An uploaded file, in the types rules/attachments.ts accepts. */
+const attachmentContent = {
+  ...binary('application/pdf'),
+  ...binary('image/png'),
+  ...binary('image/jpeg'),
+  ...binary('application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
+  ...binary('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+};
+const scanBody = {
+  'multipart/form-data': {
+    schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, version: { type: 'string', pattern: '^[0-9]+$' } }, required: ['file'] },
+  },
 };
 
 const ERRORS: Record<number, string> = {
@@ -123,6 +144,47 @@ export function openApiDocument(): Json {
     },
     '/api/cycles/{cycleId}/units/{unitId}/steps/{step}/submission': {
       post: { summary: 'record a submission received on paper', params: [...C, 'unitId', 'step'], body: body(submissionBody), ok: ok('the step', z.looseObject({ workflowId: z.string(), step: z.string(), status: z.string(), round: z.number() })), errors: WRITE },
+    },
+    '/api/cycles/{cycleId}/units/{unitId}/delegations': {
+      post: {
+        summary: 'name an acting substitute for a contact or the reviewer, for a period',
+        params: [...C, 'unitId'],
+        body: body(delegateSchema),
+        ok: ok('the delegations now', z.looseObject({ workflowId: z.string(), delegation: z.looseObject({}), delegations: z.array(z.looseObject({})) })),
+        errors: WRITE,
+      },
+    },
+    '/api/cycles/{cycleId}/clusters/{clusterId}/attendance': {
+      post: { summary: "the meeting's attendance and proxies, as the chair records it", params: [...C, 'clusterId'], body: body(attendanceSchema), ok: ok('the attendance now', z.looseObject({})), errors: WRITE },
+    },
+    '/api/cycles/{cycleId}/nominations': {
+      get: { summary: "each cluster's nominations of individuals and the council's decisions", params: C, ok: ok('the nominations', z.looseObject({ cycleId: z.string(), clusters: z.array(z.looseObject({ clusterId: z.string() })) })), errors: [...READ, 403] },
+    },
+    '/api/cycles/{cycleId}/forwards': {
+      get: {
+        summary: 'what this cycle forwarded to the level above, and what was forwarded to it',
+        params: C,
+        ok: ok('the forwards', z.looseObject({ cycleId: z.string(), outgoing: z.array(z.looseObject({})), incoming: z.array(z.looseObject({})) })),
+        errors: [...READ, 403],
+      },
+    },
+    '/api/cycles/{cycleId}/attachments': {
+      get: {
+        summary: "the units' attachments and the signed scans",
+        params: C,
+        query: { unitId: { type: 'string' }, purpose: { type: 'string', enum: ['step', 'scan'] }, step: { type: 'string' } },
+        ok: ok('the files', z.object({ attachments: z.array(attachmentRow) })),
+        errors: [...READ, 403],
+      },
+    },
+    '/api/cycles/{cycleId}/attachments/{fileId}': {
+      get: { summary: 'one attachment or scan', params: [...C, 'fileId'], ok: { '200': { description: 'the file', content: attachmentContent } }, errors: [...READ, 403] },
+    },
+    '/api/cycles/{cycleId}/documents/{name}/scans': {
+      post: { summary: 'the signed scan of an issued document (multipart: file, version?)', params: [...C, 'name'], body: scanBody, ok: ok('stored', z.looseObject({ scan: z.looseObject({}) }), '201'), errors: WRITE },
+    },
+    '/api/cycles/{cycleId}/clusters/{clusterId}/documents/{name}/scans': {
+      post: { summary: "the signed scan of a cluster's issued document (multipart: file, version?)", params: [...C, 'clusterId', 'name'], body: scanBody, ok: ok('stored', z.looseObject({ scan: z.looseObject({}) }), '201'), errors: WRITE },
     },
     '/api/cycles/{cycleId}/units/{unitId}/people': {
       post: { summary: 'replace a contact or the reviewer', params: [...C, 'unitId'], body: body(replacePersonSchema), ok: ok('the people now', z.looseObject({ workflowId: z.string(), people: z.unknown() })), errors: WRITE },

@@ -222,18 +222,20 @@ export async function replacePerson(deps: AppDeps, cycleId: string, unitId: stri
  * to another (inclusive): meanwhile their mail and links go to the substitute, who acts on their
  * behalf (the audit says so); afterwards everything goes back to them.
  */
+/** An acting substitute for a unit's contact or reviewer, for local days from–to (inclusive). */
+export const delegateSchema = z
+  .object({
+    role: z.enum(['contact', 'reviewer']),
+    email: z.email(),
+    substitute: personSchema,
+    from: isoDate,
+    to: isoDate,
+    reason: z.string().trim().max(500).optional(),
+  })
+  .refine((r) => r.to >= r.from, { path: ['to'], message: 'must not be before from' });
+
 export async function delegate(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string) {
-  const parsed = z
-    .object({
-      role: z.enum(['contact', 'reviewer']),
-      email: z.email(),
-      substitute: personSchema,
-      from: isoDate,
-      to: isoDate,
-      reason: z.string().trim().max(500).optional(),
-    })
-    .refine((r) => r.to >= r.from, { path: ['to'], message: 'must not be before from' })
-    .safeParse(input);
+  const parsed = delegateSchema.safeParse(input);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
   const req = parsed.data;
   const cycle = await loadCycle(deps, cycleId);

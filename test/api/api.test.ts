@@ -44,6 +44,26 @@ describe('api', () => {
     await connection?.close();
   });
 
+  test('/openapi.json describes the api, and /api/docs shows every operation of it to people', async () => {
+    const spec = await supertest(h.app).get('/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toBe('3.1.0');
+    const paths = spec.body.paths as Record<string, Record<string, { summary: string }>>;
+    for (const p of ['/api/cycles/{cycleId}/units/{unitId}/delegations', '/api/cycles/{cycleId}/clusters/{clusterId}/attendance', '/api/cycles/{cycleId}/nominations', '/api/cycles/{cycleId}/attachments'])
+      expect(Object.keys(paths)).toContain(p);
+    // The delegation body is the zod schema itself: its required fields come through.
+    const delegation = paths['/api/cycles/{cycleId}/units/{unitId}/delegations'].post as unknown as { requestBody: { content: { 'application/json': { schema: { required: string[] } } } } };
+    expect(delegation.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['role', 'email', 'substitute', 'from', 'to']));
+    const docs = await supertest(h.app).get('/api/docs?lang=en');
+    expect(docs.status).toBe(200);
+    expect(docs.type).toBe('text/html');
+    const operations = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    expect((docs.text.match(/<section id=/g) ?? []).length).toBe(operations.length);
+    for (const op of operations) expect(docs.text).toContain(`<code>${op}</code>`);
+    expect(docs.text).toContain('<html lang="en">');
+    expect((await supertest(h.app).get('/api/docs')).text).toContain('Giao diện lập trình');
+  });
+
   test('a cycle needs the bearer token', async () => {
     for (const headers of [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Authorization: `Basic ${TEST_TOKEN}` }]) {
       const r = await supertest(h.app).post('/api/cycles').set(headers).send(planFor('auth-check'));

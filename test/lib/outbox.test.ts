@@ -389,8 +389,9 @@ describe('MailRenderer over templates/email', () => {
     const files = fs.readdirSync(path.join(emailDir, lang)).map((f) => f.replace(/\.hbs$/, ''));
     // staff.password-reset is rendered and delivered in test/api/staff.test.ts; the digests in
     // test/lib/digest.test.ts and test/workflows/digest.test.ts; link.code in test/workflows/year-end-codes.test.ts;
-    // the nominations and forward mails in test/workflows/year-end-{nominations,forward}.test.ts.
-    const elsewhere = ['staff.password-reset', 'digest.daily', 'secretariat.digest', 'link.code', 'nominations.council', 'nominations.decision', 'forward.received'];
+    // the nominations and forward mails in test/workflows/year-end-{nominations,forward}.test.ts, the inspection's
+    // escalation in test/workflows/year-end-escalations.test.ts.
+    const elsewhere = ['staff.password-reset', 'digest.daily', 'secretariat.digest', 'link.code', 'nominations.council', 'nominations.decision', 'forward.received', 'inspection.escalation'];
     expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), ...elsewhere].sort());
   });
 
