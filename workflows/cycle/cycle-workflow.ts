@@ -1,16 +1,158 @@
-import { CancellationScope, isCancellation, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
-import { clusterWorkflowId, cycleStateQuery, type CycleState, type CycleWorkflowInput } from './definitions';
+import {
+  clusterFinishedSignal,
+  clusterWorkflowId,
+  cycleStateQuery,
+  type ClusterEnd,
+  type CycleCarried,
+  type CycleState,
+  type CycleWorkflowInput,
+} from './definitions';
 import { clusterWorkflow } from './cluster-workflow';
 
 const { projectCycle } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
 
 /** Children are started in batches so one workflow task never carries thousands of commands. */
 const START_BATCH = 50;
+/**
+ * A run continues as new once its history reaches this many events (or the server suggests it):
+ * far below Temporal's 10,240-event warning and 51,200-event limit, and below the 2,000 pending
+ * children one run may hold. Each started cluster costs a run about 3 events, each cluster's end 4.
+ */
+export const CYCLE_HISTORY_BUDGET = 2_000;
 
 /** The year's cycle of one issuing body: one cluster workflow per cluster. */
 export async function cycleWorkflow(input: CycleWorkflowInput): Promise<CycleState> {
+  // Cycles started before continue-as-new existed replay exactly as they ran; a continued run is always new.
+  if (!input.carried && !patched('cycle-continue-as-new')) return awaitingChildren(input);
+  return continuing(input);
+}
+
+/**
+ * The cycle that may continue as new: clusters are started with ParentClosePolicy.ABANDON (a new run
+ * must not cancel the clusters of the run before it) and report their end by clusterFinishedSignal,
+ * so no run waits on more than its own batch of child starts and the history stays bounded however
+ * many clusters the plan has.
+ */
+async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
+  const { cycle } = input;
+  const carried: CycleCarried = input.carried ?? { started: 0, finished: [], runs: 0 };
+  const total = input.clusterIds.length;
+  const finished = new Map<string, ClusterEnd>(carried.finished.map((f) => [f.clusterId, f.status]));
+  let started = carried.started;
+  let cancelling = carried.cancelling ?? false;
+  const state: CycleState = {
+    cycleId: cycle.cycleId,
+    status: started < total ? 'starting' : 'running',
+    clusters: input.clusterIds.map((clusterId) => ({ clusterId, workflowId: clusterWorkflowId(cycle.cycleId, clusterId), done: finished.has(clusterId) })),
+    runs: carried.runs,
+  };
+  const byId = new Map(state.clusters.map((c) => [c.clusterId, c]));
+  setHandler(cycleStateQuery, () => state);
+  setHandler(clusterFinishedSignal, ({ clusterId, status }) => {
+    const c = byId.get(clusterId);
+    if (!c) return;
+    finished.set(clusterId, status);
+    c.done = true;
+  });
+
+  const me = workflowInfo().workflowId;
+  const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= CYCLE_HISTORY_BUDGET;
+  const carryOn = () =>
+    continueAsNew<typeof cycleWorkflow>({
+      cycle: input.cycle,
+      clusterIds: input.clusterIds,
+      carried: {
+        started,
+        finished: [...finished].map(([clusterId, status]) => ({ clusterId, status })),
+        runs: carried.runs + 1,
+        ...(cancelling ? { cancelling: true } : {}),
+      },
+    });
+  const allStartedFinished = () => state.clusters.slice(0, started).every((c) => c.done);
+
+  try {
+    if (!cancelling) {
+      while (started < total) {
+        if (longHistory()) await carryOn();
+        const batch = state.clusters.slice(started, started + START_BATCH);
+        // Started outside the cycle's cancellation scope: the SDK would cancel children of this run by
+        // itself, those of earlier runs not; the handler below cancels every cluster, each once.
+        await CancellationScope.nonCancellable(() => Promise.all(
+          batch.map((c) =>
+            startChild(clusterWorkflow, {
+              workflowId: c.workflowId,
+              args: [{ cycle, clusterId: c.clusterId, reportTo: me }],
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+              typedSearchAttributes: [
+                { key: SA.body, value: cycle.bodyId },
+                { key: SA.year, value: cycle.year },
+                { key: SA.cluster, value: c.clusterId },
+              ],
+            }),
+          ),
+        ));
+        started += batch.length;
+      }
+      // Projected by the run that started the last clusters (the first run, for most plans).
+      if (state.status === 'starting' || !input.carried) {
+        state.status = 'running';
+        await projectCycle({ cycleId: cycle.cycleId, status: 'running' });
+      }
+      for (;;) {
+        await condition(() => finished.size >= total || longHistory());
+        if (finished.size >= total) break;
+        await carryOn();
+      }
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelled by the coordinator: the clusters are abandoned children, so each is asked to cancel.
+    cancelling = true;
+    await CancellationScope.nonCancellable(async () => {
+      const open = state.clusters.slice(0, started).filter((c) => !c.done);
+      for (let from = 0; from < open.length; from += START_BATCH) {
+        // A cluster that has just ended cannot be cancelled any more: nothing to do for it.
+        await Promise.all(open.slice(from, from + START_BATCH).map((c) => getExternalWorkflowHandle(c.workflowId).cancel().catch(() => undefined)));
+      }
+    });
+  }
+  if (cancelling) {
+    await CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => allStartedFinished() || longHistory());
+        if (allStartedFinished()) break;
+        await carryOn();
+      }
+      await projectCycle({ cycleId: cycle.cycleId, status: 'cancelled' });
+    });
+    throw new CancelledFailure('the cycle was cancelled');
+  }
+  const failed = [...finished].filter(([, s]) => s === 'failed').map(([id]) => id);
+  if (failed.length) throw ApplicationFailure.nonRetryable(`cluster workflow(s) failed: ${failed.join(', ')}`, 'ClusterFailed');
+  state.status = 'completed';
+  await projectCycle({ cycleId: cycle.cycleId, status: 'completed' });
+  return state;
+}
+
+/** The cycle as it ran before continue-as-new: clusters are children (REQUEST_CANCEL) awaited in one run. */
+async function awaitingChildren(input: CycleWorkflowInput): Promise<CycleState> {
   const { cycle } = input;
   const state: CycleState = {
     cycleId: cycle.cycleId,

@@ -40,12 +40,36 @@ export interface CycleRef {
 export interface CycleWorkflowInput {
   cycle: CycleRef;
   clusterIds: string[];
+  /** Set by the cycle itself when it continues as new: how far the previous runs got. */
+  carried?: CycleCarried;
 }
+
+/** What a cycle run hands to the next when its history grows long (continue-as-new). */
+export interface CycleCarried {
+  /** Clusters [0, started) of clusterIds have been started. */
+  started: number;
+  /** Clusters that have reported their end, with how they ended. */
+  finished: { clusterId: string; status: ClusterEnd }[];
+  /** Continue-as-new happened this many times before (for the state query and tests). */
+  runs: number;
+  /** The cycle was cancelled; the next run carries the cancellation on. */
+  cancelling?: boolean;
+}
+
+export type ClusterEnd = 'completed' | 'cancelled' | 'failed';
 
 export interface ClusterWorkflowInput {
   cycle: CycleRef;
   clusterId: string;
+  /**
+   * The cycle workflow to tell when this cluster ends (clusterFinishedSignal). Set by cycles that may
+   * continue as new: their clusters are not awaited as children across runs.
+   */
+  reportTo?: string;
 }
+
+/** A cluster tells its cycle that it has ended (sent to the workflow id, so it reaches the cycle's current run). */
+export const clusterFinishedSignal = defineSignal<[{ clusterId: string; status: ClusterEnd }]>('clusterFinished');
 
 export interface UnitWorkflowInput {
   cycle: CycleRef;
@@ -364,6 +388,8 @@ export interface CycleState {
   cycleId: string;
   clusters: { clusterId: string; workflowId: string; done: boolean }[];
   status: 'starting' | 'running' | 'completed';
+  /** How many times the cycle has continued as new (absent before that existed). */
+  runs?: number;
 }
 export const cycleStateQuery = defineQuery<CycleState>('cycleState');
 
