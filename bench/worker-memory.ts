@@ -36,28 +36,16 @@ const rssMiB = (pid: number): number => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 
-/** The worker's pid: tsx runs the script in a child node process, so the deepest descendant. */
-function workerPid(proc: ChildProcess): number {
-  let pid = proc.pid!;
-  for (;;) {
-    let child: number | undefined;
-    try {
-      child = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
-    } catch {
-      child = undefined;
-    }
-    if (!child) return pid;
-    pid = child;
-  }
-}
-
 async function spawnWorker(env: Record<string, string>): Promise<{ proc: ChildProcess; pid: number }> {
   const proc = spawn(tsx, [path.join(__dirname, 'lib', 'worker-process.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+  const pid = await new Promise<number>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      const m = /ready (\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    });
     proc.once('exit', (code) => reject(new Error(`worker process exited (${code})`)));
   });
-  return { proc, pid: workerPid(proc) };
+  return { proc, pid };
 }
 
 async function stop(proc: ChildProcess): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A worker in its own process, so a benchmark can read its RSS alone (bench/worker-memory.ts).
  * MODE=ours: createWorker with the real activities (as worker/main.ts); MODE=raw: the trivial
- * baseline workflows only. Prints "ready" once polling; SIGTERM shuts it down.
+ * baseline workflows only. Prints "ready <pid>" once polling (tsx runs the script in a child node process: this is its pid); SIGTERM shuts it down.
  */
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     };
   }
   const running = worker.run();
-  process.stdout.write('ready\n');
+  process.stdout.write(`ready ${process.pid}\n`);
   await running;
   await close();
   await connection.close();
