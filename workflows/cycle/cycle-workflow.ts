@@ -58,7 +58,7 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
   const total = input.clusterIds.length;
   const finished = new Map<string, ClusterEnd>(carried.finished.map((f) => [f.clusterId, f.status]));
   let started = carried.started;
-  let cancelling = carried.cancelling ?? false;
+  let cancelling = false;
   const state: CycleState = {
     cycleId: cycle.cycleId,
     status: started < total ? 'starting' : 'running',
@@ -84,44 +84,41 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
         started,
         finished: [...finished].map(([clusterId, status]) => ({ clusterId, status })),
         runs: carried.runs + 1,
-        ...(cancelling ? { cancelling: true } : {}),
       },
     });
   const allStartedFinished = () => state.clusters.slice(0, started).every((c) => c.done);
 
   try {
-    if (!cancelling) {
-      while (started < total) {
-        if (longHistory()) await carryOn();
-        const batch = state.clusters.slice(started, started + START_BATCH);
-        // Started outside the cycle's cancellation scope: the SDK would cancel children of this run by
-        // itself, those of earlier runs not; the handler below cancels every cluster, each once.
-        await CancellationScope.nonCancellable(() => Promise.all(
-          batch.map((c) =>
-            startChild(clusterWorkflow, {
-              workflowId: c.workflowId,
-              args: [{ cycle, clusterId: c.clusterId, reportTo: me }],
-              parentClosePolicy: ParentClosePolicy.ABANDON,
-              typedSearchAttributes: [
-                { key: SA.body, value: cycle.bodyId },
-                { key: SA.year, value: cycle.year },
-                { key: SA.cluster, value: c.clusterId },
-              ],
-            }),
-          ),
-        ));
-        started += batch.length;
-      }
-      // Projected by the run that started the last clusters (the first run, for most plans).
-      if (state.status === 'starting' || !input.carried) {
-        state.status = 'running';
-        await projectCycle({ cycleId: cycle.cycleId, status: 'running' });
-      }
-      for (;;) {
-        await condition(() => finished.size >= total || longHistory());
-        if (finished.size >= total) break;
-        await carryOn();
-      }
+    while (started < total) {
+      if (longHistory()) await carryOn();
+      const batch = state.clusters.slice(started, started + START_BATCH);
+      // Started outside the cycle's cancellation scope: the SDK would cancel children of this run by
+      // itself, those of earlier runs not; the handler below cancels every cluster, each once.
+      await CancellationScope.nonCancellable(() => Promise.all(
+        batch.map((c) =>
+          startChild(clusterWorkflow, {
+            workflowId: c.workflowId,
+            args: [{ cycle, clusterId: c.clusterId, reportTo: me }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: [
+              { key: SA.body, value: cycle.bodyId },
+              { key: SA.year, value: cycle.year },
+              { key: SA.cluster, value: c.clusterId },
+            ],
+          }),
+        ),
+      ));
+      started += batch.length;
+    }
+    // Projected by the run that started the last clusters (the first run, for most plans).
+    if (state.status === 'starting' || !input.carried) {
+      state.status = 'running';
+      await projectCycle({ cycleId: cycle.cycleId, status: 'running' });
+    }
+    for (;;) {
+      await condition(() => finished.size >= total || longHistory());
+      if (finished.size >= total) break;
+      await carryOn();
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -136,12 +133,10 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
     });
   }
   if (cancelling) {
+    // Not continued as new meanwhile: only this run holds the cancellation request (a new run would end
+    // failed, not cancelled); the clusters end quickly once asked, ~7 events each.
     await CancellationScope.nonCancellable(async () => {
-      for (;;) {
-        await condition(() => allStartedFinished() || longHistory());
-        if (allStartedFinished()) break;
-        await carryOn();
-      }
+      await condition(allStartedFinished);
       await projectCycle({ cycleId: cycle.cycleId, status: 'cancelled' });
     });
     throw new CancelledFailure('the cycle was cancelled');

@@ -52,8 +52,6 @@ export interface CycleCarried {
   finished: { clusterId: string; status: ClusterEnd }[];
   /** Continue-as-new happened this many times before (for the state query and tests). */
   runs: number;
-  /** The cycle was cancelled; the next run carries the cancellation on. */
-  cancelling?: boolean;
 }
 
 export type ClusterEnd = 'completed' | 'cancelled' | 'failed';
