@@ -34,8 +34,9 @@ const START_BATCH = 50;
  * A run continues as new once its history reaches this many events (or the server suggests it): far
  * below Temporal's 10,240-event warning and 51,200-event limit and the 2,000 pending children one run
  * may hold, and small enough that a run replays in milliseconds (~100 KB). Continuing is cheap: the next
- * run's input is the cluster ids and which have ended. Each started cluster costs a run ~3 events, each
- * cluster's end ~4-6, so a cycle of 500 clusters takes about ten runs over its year.
+ * run's input is the cluster ids and which have ended. Checked before each batch of starts and on each
+ * wake-up, so a run may overshoot by a batch and the signals that arrive meanwhile (600 clusters
+ * ending at once: runs of ~1,060 events, test/workflows/cycle-continue-as-new.test.ts).
  */
 export const CYCLE_HISTORY_BUDGET = 500;
 
