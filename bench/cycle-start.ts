@@ -196,6 +196,8 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
     let projected = 0;
     let mailed = 0;
     db.onSucceeded((command, collection, reply) => {
+      // A step's first projection is an insert (activities/projection.ts); an upsert only after a duplicate.
+      if (command === 'insert' && collection === 'step_states') projected += Number(reply.n ?? 0);
       if (command === 'update' && collection === 'step_states') projected += Array.isArray(reply.upserted) ? reply.upserted.length : 0;
       if (command === 'insert' && collection === 'mailbox') mailed += Number(reply.n ?? 0);
     });
