@@ -37,9 +37,9 @@ import { startSmtpSink } from '../lib/mail/smtp-sink';
 import { createTransport } from '../lib/mail/transport';
 import { canConnect, hostPortOf } from '../lib/net';
 import { templatesDir, workflowsPath } from '../lib/paths';
-import type { PlanInput } from '../rules/plan';
 import { createWorker } from '../worker/create-worker';
 import { SA } from '../workflows/search-attributes';
+import { generatePlan } from './fixtures/generated-plan';
 import { connectMonitoredDb, statLines } from './lib/db';
 import { cpuDelta, cpuSnapshot } from './lib/machine';
 import { runPool, sleep } from './lib/pool';
@@ -69,38 +69,6 @@ const POLL_MS = 200;
 const maxArg = process.argv.indexOf('--max-s');
 const PHASE_TIMEOUT_MS = (maxArg > 0 ? Number(process.argv[maxArg + 1]) : 30 * 60) * 1000;
 const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
-
-/** N units in clusters of 10 (the last may be smaller), one reviewer per 20 units, unique emails. */
-export function generatePlan(n: number, bodyId: string): PlanInput {
-  const nextYear = new Date().getUTCFullYear() + 1;
-  const staff = Array.from({ length: Math.ceil(n / 20) }, (_, k) => ({
-    id: `cb-${k}`,
-    name: `Cán bộ theo dõi ${k}`,
-    email: `cb-${k}@staff.bench.test`,
-    lang: (k % 4 === 3 ? 'en' : 'vi') as 'vi' | 'en',
-  }));
-  const units = Array.from({ length: n }, (_, i) => ({
-    id: `u-${i}`,
-    name: `MTTQ xã số ${i}`,
-    contacts: [{ name: `Chủ tịch MTTQ xã số ${i}`, email: `u-${i}@units.bench.test`, role: 'Chủ tịch', lang: (i % 5 === 4 ? 'en' : 'vi') as 'vi' | 'en' }],
-    reviewer: `cb-${Math.floor(i / 20)}`,
-  }));
-  const clusters = Array.from({ length: Math.ceil(n / 10) }, (_, c) => {
-    const members = units.slice(c * 10, c * 10 + 10).map((u) => u.id);
-    return { id: `cum-${c}`, name: `Cụm thi đua số ${c + 1}`, members, head: members[0] };
-  });
-  return {
-    apiVersion: 'thidua/v1',
-    body: { id: bodyId, name: 'Ủy ban MTTQ Việt Nam tỉnh Benchmark', place: 'Benchmark' },
-    year: nextYear,
-    timeZone: 'Asia/Ho_Chi_Minh',
-    staff,
-    units,
-    clusters,
-    // No opensOn: the step opens when the cycle starts. Deadline next year: reminders and escalations are months away.
-    stages: { registration: { deadline: `${nextYear}-06-30`, reminders: [7, 3, 1], grace: 2, escalations: [0, 3] } },
-  };
-}
 
 interface Figures {
   [figure: string]: number | undefined; // ms from t0 until the count reached N
@@ -228,6 +196,8 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
     let projected = 0;
     let mailed = 0;
     db.onSucceeded((command, collection, reply) => {
+      // A step's first projection is an insert (activities/projection.ts); an upsert only after a duplicate.
+      if (command === 'insert' && collection === 'step_states') projected += Number(reply.n ?? 0);
       if (command === 'update' && collection === 'step_states') projected += Array.isArray(reply.upserted) ? reply.upserted.length : 0;
       if (command === 'insert' && collection === 'mailbox') mailed += Number(reply.n ?? 0);
     });

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHMARKS = ['cycle-start.ts', 'reminder-burst.ts'];
+const BENCHMARKS = ['cycle-start.ts', 'reminder-burst.ts', 'link-actions.ts', 'worker-memory.ts', 'year-simulate.ts'];
 const args = process.argv.slice(2);
 const only = args.filter((a) => !a.startsWith('--'));
 const flags = args.filter((a) => a.startsWith('--'));

@@ -156,6 +156,8 @@ export interface SimulationOptions {
   seed?: number;
   policies?: Record<string, Policy>;
   onProgress?: (line: string) => void;
+  /** Called when the simulated span is over, before the cycle is stopped (tests inspect workflows and histories here). */
+  onSpanEnd?: (env: TestWorkflowEnvironment, cycleId: string) => Promise<void>;
 }
 
 export async function simulate(opts: SimulationOptions): Promise<SimulationSummary> {
@@ -254,6 +256,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       }
       // Time skips to the end of the year; every timer of every workflow fires on the way.
       await env.sleep(end - (await env.currentTimeMs()));
+      await opts.onSpanEnd?.(env, cycleId);
       for (const { clusterId, workflowId } of yearEnds) {
         logs[clusterId] = await env.client.workflow
           .getHandle(`simulation:year-end:${clusterId}`)

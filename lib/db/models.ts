@@ -164,6 +164,7 @@ const outboxSchema = new Schema(
 /**
  * A lease on one outbox row while an attempt sends it. Inserting under the row's key is the atomic
  * step (a unique _id is atomic on MongoDB and FerretDB alike; FerretDB's findOneAndUpdate is not).
+ * The lease of a sent message is left in place, expired (deleting costs more than keeping it).
  */
 const outboxClaimSchema = new Schema(
   {

@@ -39,35 +39,26 @@ export const messageIdFor = (key: string): string =>
 const CLAIM_MS = 60_000;
 const POLL_MS = 200;
 
+/** What an attempt knows about the row once it holds the lease: absent (never recorded) or its Message-ID. */
+type Held = { row: false } | { row: true; messageId: string };
+
 export async function sendOnce(models: Models, transport: Transporter, mail: OutgoingMail): Promise<SendResult> {
   const { Outbox } = models;
   const owner = randomUUID();
-  let created = false;
-  // The Message-ID is fixed in the row at insert: a resend carries the row's, whatever derives it now.
-  let messageId = messageIdFor(mail.key);
-  try {
-    await Outbox.create({
-      _id: mail.key,
-      cycleId: mail.cycleId,
-      kind: mail.kind,
-      to: mail.to,
-      subject: mail.subject,
-      messageId,
-      status: 'pending',
-      attempts: 0,
-      createdAt: new Date(),
-    });
-    created = true;
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
+  // The common case is write-once: take the lease (an insert), see that no row exists, send, then
+  // insert the row already 'sent'. On FerretDB/SQLite an insert or an _id read costs ~1 ms while an
+  // update or delete on a large collection costs tens of ms (bench/reminder-burst.ts), so the row is
+  // only updated on the rare paths (a retry, a failure, an overlapping attempt).
+  let held: Held | 'already-sent';
+  if (await claim(models, mail.key, owner)) {
+    const row = await Outbox.findById(mail.key).lean();
+    held = await settledOrHeld(models, mail.key, owner, row);
+  } else {
+    held = await claimOrSettle(models, mail.key, owner);
   }
-  // The common case costs four round trips: we created the row and took its lease, so nobody can have
-  // sent it yet. Otherwise (a retry, or an overlapping attempt) wait for the row's fate under the lease.
-  if (!(created && (await claim(models, mail.key, owner)))) {
-    const settled = await claimOrSettle(models, mail.key, owner);
-    if (settled === 'already-sent') return settled;
-    messageId = settled.messageId;
-  }
+  if (held === 'already-sent') return held;
+  // The Message-ID is the row's when it has one (fixed at its first record); else the key's.
+  const messageId = held.row ? held.messageId : messageIdFor(mail.key);
 
   try {
     await transport.sendMail({
@@ -84,40 +75,83 @@ export async function sendOnce(models: Models, transport: Transporter, mail: Out
     const code = (err as { responseCode?: number }).responseCode;
     const reason = (err as Error).message;
     const permanent = typeof code === 'number' && code >= 500;
-    await Outbox.updateOne(
-      { _id: mail.key },
-      { $set: { lastError: reason, ...(permanent ? { status: 'failed' } : {}) }, $inc: { attempts: 1 } },
-    );
+    const status = permanent ? 'failed' : 'pending';
+    await record(models, mail, messageId, held.row, { status, lastError: reason });
     await release(models, mail.key, owner);
     if (permanent) throw new PermanentMailError(reason, code);
     throw err;
   }
   // ← the documented window: accepted by the SMTP server, not yet recorded. A failing database write
   // here would widen it, so the write is retried in place before giving up.
-  await withRetries(() => Outbox.updateOne({ _id: mail.key }, { $set: { status: 'sent', sentAt: new Date() }, $inc: { attempts: 1 } }));
-  // The lease expires by itself if this fails: nothing to undo.
-  await release(models, mail.key, owner).catch(() => undefined);
+  await withRetries(() => record(models, mail, messageId, held.row, { status: 'sent', sentAt: new Date() }));
+  // The lease is left in place (a delete costs tens of ms on FerretDB): a later attempt reads the row,
+  // finds it sent and never needs the lease. Leases of failed attempts are released (a retry follows).
   return 'sent';
 }
 
 /**
- * Waits until this attempt holds the row's lease (→ the row's Message-ID: go and send) or the row is
- * settled by another attempt (→ 'already-sent', or a PermanentMailError).
+ * Records one attempt's outcome: the first record of a message inserts its row (cheap), a later one
+ * updates it. A row that appears meanwhile (only possible after this attempt's lease expired) is updated.
  */
-async function claimOrSettle(models: Models, key: string, owner: string): Promise<'already-sent' | { messageId: string }> {
+async function record(
+  models: Models,
+  mail: OutgoingMail,
+  messageId: string,
+  rowExists: boolean,
+  outcome: { status: 'pending' | 'sent' | 'failed'; sentAt?: Date; lastError?: string },
+): Promise<void> {
+  const { Outbox } = models;
+  if (!rowExists) {
+    try {
+      await Outbox.create({
+        _id: mail.key,
+        cycleId: mail.cycleId,
+        kind: mail.kind,
+        to: mail.to,
+        subject: mail.subject,
+        messageId,
+        attempts: 1,
+        createdAt: new Date(),
+        ...outcome,
+      });
+      return;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+  await Outbox.updateOne({ _id: mail.key }, { $set: outcome, $inc: { attempts: 1 } });
+}
+
+/** Under the lease: the row's fate decides — sent (nothing to do), failed (refused earlier), or send. */
+async function settledOrHeld(
+  models: Models,
+  key: string,
+  owner: string,
+  row: { status: string; messageId: string; lastError?: string | null } | null,
+): Promise<Held | 'already-sent'> {
+  if (!row) return { row: false };
+  if (row.status === 'pending') return { row: true, messageId: row.messageId };
+  await release(models, key, owner);
+  if (row.status === 'sent') return 'already-sent';
+  throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+}
+
+/**
+ * Waits until this attempt holds the row's lease (→ send) or the row is settled by another attempt
+ * (→ 'already-sent', or a PermanentMailError).
+ */
+async function claimOrSettle(models: Models, key: string, owner: string): Promise<Held | 'already-sent'> {
   const { Outbox } = models;
   const waitUntil = Date.now() + CLAIM_MS + 5_000;
   for (;;) {
-    const claimed = await claim(models, key, owner);
-    // Read under the lease (or after losing it): the previous holder may have just finished.
+    // A settled row needs no lease (the lease of a sent message stays in place, expired).
     const row = await Outbox.findById(key).lean();
-    if (!row) throw new Error(`outbox row ${key} vanished`);
-    if (row.status !== 'pending') {
-      if (claimed) await release(models, key, owner);
-      if (row.status === 'sent') return 'already-sent';
-      throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+    if (row && row.status === 'sent') return 'already-sent';
+    if (row && row.status === 'failed') throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
+    if (await claim(models, key, owner)) {
+      // Read again under the lease: the previous holder may have just finished.
+      return settledOrHeld(models, key, owner, await Outbox.findById(key).lean());
     }
-    if (claimed) return { messageId: row.messageId };
     if (Date.now() > waitUntil) throw new Error(`outbox row ${key} is held by another attempt; retry later`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -14,6 +14,7 @@ import {
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
 import {
+  clusterFinishedSignal,
   castVoteUpdate,
   clusterStateQuery,
   decideNominationsUpdate,
@@ -36,6 +37,7 @@ import {
   type WithdrawUnitInput,
   type ClusterState,
   type ClusterWorkflowInput,
+  type ClusterEnd,
   type ClusterYearEndInput,
   type ClusterStepInput,
   type CycleRef,
@@ -54,13 +56,37 @@ const { getClusterPlan, projectCluster, projectStep } = proxyActivities<Activiti
   retry: { maximumInterval: '1 minute' },
 });
 
+/** Unit workflows are started this many at a time: no workflow task carries more child starts than this. */
+const UNIT_START_BATCH = 50;
+
+/**
+ * A cluster started by a cycle that may continue as new is not awaited as a child: it tells the
+ * cycle how it ended (clusterFinishedSignal), whatever the ending.
+ */
+export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<ClusterState> {
+  if (!input.reportTo) return runCluster(input);
+  const report = (status: ClusterEnd) =>
+    CancellationScope.nonCancellable(() =>
+      // A cycle that has already closed (terminated) cannot hear it: nothing else to tell.
+      getExternalWorkflowHandle(input.reportTo!).signal(clusterFinishedSignal, { clusterId: input.clusterId, status }).catch(() => undefined),
+    );
+  try {
+    const state = await runCluster(input);
+    await report('completed');
+    return state;
+  } catch (err) {
+    await report(isCancellation(err) ? 'cancelled' : 'failed');
+    throw err;
+  }
+}
+
 /**
  * A cluster (cụm thi đua): starts one unit workflow per member, and runs the cluster's own year-end
  * (inspection, classes, meeting and ballots, award proposal) when the plan schedules it. The
  * cluster's units come from MongoDB through an activity, so the cycle's input stays small however
  * many units the plan has.
  */
-export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<ClusterState> {
+async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
   const { cycle, clusterId } = input;
   const plan = await getClusterPlan({ cycleId: cycle.cycleId, clusterId });
   const state: ClusterState = {
@@ -183,7 +209,12 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
         { key: SA.status, value: 'pending' },
       ],
     });
-  const handles = await Promise.all(plan.units.map(startUnit));
+  // Bounded fan-out: the units start in batches (a cluster of at most UNIT_START_BATCH units starts
+  // exactly as before, in one batch).
+  const handles: Awaited<ReturnType<typeof startUnit>>[] = [];
+  if (patched('bounded-unit-fan-out')) {
+    for (let from = 0; from < plan.units.length; from += UNIT_START_BATCH) handles.push(...(await Promise.all(plan.units.slice(from, from + UNIT_START_BATCH).map(startUnit))));
+  } else handles.push(...(await Promise.all(plan.units.map(startUnit))));
   // Every unit's end, in the order the units joined (a unit added mid-year is appended).
   const unitEnds: Promise<void>[] = [];
   /** Awaited in order below; marked handled now, so a later unit failing first is not an unhandled rejection (a failed workflow task). */

@@ -41,12 +41,38 @@ export interface CycleRef {
 export interface CycleWorkflowInput {
   cycle: CycleRef;
   clusterIds: string[];
+  /** Set by the cycle itself when it continues as new: how far the previous runs got. */
+  carried?: CycleCarried;
 }
+
+/** What a cycle run hands to the next when its history grows long (continue-as-new). */
+export interface CycleCarried {
+  /** Clusters [0, started) of clusterIds have been started. */
+  started: number;
+  /** Clusters that have reported their end, with how they ended. */
+  finished: { clusterId: string; status: ClusterEnd }[];
+  /** Continue-as-new happened this many times before (for the state query and tests). */
+  runs: number;
+  /** Forwards from the level below not yet received (taken again by the next run: receiving is idempotent). */
+  inbox?: ForwardInput[];
+  /** Forwards already received. */
+  inbound?: CycleState['inbound'];
+}
+
+export type ClusterEnd = 'completed' | 'cancelled' | 'failed';
 
 export interface ClusterWorkflowInput {
   cycle: CycleRef;
   clusterId: string;
+  /**
+   * The cycle workflow to tell when this cluster ends (clusterFinishedSignal). Set by cycles that may
+   * continue as new: their clusters are not awaited as children across runs.
+   */
+  reportTo?: string;
 }
+
+/** A cluster tells its cycle that it has ended (sent to the workflow id, so it reaches the cycle's current run). */
+export const clusterFinishedSignal = defineSignal<[{ clusterId: string; status: ClusterEnd }]>('clusterFinished');
 
 export interface UnitWorkflowInput {
   cycle: CycleRef;
@@ -443,6 +469,8 @@ export interface CycleState {
   status: 'starting' | 'running' | 'completed';
   /** Proposals forwarded to this cycle by the councils of the bodies below (ForwardInput ids). */
   inbound?: { forwardId: string; fromCycleId: string; kind: 'proposal' | 'nominations'; items: number }[];
+  /** How many times the cycle has continued as new (absent before that existed). */
+  runs?: number;
 }
 export const cycleStateQuery = defineQuery<CycleState>('cycleState');
 
