@@ -105,7 +105,7 @@ describe('a closed year: export and archive', () => {
         const r = await supertest(h.app).get(`${cycleUrl}/export.zip`).set(auth);
         if (r.status === 409) expect(r.body.error.code).toBe('cycle_closing');
         return r.status === 200 ? true : undefined;
-      }, 'every cluster closed');
+      }, 'every cluster closed', 180_000);
 
       // The export.
       const res = await supertest(h.app).get(`${cycleUrl}/export.zip`).set(auth).buffer(true).parse((r, cb) => {
@@ -194,5 +194,5 @@ describe('a closed year: export and archive', () => {
       expect(m2.files.map((f) => f.path)).toEqual(manifest.files.map((f) => f.path));
     });
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  });
+  }, 400_000);
 });
