@@ -18,6 +18,7 @@ import { HttpError, isUnavailable } from '../errors';
 import { langOf, type Lang } from '../pages';
 import { cancelCycle, delegate, moveDeadline, replacePerson } from '../services/coordinate';
 import { launchCycle, preparePlan } from '../services/start-cycle';
+import { addUnit } from '../services/add-unit';
 import { withdrawUnit } from '../services/withdraw-unit';
 import { moveMeeting } from '../services/year-end-admin';
 
@@ -278,6 +279,7 @@ export function consoleRouter(deps: AppDeps): Router {
         clusters,
         clusterOptions: clusters.map((c) => ({ clusterId: c.clusterId, name: c.name })),
         unitOptions,
+        staffOptions: plan.staff.map((x) => ({ id: x.id, label: `${x.name} <${x.email}>` })),
         movableStages: MOVABLE_STAGES.filter((s) => plan.stages[s]).map((s) => ({ stage: s, title: tr(lang, STAGE_TITLES[s], s), deadline: plan.stages[s]!.deadline })),
         meeting: !!plan.stages.meeting,
         apiHref: `/api/cycles/${encodeURIComponent(cycleId)}`,
@@ -391,6 +393,33 @@ export function consoleRouter(deps: AppDeps): Router {
       done(res, lang, cycleId, {
         title: lang === 'en' ? 'Unit withdrawn' : 'Đã rút đơn vị khỏi đợt thi đua',
         withdrawn: { unit: unitName(plan, unitId), cluster: plan.clusters.find((c) => c.id === result.clusterId)?.name ?? result.clusterId, reason: result.withdrawn?.reason, repeated: result.repeated },
+      });
+    }),
+  );
+
+  /** A unit joins a running cycle: one contact from the form (more through the API), its reviewer from the plan's staff. */
+  r.post(
+    '/cycles/:cycleId/add-unit',
+    page(async (req, res, lang) => {
+      const cycleId = String(req.params.cycleId);
+      const clusterId = str(req.body?.clusterId, 100);
+      const p = principalOf(res);
+      requireCluster(p, clusterId);
+      const contactLang = str(req.body?.contactLang, 2) === 'en' ? 'en' : 'vi';
+      const input = {
+        unit: {
+          id: str(req.body?.unitId, 100),
+          name: str(req.body?.unitName),
+          contacts: [{ name: str(req.body?.contactName), email: str(req.body?.contactEmail, 320), lang: contactLang }],
+          reviewer: str(req.body?.reviewer, 100),
+        },
+        reason: str(req.body?.reason),
+      };
+      const { plan } = await loadCycle(cycleId);
+      await addUnit(deps, cycleId, clusterId, input, actorOf(p));
+      done(res, lang, cycleId, {
+        title: lang === 'en' ? 'Unit added' : 'Đã thêm đơn vị vào đợt thi đua',
+        added: { unit: input.unit.name, cluster: plan.clusters.find((c) => c.id === clusterId)?.name ?? clusterId, reason: input.reason },
       });
     }),
   );

@@ -175,9 +175,9 @@ describe('coordinator console', () => {
       expect(page.text).toContain('Cụm thi đua số 2');
       expect(page.text).toContain('data-stage="registration"');
       expect(page.text).toContain('10/12/' + nextYear); // the deadline, 17:00 local
-      for (const id of ['form-deadline', 'form-people', 'form-delegate', 'form-withdraw', 'form-cancel']) expect(page.text).toContain(`id="${id}"`);
+      for (const id of ['form-deadline', 'form-people', 'form-delegate', 'form-withdraw', 'form-add-unit', 'form-cancel']) expect(page.text).toContain(`id="${id}"`);
       expect(page.text).not.toContain('id="form-meeting"'); // the plan has no meeting
-      expect(page.text).toContain('id="add-unit"'); // not available, and said so
+      expect(page.text).toContain('<label for="a-reviewer">');
       expect(page.text).toContain('<label for="c-reason">');
       expect(page.text).toContain('name="confirm" type="checkbox"');
       const en = await agent.get(`${cyclePage}?lang=en`);
@@ -258,6 +258,20 @@ describe('coordinator console', () => {
       expect(gone.text).toContain('Đã rút đơn vị khỏi đợt thi đua');
       expect(gone.text).toContain('MTTQ xã Phú Vinh (Cụm thi đua số 1): Sáp nhập xã');
       expect((await h.db.models.Audit.findOne({ action: 'unit.withdraw', target: `${cycleId}:xa-phu-vinh` }).lean())?.actor).toBe('dieu-phoi-cum-1@mttq.test');
+
+      // Add a unit: out of scope for the scoped coordinator, a bad id named by its path, then added and audited.
+      const addForm = { _csrf: scoped.csrf, unitName: 'MTTQ xã Phú Mới', contactName: 'Lê Thị Mới', contactEmail: 'xa-phu-moi@units.test', contactLang: 'vi', reviewer: 'cb-an', reason: 'Thành lập xã mới' };
+      const outOfScope = await scoped.agent.post(`${cyclePage}/add-unit`).type('form').send({ ...addForm, clusterId: 'cum-2', unitId: 'xa-phu-moi' });
+      expect(outOfScope.status).toBe(403);
+      const badId = await scoped.agent.post(`${cyclePage}/add-unit`).type('form').send({ ...addForm, clusterId: 'cum-1', unitId: 'Xã Mới!' });
+      expect(badId.status).toBe(400);
+      expect(badId.text).toContain('<code>unit.id</code>');
+      const added = await scoped.agent.post(`${cyclePage}/add-unit`).type('form').send({ ...addForm, clusterId: 'cum-1', unitId: 'xa-phu-moi' });
+      expect(added.status).toBe(200);
+      expect(added.text).toContain('Đã thêm đơn vị vào đợt thi đua');
+      expect(added.text).toContain('MTTQ xã Phú Mới (Cụm thi đua số 1): Thành lập xã mới');
+      expect(((await h.db.models.Cycle.findById(cycleId).lean())?.plan as { units: { id: string }[] }).units.map((u) => u.id)).toContain('xa-phu-moi');
+      expect(await h.db.models.Audit.countDocuments({ action: 'unit.add', actor: 'dieu-phoi-cum-1@mttq.test' })).toBe(1);
 
       // Cancel: the confirmation box is required, then the cycle's status changes.
       const unconfirmed = await agent.post(`${cyclePage}/cancel`).type('form').send({ _csrf: csrf, reason: 'Thay đổi kế hoạch' });
