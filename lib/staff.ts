@@ -1,11 +1,12 @@
 /**
- * Staff accounts: passwords (Node's scrypt, per-user salt, parameters kept in the hash string), sessions
+ * Staff accounts: passwords (Argon2id, OWASP's parameters, kept in the PHC hash string; older scrypt hashes still verify), sessions
  * with a CSRF token, one-time password reset links sent through the outbox, and the sign-in rate limit.
  * Used by the api and by `thidua staff` (which talks to MongoDB directly), so it takes `models`, not
  * the api's deps. Only what MongoDB and FerretDB v1 both support: unique `_id` inserts, single-document
  * conditional updates, timestamps compared in queries (no TTL index).
  */
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { isDuplicateKey, STAFF_ROLES, type Models, type StaffAccountDoc, type StaffRole } from './db';
@@ -16,22 +17,35 @@ export { STAFF_ROLES, type StaffRole };
 
 // ── passwords ──────────────────────────────────────────────────────────────────────────────────────
 
-/** 2^15 × 8 × 128 bytes = 32 MiB and ~50–100 ms per hash on a laptop (OWASP's scrypt minimum is 2^17 × 8 × 1 / 2^15 × 8 × 3). */
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLen: 32, saltLen: 16 };
-const MAX_MEM = 128 * 1024 * 1024;
+/**
+ * Argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane), written as a PHC string
+ * (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`) so the parameters travel with the hash and can be
+ * raised later without breaking the stored ones.
+ */
+const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-const scrypt = (password: string, salt: Buffer, keyLen: number, opts: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keyLen, opts, (err, key) => (err ? reject(err) : resolve(key))));
-
-/** `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>`: the parameters travel with the hash. */
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(SCRYPT.saltLen);
-  const key = await scrypt(password, salt, SCRYPT.keyLen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: MAX_MEM });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  return argon2Hash(password.normalize('NFC'), ARGON2);
 }
 
 /** Constant-time compare; a malformed hash (or parameters out of sane bounds) never matches. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('$argon2id$')) {
+    try {
+      return await argon2Verify(stored, password.normalize('NFC'));
+    } catch {
+      return false;
+    }
+  }
+  return verifyScrypt(password, stored);
+}
+
+// Accounts made before Argon2id carry `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>`.
+const MAX_MEM = 128 * 1024 * 1024;
+const scrypt = (password: string, salt: Buffer, keyLen: number, opts: ScryptOptions): Promise<Buffer> =>
+  new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keyLen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+
+async function verifyScrypt(password: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number);

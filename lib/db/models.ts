@@ -302,7 +302,7 @@ const staffAccountSchema = new Schema(
     roles: { type: [{ type: String, enum: STAFF_ROLES }], required: true },
     /** Absent: every cluster. `clusters` set: only routes naming one of those clusters. */
     scope: { clusters: { type: [String], default: undefined }, _id: false },
-    /** scrypt$N$r$p$salt$hash (lib/staff.ts). */
+    /** Argon2id PHC string, or the older scrypt$N$r$p$salt$hash (lib/staff.ts). */
     passwordHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
     disabledAt: { type: Date },

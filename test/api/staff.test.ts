@@ -4,6 +4,7 @@
  * and `thidua staff add`.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes, scryptSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,17 +61,23 @@ describe('staff accounts', () => {
     await connection?.close();
   });
 
-  test('the password is stored as a salted scrypt hash: never the password, different for the same password', async () => {
+  test('the password is stored as a salted Argon2id hash: never the password, different for the same password', async () => {
     const a = await account('hash-1@mttq.test', ['viewer']);
     const b = await account('hash-2@mttq.test', ['viewer']);
     expect(a.passwordHash).not.toContain(PASSWORD);
-    expect(a.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    expect(a.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
     expect(a.passwordHash).not.toBe(b.passwordHash);
     const stored = await h.db.models.StaffAccount.findById('hash-1@mttq.test').lean();
     expect(stored!.passwordHash).toBe(a.passwordHash);
     expect(await verifyPassword(PASSWORD, a.passwordHash)).toBe(true);
     expect(await verifyPassword(`${PASSWORD}x`, a.passwordHash)).toBe(false);
     expect(await verifyPassword(PASSWORD, 'scrypt$2$1$1$AAAA$AAAA')).toBe(false);
+    expect(await verifyPassword(PASSWORD, '$argon2id$v=19$m=19456,t=2,p=1$AAAA$AAAA')).toBe(false);
+    // An account made before Argon2id keeps its scrypt hash, and still signs in with it.
+    const salt = randomBytes(16);
+    const legacy = ['scrypt', 32768, 8, 1, salt.toString('base64url'), scryptSync(PASSWORD, salt, 32, { N: 32768, r: 8, p: 1, maxmem: 128 * 1024 * 1024 }).toString('base64url')].join('$');
+    expect(await verifyPassword(PASSWORD, legacy)).toBe(true);
+    expect(await verifyPassword(`${PASSWORD}x`, legacy)).toBe(false);
     // The email is the id, lowercase: a second account for the same address is refused.
     await expect(account('HASH-1@mttq.test', ['viewer'])).rejects.toThrow(/already exists/);
   });
