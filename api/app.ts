@@ -13,6 +13,7 @@ import { dashboardRouter } from './routes/dashboard';
 import { feedsRouter } from './routes/feeds';
 import { healthRouter } from './routes/health';
 import { linksRouter } from './routes/links';
+import { lostLinkRouter } from './routes/lost-link';
 import { staffAttachmentsRouter } from './routes/scans';
 import { staffAuthRouter } from './routes/staff-auth';
 import { staffPagesRouter } from './routes/staff-pages';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/cycles', staffAttachmentsRouter(deps));
   app.use('/api/cycles', cyclesRouter(deps));
   app.use(linkAttachmentsRouter(deps));
+  app.use(lostLinkRouter(deps));
   app.use(linksRouter(deps));
   app.use(staffAuthRouter(deps));
   app.use(staffPagesRouter(deps));

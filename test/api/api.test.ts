@@ -14,7 +14,7 @@ import { createTemporalClient } from '../../lib/temporal';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { freshDbUri, required } from '../helpers/env';
 import { flipSignature, signedLink, tamperClaims } from '../helpers/link-attacks';
-import { createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { appWithMailer, createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -238,5 +238,43 @@ describe('api', () => {
     const api = await supertest(h.app).get('/api/mailbox').set(auth);
     expect(api.status).toBe(200);
     expect(Array.isArray(api.body.messages)).toBe(true);
+  });
+
+  test('a lost link is sent again, only to the address the plan holds, with the same token; the page never tells', async () => {
+    const plan = planFor('lost-link');
+    const m = appWithMailer(h);
+    const app = m.app;
+    await h.runWorker(async () => {
+      expect((await supertest(h.app).post('/api/cycles').set(auth).send(plan)).status).toBe(201);
+      const workflowOf = (link: string) => (JSON.parse(Buffer.from(link.slice('/l/'.length).split('.')[0], 'base64url').toString('utf8')) as { w: string }).w;
+      // Other tests' cycles are open for the same person too: this cycle's request and step are the ones looked for.
+      const workflowId = unitWorkflowId(`thidua:lost-link:${plan.year}`, 'xa-phu-vinh');
+      const request = await eventually(async () => (await mailbox(h, 'xa-phu-vinh@units.test')).find((m) => /Đề nghị đăng ký/.test(m.subject ?? '') && workflowOf(linkIn(m.text)) === workflowId), 'the request');
+      // The step is projected with its people before the page can find it.
+      await eventually(async () => (await h.db.models.StepState.exists({ workflowId, 'people.contacts': 'xa-phu-vinh@units.test', status: 'open' })) ?? undefined, 'the open step');
+      const form = await supertest(app).get('/links/lost');
+      expect(form.status).toBe(200);
+      expect(form.text).toContain('<label for="email">');
+      const bad = await supertest(app).post('/links/lost').type('form').send({ email: 'not-an-email' });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain('email: địa chỉ email không hợp lệ');
+      const crossSite = await supertest(app).post('/links/lost').set('Origin', 'https://evil.example').type('form').send({ email: 'xa-phu-vinh@units.test' });
+      expect(crossSite.status).toBe(403);
+      // An unknown address gets the same page as a known one, and no mail.
+      const unknown = await supertest(app).post('/links/lost').type('form').send({ email: 'nobody@units.test' });
+      const known = await supertest(app).post('/links/lost').type('form').send({ email: 'XA-PHU-VINH@units.test' });
+      expect(unknown.status).toBe(200);
+      expect(known.status).toBe(200);
+      expect(known.text).toBe(unknown.text);
+      const again = await eventually(async () => (await mailbox(h, 'xa-phu-vinh@units.test')).find((m) => /Liên kết của đồng chí \(\d+ việc đang chờ\)/.test(m.subject ?? '')), 'the lost-link mail');
+      expect(again.text).toContain(`http://thidua.test${linkIn(request.text)}`);
+      // Asked again within the hour: still one message.
+      await supertest(app).post('/links/lost').type('form').send({ email: 'xa-phu-vinh@units.test' }).expect(200);
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await mailbox(h, 'xa-phu-vinh@units.test')).filter((m) => /Liên kết của đồng chí/.test(m.subject ?? ''))).toHaveLength(1);
+      expect(await mailbox(h, 'nobody@units.test')).toHaveLength(0);
+      expect(await h.db.models.Audit.countDocuments({ action: 'link.lost', target: 'xa-phu-vinh@units.test' })).toBe(2);
+    });
+    m.close();
   });
 });

@@ -22,6 +22,7 @@ import {
   type UnitWorkflowInput,
 } from './definitions';
 import { STEP_ACTIVITIES } from './activity-options';
+import { linkExpiry } from '../../rules/link-expiry';
 
 const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
 
@@ -356,9 +357,7 @@ export class ReviewedStep {
  * not from "now": they stay usable for 180 days after deadline + grace (late submissions are accepted
  * and escalated, not refused); a closed step refuses them earlier.
  */
-export function linkExpiry(graceEndsAt: string): string {
-  return new Date(Date.parse(graceEndsAt) + 180 * 24 * 3600 * 1000).toISOString();
-}
+export { linkExpiry };
 
 /** A reminder or escalation asked for by someone (the dashboard's buttons), not fired by the schedule. */
 const isManual = (e: StepEvent): boolean => (e.event === 'reminded' || e.event === 'escalated') && e.by !== undefined;
