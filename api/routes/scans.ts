@@ -35,6 +35,7 @@ export function staffAttachmentsRouter(deps: AppDeps): Router {
       const v = req.query[key];
       if (v === undefined) continue;
       if (typeof v !== 'string' || v.length > 200) throw new HttpError(400, 'invalid_request', `${key} must be a single value`, { problems: [{ path: key, message: 'expected one string' }] });
+      if (key === 'purpose' && v !== 'step' && v !== 'scan') throw new HttpError(400, 'invalid_request', 'purpose must be step or scan', { problems: [{ path: 'purpose', message: 'must be step or scan' }] });
       filter[key] = v;
     }
     const all = await listAttachments(deps.db, filter);
