@@ -1,6 +1,6 @@
 /**
- * Fault 1 — the worker is killed with SIGKILL at N random moments (seeded; FAULT_SEED to replay,
- * FAULT_KILLS to raise N, at most 10) and started again each time, while a small cycle runs: opening
+ * Fault 1 — the worker is killed with SIGKILL at 10 random moments (seeded; FAULT_SEED to replay,
+ * FAULT_KILLS for fewer) and started again each time, while a small cycle runs: opening
  * requests, two reminders, the deadline, grace, one escalation; two units submit and are approved
  * through their links, two never answer.
  *
@@ -58,7 +58,7 @@ describe('fault: the worker is killed with SIGKILL mid-cycle, again and again', 
   test('every unit ends where it should, every message arrives, duplicates only in the window', async () => {
     const started = Date.now();
     const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const kills = Math.min(10, Math.max(1, Number(process.env.FAULT_KILLS ?? 5)));
+    const kills = Math.min(10, Math.max(1, Number(process.env.FAULT_KILLS ?? 10)));
     say(L, `seed=${seed} kills=${kills} (replay with FAULT_SEED=${seed} FAULT_KILLS=${kills})`);
     const rand = prng(seed);
 
