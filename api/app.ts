@@ -5,6 +5,7 @@ import { HttpError, jsonErrorHandler, sendError } from './errors';
 import { awardsReadRouter } from './routes/awards-read';
 import { linkAttachmentsRouter } from './routes/attachments';
 import { openApiRouter } from './openapi';
+import { paperworkRouter } from './routes/paperwork';
 import { apiDocsRouter } from './routes/api-docs';
 import { cycleArchiveRouter } from './routes/cycle-archive';
 import { consoleRouter } from './routes/console';
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(linksRouter(deps));
   app.use(staffAuthRouter(deps));
   app.use(staffPagesRouter(deps));
+  app.use(paperworkRouter(deps));
   app.use(dashboardRouter(deps));
   app.use('/console', consoleRouter(deps));
   app.use('/api', (_req, res) => sendError(res, new HttpError(404, 'not_found', 'no such route')));

@@ -16,6 +16,8 @@ export function registerFormatHelpers(hbs: typeof Handlebars): void {
       : '',
   );
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  /** `{{encode id}}`: one path segment of a URL (cycle ids hold ':'). */
+  hbs.registerHelper('encode', (v: unknown) => encodeURIComponent(String(v ?? '')));
   /** `{{t "vi text" "en text"}}`: pick by the page/email language. */
   hbs.registerHelper('t', (vi: string, en: string, options: Handlebars.HelperOptions) =>
     options.data?.root?.lang === 'en' ? en : vi,

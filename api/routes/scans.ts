@@ -62,42 +62,59 @@ export function staffAttachmentsRouter(deps: AppDeps): Router {
     },
     async (req: Request, res: Response) => {
       const cycleId = String(req.params.cycleId);
-      const clusterId = cluster ? String(req.params.clusterId) : undefined;
-      const kind = String(req.params.kind);
-      if (!/^[a-z0-9][a-z0-9-]*$/.test(kind)) throw new HttpError(404, 'not_found', `no document ${kind}`);
-      const owner = clusterId ? clusterDocumentsOwner(cycleId, clusterId) : cycleId;
-      const versions = (await listDocuments(deps.db, owner)).filter((d) => d.kind === kind);
-      if (versions.length === 0) throw new HttpError(404, 'not_found', `no document ${kind} for ${clusterId ? `cluster ${clusterId} of ` : ''}${cycleId}`);
-      const got = await receive('file', 1, req, res);
-      const problems = (p: readonly string[]) => p.map((m) => ({ path: m.split(':')[0], message: m }));
-      if ('problems' in got) throw new HttpError(got.status, got.status === 413 ? 'too_large' : 'invalid_upload', got.problems.join('; '), { problems: problems(got.problems) });
-      const checked = checkAll('file', got.files, SCAN_TYPES);
-      if ('problems' in checked) throw new HttpError(checked.status, checked.status === 415 ? 'unsupported_type' : checked.status === 413 ? 'too_large' : 'invalid_upload', checked.problems.join('; '), { problems: problems(checked.problems) });
-      // Which issued version was signed: the latest unless the form says (field `version`).
-      const latest = Math.max(...versions.map((d) => d.version));
-      const asked = (req.body as Record<string, unknown> | undefined)?.version;
-      const version = asked === undefined || asked === '' ? latest : Number(asked);
-      if (!Number.isInteger(version) || !versions.some((d) => d.version === version)) {
-        throw new HttpError(400, 'invalid_request', `version: ${kind} has versions ${[...new Set(versions.map((d) => d.version))].join(', ')}`, { problems: [{ path: 'version', message: 'no such version' }] });
-      }
-      const [{ file, check }] = checked.accepted;
-      const actor = actorOf(principalOf(res));
-      const stored = await storeAttachment(deps.db, {
-        filename: check.filename,
-        content: file.buffer,
-        meta: { cycleId, purpose: 'scan', documentOwner: owner, documentKind: kind, documentVersion: version, clusterId, uploadedBy: actor, type: check.type, contentType: check.contentType },
-      });
-      await deps.db.models.Audit.create({
-        at: deps.now(),
-        actor,
-        action: 'document.signed-scan',
-        target: `${owner}:${kind}`,
-        details: { signedScan: true, uploadedBy: 'staff', version, attachmentId: stored.id, filename: stored.filename, type: stored.type, size: stored.size, sha256: stored.sha256 },
-      });
+      const stored = await receiveSignedScan(deps, req, res, { cycleId, clusterId: cluster ? String(req.params.clusterId) : undefined, kind: String(req.params.kind) });
       res.status(201).location(`/api/cycles/${encodeURIComponent(cycleId)}/attachments/${stored.id}`).json({ scan: stored });
     },
   ];
   r.post('/:cycleId/documents/:kind/scans', ...scan(false));
   r.post('/:cycleId/clusters/:clusterId/documents/:kind/scans', ...scan(true));
   return r;
+}
+
+/**
+ * Reads one signed scan from a multipart request (field `file`, optional `version`) and stores it
+ * against the issued document `kind` of the cycle (or of one of its clusters), audited as
+ * `document.signed-scan`. Used by the API route and by the secretariat's page.
+ */
+export async function receiveSignedScan(
+  deps: AppDeps,
+  req: Request,
+  res: Response,
+  where: { cycleId: string; clusterId?: string; kind: string },
+  /** Run once the body's fields are read, before anything is stored (a page's CSRF token is a field). */
+  afterFields?: () => void,
+): Promise<StoredAttachment> {
+  const { cycleId, clusterId, kind } = where;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(kind)) throw new HttpError(404, 'not_found', `no document ${kind}`);
+  const owner = clusterId ? clusterDocumentsOwner(cycleId, clusterId) : cycleId;
+  const versions = (await listDocuments(deps.db, owner)).filter((d) => d.kind === kind);
+  if (versions.length === 0) throw new HttpError(404, 'not_found', `no document ${kind} for ${clusterId ? `cluster ${clusterId} of ` : ''}${cycleId}`);
+  const got = await receive('file', 1, req, res);
+  const problems = (p: readonly string[]) => p.map((m) => ({ path: m.split(':')[0], message: m }));
+  if ('problems' in got) throw new HttpError(got.status, got.status === 413 ? 'too_large' : 'invalid_upload', got.problems.join('; '), { problems: problems(got.problems) });
+  afterFields?.();
+  const checked = checkAll('file', got.files, SCAN_TYPES);
+  if ('problems' in checked) throw new HttpError(checked.status, checked.status === 415 ? 'unsupported_type' : checked.status === 413 ? 'too_large' : 'invalid_upload', checked.problems.join('; '), { problems: problems(checked.problems) });
+  // Which issued version was signed: the latest unless the form says (field `version`).
+  const latest = Math.max(...versions.map((d) => d.version));
+  const asked = (req.body as Record<string, unknown> | undefined)?.version;
+  const version = asked === undefined || asked === '' ? latest : Number(asked);
+  if (!Number.isInteger(version) || !versions.some((d) => d.version === version)) {
+    throw new HttpError(400, 'invalid_request', `version: ${kind} has versions ${[...new Set(versions.map((d) => d.version))].join(', ')}`, { problems: [{ path: 'version', message: 'no such version' }] });
+  }
+  const [{ file, check }] = checked.accepted;
+  const actor = actorOf(principalOf(res));
+  const stored = await storeAttachment(deps.db, {
+    filename: check.filename,
+    content: file.buffer,
+    meta: { cycleId, purpose: 'scan', documentOwner: owner, documentKind: kind, documentVersion: version, clusterId, uploadedBy: actor, type: check.type, contentType: check.contentType },
+  });
+  await deps.db.models.Audit.create({
+    at: deps.now(),
+    actor,
+    action: 'document.signed-scan',
+    target: `${owner}:${kind}`,
+    details: { signedScan: true, uploadedBy: 'staff', version, attachmentId: stored.id, filename: stored.filename, type: stored.type, size: stored.size, sha256: stored.sha256 },
+  });
+  return stored;
 }

@@ -10,7 +10,7 @@ import { Document, Packer, Paragraph } from 'docx';
 import supertest from 'supertest';
 import { clusterDocumentsOwner } from '../../activities/documents';
 import { listAttachments } from '../../lib/attachments';
-import { storeDocument } from '../../lib/documents/store';
+import { listDocuments, storeDocument } from '../../lib/documents/store';
 import { createLinkToken } from '../../lib/links';
 import { createAccount } from '../../lib/staff';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
@@ -243,5 +243,38 @@ describe('attachments', () => {
     expect((await supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/documents/minutes/scans`).set(auth).attach('file', SAMPLES.pdf, 'a.pdf')).status).toBe(404);
     expect((await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/attachments?purpose=scan`).set(auth)).body.attachments).toHaveLength(3);
     expect((await supertest(h.app).get('/health')).status).toBe(200);
+  });
+
+  test('the paperwork page: a signed scan sent through its form, the CSRF token a field of the form', async () => {
+    const year = new Date().getUTCFullYear() + 1;
+    const p = smallPlan();
+    const plan = { ...p, body: { ...p.body, id: 'paperwork-check' }, year, stages: { registration: { deadline: `${year}-12-10` } } };
+    await h.runWorker(async () => {
+      const { cycleId } = (await supertest(h.app).post('/api/cycles').set(auth).send(plan).expect(201)).body.cycle as { cycleId: string };
+      await eventually(async () => (await listDocuments(h.db, cycleId)).find((d) => d.kind === 'plan'), 'the plan document');
+      const base = `/dashboard/cycles/${encodeURIComponent(cycleId)}`;
+      const viewer = await signIn('xem-giay-to@mttq.test', ['viewer']);
+      expect((await viewer.agent.get(`${base}/paperwork`)).status).toBe(403);
+      const s = await signIn('van-phong-giay-to@mttq.test', ['secretariat']);
+      const page = await s.agent.get(`${base}/paperwork`).expect(200);
+      expect(page.text).toContain('Kế hoạch không quy định số đơn vị tối thiểu'); // no quorum: no attendance form
+      const url = `${base}/scans?document=${encodeURIComponent('|plan')}`;
+      expect(page.text).toContain(`document=${encodeURIComponent('|plan')}"`);
+      expect(page.text).toContain('enctype="multipart/form-data"');
+      const scans = async () => (await listAttachments(h.db, { cycleId, purpose: 'scan' })).length;
+      // Without the form's token: refused after the fields are read, nothing stored.
+      expect((await s.agent.post(url).attach('file', SAMPLES.pdf, 'ky.pdf')).status).toBe(403);
+      expect((await viewer.agent.post(url).field('_csrf', viewer.csrf).attach('file', SAMPLES.pdf, 'ky.pdf')).status).toBe(403);
+      const exe = await s.agent.post(url).field('_csrf', s.csrf).attach('file', SAMPLES.exe, 'ky.pdf');
+      expect(exe.status).toBe(415);
+      expect(exe.text).toContain('file');
+      expect(await scans()).toBe(0);
+      const ok = await s.agent.post(url).field('_csrf', s.csrf).attach('file', SAMPLES.pdf, 'KH đã ký.pdf');
+      expect(ok.status).toBe(201);
+      expect(ok.text).toContain('Đã lưu bản quét đã ký: KH đã ký.pdf (plan, phiên bản 1)');
+      expect(await scans()).toBe(1);
+      expect((await h.db.models.Audit.findOne({ action: 'document.signed-scan', target: `${cycleId}:plan` }).lean())?.actor).toBe('van-phong-giay-to@mttq.test');
+      await client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
+    });
   });
 });

@@ -69,7 +69,8 @@ describe('the meeting quorum and proxies (time-skipping)', () => {
         const agent = supertest.agent(h.app);
         await agent.post('/login').set('X-Forwarded-For', `10.8.0.${roles.length}${email.length}`).type('form').send({ email, password: PASSWORD }).expect(303);
         const csrf = (await agent.get('/api/session').expect(200)).body.csrfToken as string;
-        return (cluster: string, body: object) => agent.post(`/api/cycles/${encodeURIComponent(cycleId)}/clusters/${cluster}/attendance`).set('X-CSRF-Token', csrf).send(body);
+        const post = (cluster: string, body: object) => agent.post(`/api/cycles/${encodeURIComponent(cycleId)}/clusters/${cluster}/attendance`).set('X-CSRF-Token', csrf).send(body);
+        return Object.assign(post, { agent, csrf });
       };
       const asViewer = await staffAgent('xem@mttq.test', ['viewer']);
       expect((await asViewer('cum-1', { present: ['xa-phu-tan'] })).status).toBe(403);
@@ -85,9 +86,22 @@ describe('the meeting quorum and proxies (time-skipping)', () => {
       const ok = await attendance('cum-1', { present: ['xa-phu-tan', 'xa-phu-vinh'], proxies: [proxy] });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ present: ['xa-phu-tan', 'xa-phu-vinh'], proxies: [proxy], by: 'api-token' });
-      const cum2 = await asCum2('cum-2', { present: ['tt-dinh-quan'] });
+      // The secretariat of cum-2 records its meeting on the paperwork page: its own cluster's form only.
+      const paperwork = `/dashboard/cycles/${encodeURIComponent(cycleId)}`;
+      const formPage = await asCum2.agent.get(`${paperwork}/paperwork`);
+      expect(formPage.status).toBe(200);
+      expect(formPage.text).toContain('id="form-attendance-cum-2"');
+      expect(formPage.text).not.toContain('id="form-attendance-cum-1"');
+      expect(formPage.text).toContain('<label for="pa-cum-2-0">');
+      const noCsrf = await asCum2.agent.post(`${paperwork}/attendance`).type('form').send({ clusterId: 'cum-2', present: 'tt-dinh-quan' });
+      expect(noCsrf.status).toBe(403);
+      const otherCluster = await asCum2.agent.post(`${paperwork}/attendance`).type('form').send({ _csrf: asCum2.csrf, clusterId: 'cum-1', present: 'xa-phu-tan' });
+      expect(otherCluster.status).toBe(403);
+      const cum2 = await asCum2.agent.post(`${paperwork}/attendance`).type('form').send({ _csrf: asCum2.csrf, clusterId: 'cum-2', present: 'tt-dinh-quan' });
       expect(cum2.status).toBe(200);
-      expect(cum2.body.by).toBe('thu-ky-cum-2@mttq.test');
+      expect(cum2.text).toContain('Đã ghi điểm danh: 1 đơn vị có mặt, 0 ủy quyền.');
+      const recorded = await env.client.workflow.getHandle(clusterWorkflowId(cycleId, 'cum-2')).query(clusterStateQuery);
+      expect(recorded.yearEnd!.attendance).toMatchObject({ present: ['tt-dinh-quan'], by: 'thu-ky-cum-2@mttq.test' });
 
       // The meeting day: ballots open; Phú Tân's delegate gets its own link and Phú Lợi's (the proxy).
       await sleepUntil(`${year}-12-03T01:30:00Z`);
