@@ -17,6 +17,8 @@ export interface WorkflowFacts {
   /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, CONTINUED_AS_NEW, TIMED_OUT, or NOT_FOUND. */
   status: string;
   pendingActivities: PendingActivityFacts[];
+  /** The workflow task waiting to complete, and how many times it was tried (2 or more: it keeps failing). */
+  workflowTaskAttempt?: number;
 }
 
 export interface InspectResult {
@@ -37,9 +39,11 @@ interface RawPendingActivity {
 }
 
 /** The part of `describe()` the dashboard reads (also what tests fake). */
-export function factsOf(d: { status: { name: string }; raw: { pendingActivities?: RawPendingActivity[] | null } }): WorkflowFacts {
+export function factsOf(d: { status: { name: string }; raw: { pendingActivities?: RawPendingActivity[] | null; pendingWorkflowTask?: { attempt?: number | null } | null } }): WorkflowFacts {
+  const taskAttempt = d.raw.pendingWorkflowTask?.attempt ?? 0;
   return {
     status: d.status.name,
+    ...(taskAttempt > 0 ? { workflowTaskAttempt: taskAttempt } : {}),
     pendingActivities: (d.raw.pendingActivities ?? []).map((a) => ({
       activityId: a.activityId ?? '?',
       activityType: a.activityType?.name ?? '?',

@@ -126,7 +126,7 @@ export interface ClusterView {
   units: UnitView[];
 }
 
-export type ReasonCode = 'overdue' | 'review_sla' | 'no_progress' | 'email_failed' | 'activity_retrying' | 'workflow_not_running';
+export type ReasonCode = 'overdue' | 'review_sla' | 'no_progress' | 'email_failed' | 'activity_retrying' | 'workflow_task_failing' | 'workflow_not_running';
 
 export interface StuckReason {
   code: ReasonCode | YearEndReasonCode;
@@ -247,6 +247,11 @@ export function reasonText(code: ReasonCode, p: Record<string, string | number>,
       return t(`Thư không gửi được tới ${p.to}: ${p.error}`, `Email to ${p.to} refused: ${p.error}`);
     case 'activity_retrying':
       return t(`Tác vụ ${p.activity} đang thử lại (lần ${p.attempt}): ${p.error}`, `Activity ${p.activity} retrying (attempt ${p.attempt}): ${p.error}`);
+    case 'workflow_task_failing':
+      return t(
+        `Mã luồng công việc gặp lỗi, Temporal đang thử lại (lần ${p.attempt}): xem lỗi trong Temporal UI`,
+        `The workflow's code keeps failing and Temporal retries it (attempt ${p.attempt}): see the error in Temporal UI`,
+      );
     case 'workflow_not_running':
       return t(
         `Luồng công việc trong Temporal ở trạng thái ${p.status} trong khi bảng theo dõi ghi là đang mở`,
@@ -614,6 +619,10 @@ export function applyTemporalFacts(cycle: CycleView, rows: StepRow[], facts: Map
           activityId: a.activityId,
         });
       }
+    }
+    // A workflow task tried more than once failed (a bug, or code that no longer replays): nothing moves until it is fixed.
+    if (f.status === 'RUNNING' && (f.workflowTaskAttempt ?? 0) >= 2) {
+      itemFor(anchor).reasons.push({ code: 'workflow_task_failing', text: reasonText('workflow_task_failing', { attempt: f.workflowTaskAttempt ?? 0 }, lang) });
     }
     if (f.status !== 'RUNNING') {
       for (const r of active) itemFor(r).reasons.push({ code: 'workflow_not_running', text: reasonText('workflow_not_running', { status: f.status }, lang) });

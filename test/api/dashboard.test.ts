@@ -151,12 +151,15 @@ async function seed(h: Harness) {
 }
 
 /** A Temporal that answers `describe()` from a table (everything else: running, nothing pending). */
-function fakeTemporal(facts: Record<string, { status?: string; pendingActivities?: unknown[] }>): TemporalClient {
+function fakeTemporal(facts: Record<string, { status?: string; pendingActivities?: unknown[]; workflowTaskAttempt?: number }>): TemporalClient {
   return {
     withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn(),
     workflow: {
       getHandle: (id: string) => ({
-        describe: async () => ({ status: { name: facts[id]?.status ?? 'RUNNING' }, raw: { pendingActivities: facts[id]?.pendingActivities ?? [] } }),
+        describe: async () => ({
+          status: { name: facts[id]?.status ?? 'RUNNING' },
+          raw: { pendingActivities: facts[id]?.pendingActivities ?? [], pendingWorkflowTask: facts[id]?.workflowTaskAttempt ? { attempt: facts[id].workflowTaskAttempt } : null },
+        }),
       }),
     },
   } as unknown as TemporalClient;
@@ -245,8 +248,10 @@ describe('dashboard', () => {
     const temporal = fakeTemporal({
       [wid('xa-e')]: { pendingActivities: [{ activityId: '7', activityType: { name: 'notify' }, attempt: 6, lastFailure: { message: '421 4.7.0 try again later' } }] },
       // A retry still early is not news.
-      [wid('xa-d')]: { pendingActivities: [{ activityType: { name: 'projectStep' }, attempt: 3, lastFailure: { message: 'blip' } }] },
+      [wid('xa-d')]: { pendingActivities: [{ activityType: { name: 'projectStep' }, attempt: 3, lastFailure: { message: 'blip' } }], workflowTaskAttempt: 1 },
       [wid('xa-c')]: { status: 'TERMINATED' },
+      // A workflow task tried again and again: the workflow's code fails (the first attempt is normal).
+      [wid('xa-b')]: { workflowTaskAttempt: 4 },
     });
     const app = createApp(depsAt(temporal));
     const r = await supertest(app).get(`/api/dashboard?cycleId=${encodeURIComponent(CYCLE)}`).set(auth).expect(200);
@@ -278,7 +283,10 @@ describe('dashboard', () => {
     const stuck = r.body.stuck as Stuck[];
     expect(stuck.map((s) => s.unitId)).toEqual(['xa-b', 'xa-c', 'xa-d', 'xa-e']);
     expect(reasonsOf(stuck, 'xa-a')).toEqual([]);
-    expect(reasonsOf(stuck, 'xa-b')).toEqual([{ code: 'overdue', text: 'Quá hạn 10 ngày, đã hết thời gian gia hạn (17:00 12/03/2027)' }]);
+    expect(reasonsOf(stuck, 'xa-b')).toEqual([
+      { code: 'overdue', text: 'Quá hạn 10 ngày, đã hết thời gian gia hạn (17:00 12/03/2027)' },
+      { code: 'workflow_task_failing', text: 'Mã luồng công việc gặp lỗi, Temporal đang thử lại (lần 4): xem lỗi trong Temporal UI' },
+    ]);
     expect(stuck[0]).toMatchObject({ step: 'registration', daysOverdue: 10, temporalUrl: `${UI}/namespaces/default/workflows/${encodeURIComponent(wid('xa-b'))}` });
     expect(reasonsOf(stuck, 'xa-c')).toEqual([
       { code: 'review_sla', text: 'Chờ thẩm định 8 ngày (quá 5 ngày cho phép)' },
