@@ -20,7 +20,9 @@ export function schemathesisDir(): string {
 
 const stPath = () => path.join(schemathesisDir(), 'venv', 'bin', 'st');
 const stampFile = () => path.join(schemathesisDir(), 'installed.stamp');
-const installed = () => fs.existsSync(stampFile()) && fs.existsSync(stPath());
+// A virtualenv's scripts name its python by absolute path: a .tools folder that was moved or copied
+// leaves an `st` that cannot start. Runnable, then, not merely present (and rebuilt otherwise).
+const installed = () => fs.existsSync(stampFile()) && fs.existsSync(stPath()) && (tryRun(stPath(), ['--version'], 60_000)?.includes(SCHEMATHESIS_VERSION) ?? false);
 
 /** The `st` executable of the pinned version, installing it on first use (about a minute). */
 export async function ensureSchemathesis(): Promise<string> {

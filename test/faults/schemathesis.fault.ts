@@ -28,6 +28,8 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number |
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    // A command that cannot start (ENOENT) ends here, not in 'close': fail at once instead of waiting for the timeout.
+    child.on('error', (err) => resolve({ code: -1, output: `${output}\n${cmd} could not run: ${err.message}` }));
     child.on('close', (code) => resolve({ code, output }));
   });
 }
