@@ -95,7 +95,8 @@ describe('registration end to end on the dev server, across a server restart', (
 
         const tan = await c.client.workflow.getHandle(unitWorkflowId(cycleId, 'xa-phu-tan')).query(unitStateQuery);
         expect(tan.steps.registration!.status).toBe('approved');
-        expect(tan.steps.registration!.history.map((e) => e.event)).toEqual(['opened', 'submitted', 'approved']);
+        // On a busy machine the reminder (t0+10 s) may fire before the unit's submission: allowed, not asserted.
+        expect(tan.steps.registration!.history.map((e) => e.event).filter((e) => e !== 'reminded')).toEqual(['opened', 'submitted', 'approved']);
         const row = await eventually(async () => {
           const r = await h.db.models.StepState.findById(`${unitWorkflowId(cycleId, 'xa-phu-tan')}:registration`).lean();
           return r?.status === 'approved' ? r : undefined;
