@@ -99,7 +99,7 @@ describe('a closed year: export and archive', () => {
       await firstMail(mailOf('xa-phu-vinh'), /\[Kết quả\] Bỏ phiếu suy tôn/);
       await eventually(async () => (await h.db.conn.db!.collection('documents.files').findOne({ 'metadata.kind': 'minutes' })) ?? undefined, 'the minutes');
       expect((await supertest(h.app).post(`${cycleUrl}/cancel`).set(auth).send({ reason: 'Kết thúc năm thi đua' })).status).toBe(202);
-      await eventually(async () => ((await h.db.models.Cycle.findById(cycleId).lean())?.status === 'cancelled' ? true : undefined), 'the cycle closed');
+      await eventually(async () => ((await h.db.models.Cycle.findById(cycleId).lean())?.status === 'cancelled' ? true : undefined), 'the cycle closed', 180_000);
       // Until each cluster has closed too, the export waits (409): its read model is still being written.
       await eventually(async () => {
         const r = await supertest(h.app).get(`${cycleUrl}/export.zip`).set(auth);
