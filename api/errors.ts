@@ -18,8 +18,11 @@ export function sendError(res: Response, err: HttpError): void {
 
 /** True for errors meaning "a server we depend on is down or too slow" → 503, not 500. */
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: number | string; name?: string; message?: string; cause?: unknown };
+  const e = err as { code?: number | string; name?: string; message?: string; details?: string; cause?: unknown };
   if (e?.cause && isUnavailable(e.cause)) return true;
+  // Temporal's WorkflowNotReady (9 FAILED_PRECONDITION): the update met a failed workflow task (e.g. a
+  // worker killed mid-task). The same update id succeeds once a later task does, so it is "try later".
+  if (e?.code === 9 && /^Unable to perform workflow execution update/.test(e.details ?? e.message ?? '')) return true;
   // gRPC: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 1 CANCELLED (our own deadline); Mongo: network/selection errors.
   return (
     e?.code === 14 ||
