@@ -4,6 +4,8 @@
  *
  * - 'classes' (classes locked): the score table (XLSX), the summary report (Báo cáo tổng hợp) and the
  *   meeting invitation (Giấy mời), sent after this point;
+ * - 'ballots' (a ballot round opened): the ballot (Phiếu suy tôn) of each round opened so far, which
+ *   the ballot mail links;
  * - 'results' (meeting results out): the invitation again (a new version if the meeting moved), one ballot (Phiếu suy tôn) per award
  *   and round, and the minutes (Biên bản) with participation, ballot counts, votes, ties, next head;
  * - 'decision' (proposal approved): the award proposal (Tờ trình) to the council.
@@ -49,7 +51,7 @@ import type { Plan } from '../rules/plan';
 import { assertSheet, type Scores } from '../rules/scoring';
 import type { AwardRule, AwardState, BallotRoundState, ClusterYearEndInput, MemberRef, ScoreEntryState, YearEndState } from '../workflows/cycle/definitions';
 
-export type YearEndDocumentStage = 'classes' | 'results' | 'decision';
+export type YearEndDocumentStage = 'classes' | 'ballots' | 'results' | 'decision';
 
 export interface GenerateYearEndDocumentsInput {
   cycleId: string;
@@ -90,10 +92,14 @@ export interface RenderedDocument {
   source: string;
 }
 
-export function createDocumentActivities({ models, conn }: { models: Models; conn?: Connection }) {
-  // The store works on a Db; only its connection is used (GridFS bucket `documents`).
+/** The document store works on a Db; only its connection is used (GridFS bucket `documents`). */
+export function documentStoreDb(models: Models, conn?: Connection): Db {
   const connection = conn ?? (models.Cycle.db as Connection);
-  const db: Db = { conn: connection, models, close: async () => undefined, isUp: () => connection.readyState === 1 };
+  return { conn: connection, models, close: async () => undefined, isUp: () => connection.readyState === 1 };
+}
+
+export function createDocumentActivities({ models, conn }: { models: Models; conn?: Connection }) {
+  const db = documentStoreDb(models, conn);
 
   return {
     /**
@@ -132,7 +138,7 @@ export function createDocumentActivities({ models, conn }: { models: Models; con
 }
 
 async function loadContext(models: Models, input: GenerateYearEndDocumentsInput): Promise<YearEndContext> {
-  if (!['classes', 'results', 'decision'].includes(input.stage)) {
+  if (!['classes', 'ballots', 'results', 'decision'].includes(input.stage)) {
     throw ApplicationFailure.nonRetryable(`unknown document stage ${JSON.stringify(input.stage)}`, 'BadStage');
   }
   const key = `${input.cycleId}:${input.clusterId}`;
@@ -155,6 +161,7 @@ async function loadContext(models: Models, input: GenerateYearEndDocumentsInput)
 export function stageNotReady(stage: YearEndDocumentStage, { state, yearEnd }: YearEndContext): string {
   if (!state.inspection.closedAt) return 'the classes are not locked yet';
   if (stage === 'classes') return '';
+  if (stage === 'ballots') return state.awards.some((a) => a.rounds.length > 0) ? '' : 'no ballot has opened yet';
   if (!(state.meeting ?? yearEnd.meeting)) return 'the plan has no meeting';
   if (!state.nextHead || state.awards.some((a) => a.status === 'waiting' || a.status === 'voting' || a.status === 'tie')) return 'the meeting results are not out yet';
   if (stage === 'results') return '';
@@ -222,6 +229,10 @@ export function yearEndDocuments(stage: YearEndDocumentStage, ctx: YearEndContex
       // The invitation too: it goes out after the classes are locked, so it exists when it is sent
       // (and gets a new version at 'results' if the meeting moved in between).
       return { official: [['cluster-report', c.report()], ...(c.hasMeeting ? [['invitation', c.invitation()] as [string, OfficialDocument]] : [])], scoreTable: c.scoreTable() };
+    case 'ballots':
+      // The ballots of the rounds opened so far, before their delegates are mailed (the mail links them);
+      // 'results' renders the same data again, so it adds no version.
+      return { official: c.ballots() };
     case 'results':
       return { official: [['invitation', c.invitation()], ...c.ballots(), ['minutes', c.minutes()]] };
     case 'decision':

@@ -2,12 +2,13 @@ import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { feedTokenFor, feedUrl } from '../lib/feeds';
 import { createLinkToken, linkUrl } from '../lib/links';
-import { icsForMail, type IcsAttachment } from '../lib/mail/ics';
+import { icsForMail, icsItemsForMail, type IcsAttachment } from '../lib/mail/ics';
 import { PermanentMailError, sendOnce, type OutgoingMail } from '../lib/mail/outbox';
 import type { RenderedMail } from '../lib/mail/render';
 import { STEP_KINDS } from '../rules/steps';
 import type { CycleRef, LinkRole, Person, StepName, YearEndLinkRole } from '../workflows/cycle/definitions';
 import { createDigestRecorder } from './digest';
+import { resolveMailDocuments, type MailDocument } from './mail-documents';
 import type { ActivityDeps } from '.';
 
 export interface NotifyInput {
@@ -24,10 +25,24 @@ export interface NotifyInput {
   data: Record<string, unknown>;
   /** When set, every recipient gets a personal link to this step (or year-end action). */
   link?: { workflowId: string; step: string; role: LinkRole | YearEndLinkRole; expiresAt: string };
+  /** A notice with no personal link that still offers a calendar feed (the launch notice: the unit's). */
+  feed?: { kind: 'unit'; id: string };
+  /** The stored documents the message links (set by the activity from the message: activities/mail-documents.ts). */
+  documents?: MailDocument[];
+}
+
+/** A notice listing several deadlines (the launch notice): each one's calendar entry, with the UID its requests will carry. */
+export interface DeadlineItem {
+  step: StepName;
+  opensAt: string;
+  dueAt: string;
+  /** `<unitWorkflowId>:<step>:due@thidua`, as the step's own requests and the feeds name it. */
+  uid: string;
+  sequence: number;
 }
 
 /** Messages that ask someone to act carry the deadline as a calendar item. */
-const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'returned', 'deadline-changed', 'inspection.request', 'inspection.reminder', 'crosscheck.assignment']);
+const KINDS_WITH_DEADLINE = new Set(['request', 'reminder', 'overdue', 'returned', 'deadline-changed', 'inspection.request', 'inspection.reminder', 'crosscheck.assignment']);
 /** A step that closes without the unit's work (withdrawn, cycle cancelled) withdraws its deadline from the calendar. */
 const KINDS_CANCELLING_DEADLINE = new Set(['withdrawn', 'cancelled']);
 /** A meeting or an inspection visit travels as a calendar event (same UID, higher sequence when it moves). */
@@ -84,8 +99,11 @@ export function composeNotice(deps: Pick<ActivityDeps, 'linkSecret' | 'publicBas
   // The dashboard's "remind now" / "escalate now" have their own wording (`…-manual`), else the planned one.
   const templates = input.data.manual === true ? [...base.map((t) => `${t}-manual`), ...base] : base;
   const title = input.step ? STEP_KINDS[input.step].title[person.lang] : undefined;
+  const deadlines = deadlinesOf(input, person);
   const mail = deps.renderer.render(templates, person.lang, {
     ...input.data,
+    ...(deadlines ? { deadlines } : {}),
+    documents: (input.documents ?? []).map((d) => ({ ...d, title: d.title[person.lang] })),
     feedUrl: feedFor(deps, input, person),
     stepTitle: title,
     year: input.cycle.year,
@@ -103,12 +121,28 @@ export function composeNotice(deps: Pick<ActivityDeps, 'linkSecret' | 'publicBas
       to: person.email,
       from: deps.mailFrom,
       ...mail,
-      attachments: calendarAttachments(deps, input, person, mail, link, title, dueAt),
+      attachments: deadlines ? [deadlinesCalendar(deadlines, input)] : calendarAttachments(deps, input, person, mail, link, title, dueAt),
     },
     link,
     title,
     dueAt,
   };
+}
+
+/** The deadlines a notice lists, with their step titles in the recipient's language (undefined: none listed). */
+function deadlinesOf(input: NotifyInput, person: Person): (DeadlineItem & { title: string })[] | undefined {
+  const list = input.data.deadlines as DeadlineItem[] | undefined;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  return list.map((d) => ({ ...d, title: STEP_KINDS[d.step].title[person.lang] }));
+}
+
+/** One calendar with every deadline listed: the same entries the step's requests will update later. */
+function deadlinesCalendar(deadlines: (DeadlineItem & { title: string })[], input: NotifyInput): IcsAttachment {
+  const unitName = String(input.data.unitName ?? '');
+  const items = deadlines.map((d) => ({ uid: d.uid, sequence: d.sequence, kind: 'deadline' as const, title: `${d.title} – ${unitName}`, start: d.dueAt }));
+  // DTSTAMP: the earliest opening (fixed by the plan), never "now", so a retry sends the same bytes.
+  const stamp = deadlines.map((d) => d.opensAt).sort()[0];
+  return icsItemsForMail(items, 'PUBLISH', stamp);
 }
 
 function calendarAttachments(
@@ -183,8 +217,11 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
      * outbox for the secretariat and reported, not retried. With the plan's digest on, planned
      * reminders and escalations are held for the recipient's daily digest instead (activities/digest.ts).
      */
-    async notify(input: NotifyInput): Promise<NotifyResult> {
+    async notify(notice: NotifyInput): Promise<NotifyResult> {
       const result: NotifyResult = { sent: [], alreadySent: [], refused: [] };
+      // The documents the message is about, as links to their latest stored version.
+      const documents = await resolveMailDocuments(deps, notice);
+      const input: NotifyInput = documents.length > 0 ? { ...notice, documents } : notice;
       // The day of a digest item is the day the workflow asked (its schedule time, the same on every retry).
       const digestible = await digest.digestible(input);
       for (const person of input.to) {
@@ -217,7 +254,7 @@ export function createMailActivities(deps: ActivityDeps, log: ActivityLog) {
  * contact gets the unit's feed, staff (reviewer, inspector, chair) their own.
  */
 function feedFor(deps: Pick<ActivityDeps, 'linkSecret' | 'publicBaseUrl'>, input: NotifyInput, person: Person): string | undefined {
-  if (!input.link) return undefined;
+  if (!input.link) return input.feed ? feedUrl(deps.publicBaseUrl, feedTokenFor(deps.linkSecret, input.cycle.cycleId, input.feed.kind, input.feed.id)) : undefined;
   const unitId = /:unit:([^:]+)$/.exec(input.link.workflowId)?.[1];
   const token =
     input.link.role === 'unit' && unitId

@@ -11,6 +11,7 @@ import { cycleArchiveRouter } from './routes/cycle-archive';
 import { consoleRouter } from './routes/console';
 import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
+import { documentLinksRouter } from './routes/document-links';
 import { feedsRouter } from './routes/feeds';
 import { healthRouter } from './routes/health';
 import { linksRouter } from './routes/links';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/', (_req, res) => res.redirect(302, '/mailbox'));
   app.use(feedsRouter(deps));
+  app.use(documentLinksRouter(deps));
   app.use('/api/cycles', cycleArchiveRouter(deps));
   app.use('/api/cycles', yearEndAdminRouter(deps));
   app.use('/api/cycles', awardsReadRouter(deps));

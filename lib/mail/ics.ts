@@ -2,7 +2,8 @@
  * iCalendar (RFC 5545 / iTIP RFC 5546) for deadlines, meetings and inspections.
  *
  * Two products, both pure (no I/O, no clock, no randomness — same input, same bytes):
- * - `icsForMail(item, method, stampedAt)`: a one-event VCALENDAR to attach to an email
+ * - `icsForMail(item, method, stampedAt)` (or `icsItemsForMail` for a notice listing several
+ *   deadlines, PUBLISH only): a one-event VCALENDAR to attach to an email
  *   (METHOD:REQUEST for an invitation/update, PUBLISH for "for your information", CANCEL when
  *   withdrawn). The UID is the item's business key, so a later mail with a higher SEQUENCE
  *   updates the entry already in the recipient's calendar, and a CANCEL removes it.
@@ -96,6 +97,15 @@ export function icsForMail(item: CalendarItem, method: IcsMethod, stampedAt: str
   const stamp = instant(stampedAt, 'stampedAt');
   const header: HeaderAttributes = { productId: ICS_PRODUCT_ID, method };
   const content = finish(build([toEvent(item, method, stamp)], header), []);
+  return { filename: 'thidua.ics', content, contentType: `text/calendar; charset=utf-8; method=${method}` };
+}
+
+/** Several events in one calendar for one email (the launch notice: every deadline of the year); PUBLISH only. */
+export function icsItemsForMail(items: CalendarItem[], method: 'PUBLISH', stampedAt: string): IcsAttachment {
+  if (items.length === 0) throw new Error('ics: no items');
+  const stamp = instant(stampedAt, 'stampedAt');
+  const header: HeaderAttributes = { productId: ICS_PRODUCT_ID, method };
+  const content = finish(build(items.map((item) => toEvent(item, method, stamp)), header), []);
   return { filename: 'thidua.ics', content, contentType: `text/calendar; charset=utf-8; method=${method}` };
 }
 

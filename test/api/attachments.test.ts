@@ -64,7 +64,8 @@ describe('attachments', () => {
       const created = await supertest(h.app).post('/api/cycles').set(auth).send(plan).expect(201);
       const { cycleId } = created.body.cycle as { cycleId: string };
       const wid = unitWorkflowId(cycleId, 'xa-phu-vinh');
-      const mail = await eventually(async () => (await mailbox(h, 'xa-phu-vinh@units.test'))[0], 'the request');
+      // The request (the launch notice before it has no step link).
+      const mail = await eventually(async () => (await mailbox(h, 'xa-phu-vinh@units.test')).find((m) => /Đề nghị/.test(m.subject ?? '')), 'the request');
       const link = linkIn(mail.text);
       const token = (claims: { w?: string; r: 'unit' | 'reviewer'; p: string }) =>
         `/l/${createLinkToken(h.config.LINK_SECRET, { w: claims.w ?? wid, s: 'registration', r: claims.r, p: claims.p, x: Math.floor(Date.now() / 1000) + 3600 })}`;
@@ -133,7 +134,7 @@ describe('attachments', () => {
         for (const a of attachments) f.append('attachment', a);
         return f.toString();
       };
-      const loiLink = linkIn((await eventually(async () => (await mailbox(h, 'xa-phu-loi@units.test'))[0], "another unit's request")).text);
+      const loiLink = linkIn((await eventually(async () => (await mailbox(h, 'xa-phu-loi@units.test')).find((m) => /Đề nghị/.test(m.subject ?? '')), "another unit's request")).text);
       const foreign = (await supertest(h.app).post(`${loiLink}/attachments`).set('Accept', 'application/json').attach('files', SAMPLES.jpeg, 'anh.jpg').expect(201)).body.attachments[0].id as string;
       const refused = await supertest(h.app).post(link).type('form').send(form([ids[0], foreign]));
       expect(refused.status).toBe(400);

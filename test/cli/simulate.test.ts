@@ -47,9 +47,13 @@ test('a rehearsed year: policies, reminders, escalations and every email, as JSO
   expect(unit('xa-phu-vinh')).toMatchObject({ status: 'approved', rounds: 1, reminders: 3, escalations: 1 });
   expect(unit('xa-phu-loi')).toMatchObject({ status: 'open', reminders: 3, escalations: 2 });
   expect(s.outcome).toEqual({ approved: 4, open: 2 });
-  // requests 6; review requests 5 (Phú Tân twice); approvals 4; one return; reminders 3 × 3 units;
-  // escalations: Phú Lợi 2 levels × (reviewer + head), the town 2 × (reviewer + itself), Phú Vinh 1 × 2.
+  // launch notices 6 (one per unit's contact); requests 6; review requests 5 (Phú Tân twice); approvals 4;
+  // one return; reminders 3 × 3 units; escalations: Phú Lợi 2 levels × (reviewer + head), the town
+  // 2 × (reviewer + itself), Phú Vinh 1 × 2; overdue notices to the late units themselves, once each at
+  // their first escalation: Phú Lợi, the town, Phú Vinh.
   expect(s.emails.byKind).toEqual({
+    'launch.notice': 6,
+    'registration.overdue': 3,
     'registration.request': 6,
     'registration.review-request': 5,
     'registration.approved': 4,
@@ -57,7 +61,7 @@ test('a rehearsed year: policies, reminders, escalations and every email, as JSO
     'registration.reminder': 9,
     'registration.escalation': 10,
   });
-  expect(s.emails.total).toBe(35);
+  expect(s.emails.total).toBe(6 + 35 + 3);
   // an@ reviews cluster 1: review requests for Phú Tân ×2 and Phú Vinh; escalations for Phú Lợi ×2 and Phú Vinh ×1.
   expect(s.emails.byRecipient['an@mttq.test']).toBe(3 + 3);
   expect(s.timeline.filter((e) => e.unitId === 'xa-phu-tan').map((e) => e.event)).toEqual(['opened', 'submitted', 'returned', 'submitted', 'approved']);

@@ -425,10 +425,16 @@ export function expectedKeys(cycleId: string, states: Map<string, UnitState>): S
   for (const [u, s] of states) {
     const wf = unitWorkflowId(cycleId, u);
     const k = (suffix: string, email: string) => keys.add(`${wf}:registration:${suffix}:${email}`);
+    // The launch notice each contact got when the unit's year started (workflows/cycle/launch-notice.ts).
+    for (const to of s.launchNotice?.to ?? []) keys.add(`${s.launchNotice!.key}:${to}`);
+    let escalated = false;
     for (const e of s.steps.registration!.history) {
       if (e.event === 'opened') k('request:1', emailOf(u));
       if (e.event === 'reminded') k(`reminder:${e.n}`, emailOf(u));
       if (e.event === 'escalated') for (const to of new Set([REVIEWER, emailOf(HEAD)])) k(`escalation:${e.n}`, to);
+      // The first escalation also tells the late unit itself (quá hạn), once per deadline.
+      if (e.event === 'escalated' && !escalated) k('overdue', emailOf(u));
+      if (e.event === 'escalated') escalated = true;
       if (e.event === 'submitted') k(`review-request:${e.round}`, REVIEWER);
       if (e.event === 'approved') k('approved', emailOf(u));
     }

@@ -60,7 +60,8 @@ describe('registration stage (time-skipping)', () => {
 
       // Opening day: every unit is asked, in its own language, with its own link.
       await sleepUntil(d.at(0, '09:00'));
-      await eventually(async () => (await mailbox(h)).length >= 6, 'the six requests');
+      // Each unit's launch notice comes first, then its request: 6 + 6.
+      await eventually(async () => (await mailbox(h)).filter((m) => /Đề nghị|Please register/.test(m.subject ?? '')).length >= 6, 'the six requests');
       const [request] = await mailsTo('xa-phu-tan@units.test', /Đề nghị đăng ký thi đua/);
       expect(request.subject).toContain('MTTQ xã Phú Tân');
       expect(request.text).toContain('17:00');

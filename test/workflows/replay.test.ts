@@ -40,7 +40,7 @@ if (recording) {
       await h.runWorker(async () => {
         await startCycle(h.deps, plan, 'record');
         await sleepUntil(`${year}-02-16T03:00:00Z`);
-        const req = await eventually(async () => (await mailbox(h, 'phutan@xa.example'))[0], 'request');
+        const req = await eventually(async () => (await mailbox(h, 'phutan@xa.example')).find((m) => /Đề nghị/.test(m.subject ?? '')), 'request');
         await actThroughLink(h, linkIn(req.text), { action: 'submit', content: 'a', targets: 'b' });
         const review = await eventually(async () => (await mailbox(h, 'an@mttq-dinhquan.example'))[0], 'review');
         await actThroughLink(h, linkIn(review.text), { action: 'return', comment: 'Bổ sung' });

@@ -136,6 +136,8 @@ export interface UnitState {
   steps: Partial<Record<StepName, StepState>>;
   /** Set when a coordinator withdrew the unit from the cycle. */
   withdrawn?: { by: string; reason: string; at: string };
+  /** The launch notice (thông báo phát động) its contacts were sent when its year started (workflows/cycle/launch-notice.ts). */
+  launchNotice?: { key: string; to: string[]; at: string };
 }
 
 export interface SubmitStepInput {

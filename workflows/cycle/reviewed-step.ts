@@ -6,7 +6,7 @@
  * Deterministic: time is Temporal's (Date.now() inside a workflow), every side effect is an activity
  * with a business key, so a replay or a retried activity never sends an email twice.
  */
-import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { checklistRefusal } from '../../rules/checklist';
 import {
@@ -212,8 +212,19 @@ export class ReviewedStep {
       this.state.history.push({ at: iso(Date.now()), event: 'escalated', round: this.state.round, n: t.level });
       const to = uniqueByEmail([this.reviewer(), this.acting(this.unit.clusterHead)]);
       await this.notify('escalation', this.versioned(`escalation:${t.level}`), to, { level: t.level });
+      // The late unit itself is told once per deadline (quá hạn), with its link, at the first escalation.
+      if (this.firstPlannedEscalation() && patched('overdue-notice')) {
+        await this.notify('overdue', this.versioned('overdue'), this.contacts(), { level: t.level, graceEndsAt: this.state.schedule.graceEndsAt }, 'unit');
+      }
     }
     await this.project();
+  }
+
+  /** The escalation just recorded is the first planned one since the schedule was last moved. */
+  private firstPlannedEscalation(): boolean {
+    const h = this.state.history;
+    const since = h.map((e) => e.event).lastIndexOf('rescheduled') + 1;
+    return h.slice(since).filter((e) => e.event === 'escalated' && !isManual(e)).length === 1;
   }
 
   private async drainInbox(): Promise<void> {

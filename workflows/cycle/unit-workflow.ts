@@ -42,6 +42,7 @@ import {
 } from './definitions';
 import { STEP_ACTIVITIES } from './activity-options';
 import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { sendLaunchNotice } from './launch-notice';
 
 const { projectStep } = proxyActivities<Activities>(STEP_ACTIVITIES);
 
@@ -258,6 +259,9 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
   setHandler(unitWithdrawnSignal, (w) => {
     withdrawn ??= w;
   });
+
+  // The year's launch notice, before any step's request (units of running cycles replay without it).
+  if (patched('launch-notice')) state.launchNotice = await sendLaunchNotice(input);
 
   try {
     // The introductions loop never ends by itself: the year ends when every step has, or the unit is withdrawn.

@@ -502,6 +502,8 @@ export class YearEnd {
     award.rounds.push(round);
     award.status = 'voting';
     await this.project();
+    // The ballot (Phiếu suy tôn) is stored before its delegates are mailed: the mail links it.
+    if (patched('ballot-documents')) await this.documents('ballots');
     for (const m of this.input.members) {
       await this.notify(
         'ballot.open',
@@ -671,7 +673,7 @@ export class YearEnd {
   }
 
   /** The stage's documents (score table, report, minutes, proposal…); a failure is logged, the year goes on. */
-  private async documents(stage: 'classes' | 'results' | 'decision'): Promise<void> {
+  private async documents(stage: 'classes' | 'ballots' | 'results' | 'decision'): Promise<void> {
     try {
       await acts.generateYearEndDocuments({ cycleId: this.cycle.cycleId, clusterId: this.clusterId, stage });
     } catch (err) {

@@ -1,0 +1,45 @@
+/**
+ * The launch notice (thông báo phát động): when a unit's year starts, each of its contacts gets one
+ * message with the year's plan in short (its steps, when each opens and is due), a link to the
+ * stored plan (Kế hoạch, activities/mail-documents.ts), every deadline as a calendar entry (the UIDs
+ * its requests will carry, so they update the same entries) and the unit's calendar feed.
+ *
+ * Business key `<cycleId>:launch:<unitId>` (+ `:<email>` per recipient): one per cycle, unit and
+ * person, whatever retries or replays happen.
+ */
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { DeadlineItem } from '../../activities/notify';
+import { STEP_NAMES } from '../../rules/steps';
+import { STEP_ACTIVITIES } from './activity-options';
+import type { UnitState, UnitWorkflowInput } from './definitions';
+import { uniqueByEmail } from './reviewed-step';
+
+const { notify } = proxyActivities<Activities>(STEP_ACTIVITIES);
+
+export const launchNoticeKey = (cycleId: string, unitId: string): string => `${cycleId}:launch:${unitId}`;
+
+/** Sends the notice; a permanent refusal of every recipient is logged (the outbox shows it), the year goes on. */
+export async function sendLaunchNotice(input: UnitWorkflowInput): Promise<NonNullable<UnitState['launchNotice']>> {
+  const { workflowId } = workflowInfo();
+  const deadlines: DeadlineItem[] = STEP_NAMES.flatMap((step) => {
+    const s = input.steps[step];
+    return s ? [{ step, opensAt: s.opensAt, dueAt: s.dueAt, uid: `${workflowId}:${step}:due@thidua`, sequence: 0 }] : [];
+  });
+  const to = uniqueByEmail(input.contacts);
+  const key = launchNoticeKey(input.cycle.cycleId, input.unitId);
+  try {
+    await notify({
+      key,
+      kind: 'launch',
+      template: 'launch.notice',
+      cycle: input.cycle,
+      to,
+      data: { unitName: input.unitName, clusterName: input.clusterName, deadlines },
+      feed: { kind: 'unit', id: input.unitId },
+    });
+  } catch (err) {
+    log.error('launch notice failed permanently', { key, error: String(err) });
+  }
+  return { key, to: to.map((p) => p.email), at: new Date(Date.now()).toISOString() };
+}
