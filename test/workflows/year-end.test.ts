@@ -10,6 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId, unitWorkflowId, type ClusterState } from '../../workflows/cycle/definitions';
+import { documentLinksIn } from '../helpers/document-links';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -34,6 +35,17 @@ describe("a cluster's year-end (time-skipping)", () => {
         const s = await clusterState();
         return ok(s) ? s : undefined;
       }, what);
+
+    /** The mail's document link opens that stored document, without an account; a forged one is refused. */
+    const openDocument = async (mail: { text?: string | null }, heading: string) => {
+      const [page, docx] = documentLinksIn(mail.text);
+      const res = await supertest(h.app).get(page).expect(200);
+      expect(res.text).toContain(heading);
+      expect((await supertest(h.app).get(docx).expect(200)).headers['content-type']).toMatch(/wordprocessingml/);
+      const [body, sig] = page.slice('/d/'.length).split('.');
+      expect((await supertest(h.app).get(`/d/${body}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`)).status).toBe(403);
+      return { page, version: res.headers['x-document-version'] };
+    };
 
     await h.runWorker(async () => {
       await startCycle(h.deps, yearEndPlan(year), 'test');
@@ -134,12 +146,20 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect(ics).toMatchObject({ contentType: 'text/calendar' });
       expect(ics.content!.toString('utf8').replace(/\r\n /g, '')).toContain('LOCATION:Hội trường UBMTTQ xã Phú Tân');
       expect(await mailsTo('lead@mttq.test', /\[Giấy mời\] Hội nghị tổng kết Cụm thi đua số 1/)).toHaveLength(1);
+      // The invitation links the stored Giấy mời.
+      expect(invitation.text).toContain('Giấy mời [');
+      expect(await openDocument(invitation, 'GIẤY MỜI')).toMatchObject({ version: '1' });
 
       // The meeting day: ballots open at 08:00 local.
       await sleepUntil(`${year}-12-03T01:30:00Z`);
       const ballotLink = async (u: string, award: RegExp) => linkIn((await firstMail(mailOf(u), award)).text);
       const flag = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, await ballotLink(u, /\[Phiếu suy tôn\] Cờ thi đua/)])));
       const merit = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, await ballotLink(u, /\[Phiếu suy tôn\] Bằng khen/)])));
+      // Each ballot mail links its stored Phiếu suy tôn (made when the ballot opened), the same for every delegate.
+      const flagMail = await firstMail(mailOf('xa-phu-vinh'), /\[Phiếu suy tôn\] Cờ thi đua/);
+      const flagBallot = await openDocument(flagMail, 'PHIẾU SUY TÔN');
+      expect(documentLinksIn((await firstMail(mailOf('xa-phu-loi'), /\[Phiếu suy tôn\] Cờ thi đua/)).text)[0]).toBe(flagBallot.page);
+      expect(documentLinksIn((await firstMail(mailOf('xa-phu-loi'), /\[Phiếu suy tôn\] Bằng khen/)).text)[0]).not.toBe(flagBallot.page);
       // Only units of an eligible class are on the flag's ballot.
       const flagPage = await supertest(h.app).get(flag['xa-phu-loi']);
       expect(flagPage.text).toContain('MTTQ xã Phú Tân');
@@ -185,6 +205,9 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect(results.text).toMatch(/Cờ thi đua: MTTQ xã Phú Tân/);
       expect(results.text).toMatch(/Bằng khen: MTTQ xã Phú Lợi \(chủ trì quyết định/);
       expect(results.text).toContain('Cụm trưởng năm tới (luân phiên): MTTQ xã Phú Vinh');
+      // The results link the minutes (Biên bản).
+      expect(results.text).toContain('Biên bản hội nghị [');
+      await openDocument(results, 'BIÊN BẢN');
 
       // The minutes and the score table are generated and served (their content: test/documents/year-end.test.ts).
       const docsUrl = `/api/cycles/${encodeURIComponent(cycleId)}/clusters/cum-1/documents`;
@@ -221,6 +244,9 @@ describe("a cluster's year-end (time-skipping)", () => {
       expect((await actThroughLink(h, linkIn(review.text), { action: 'approve', comment: 'Đồng ý' })).status).toBe(200);
       const decision = await firstMail(mailOf('xa-phu-loi'), /\[Khen thưởng\] Hội đồng Thi đua – Khen thưởng đã chấp thuận/);
       expect(decision.text).toContain('Bằng khen: MTTQ xã Phú Lợi');
+      // The decision links the award proposal (Tờ trình) it approved.
+      expect(decision.text).toContain('Tờ trình đề nghị khen thưởng [');
+      await openDocument(decision, 'TỜ TRÌNH');
       s = await until('the year-end to be done', (x) => x.yearEnd!.phase === 'done');
       expect(s.yearEnd!.proposal?.status).toBe('approved');
 
