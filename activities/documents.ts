@@ -3,7 +3,8 @@
  * points of its year-end and kept in the versioned document store (GridFS):
  *
  * - 'classes' (classes locked): the score table (XLSX), the summary report (Báo cáo tổng hợp) and the
- *   meeting invitation (Giấy mời), sent after this point;
+ *   meeting invitation (Giấy mời), sent after this point (and again before a moved meeting's
+ *   invitation goes out, which links the new version);
  * - 'ballots' (a ballot round opened): the ballot (Phiếu suy tôn) of each round opened so far, which
  *   the ballot mail links;
  * - 'results' (meeting results out): the invitation again (a new version if the meeting moved), one ballot (Phiếu suy tôn) per award

@@ -5,6 +5,7 @@
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
+import { documentLinksIn } from '../helpers/document-links';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -78,6 +79,11 @@ describe("a cluster's year-end (time-skipping)", () => {
       }, 'the invitation with the new day');
       expect(invitation.text).toContain(`ngày 06/12/${year}`);
       expect(invitation.text).not.toContain(`ngày 03/12/${year}`);
+      // Each invitation mail links the Giấy mời of its own time: version 1 the 3rd, version 2 the 6th.
+      const linked = await Promise.all(invitations.map(async (m) => supertest(h.app).get(documentLinksIn(m.text)[0]).expect(200)));
+      expect(linked.map((r) => r.headers['x-document-version'])).toEqual(['1', '2']);
+      expect(linked[0].text).toContain(`ngày 03/12/${year}`);
+      expect(linked[1].text).toContain(`ngày 06/12/${year}`);
 
       // Nothing opens on the old day.
       await sleepUntil(`${year}-12-03T03:00:00Z`);

@@ -454,6 +454,8 @@ export class YearEnd {
     const version = this.state.meetingVersion ?? 0;
     if (this.invitedVersion === version) return;
     const meeting = this.input.meeting!;
+    // A moved meeting's Giấy mời is stored again (from the projected state) before the new invitation links it.
+    if (version > 0 && patched('moved-invitation-document')) await this.documents('classes');
     const invited = uniqueByEmail([...this.input.members.map((m) => m.delegate), ...(this.input.chair ? [this.input.chair] : [])]);
     const { workflowId } = workflowInfo();
     await this.notify('meeting.invitation', version === 0 ? 'meeting:invitation' : `meeting:invitation:v${version}`, invited, {
