@@ -433,8 +433,10 @@ export function expectedKeys(cycleId: string, states: Map<string, UnitState>): S
       if (e.event === 'reminded') k(`reminder:${e.n}`, emailOf(u));
       if (e.event === 'escalated') for (const to of new Set([REVIEWER, emailOf(HEAD)])) k(`escalation:${e.n}`, to);
       // The first escalation also tells the late unit itself (quá hạn), once per deadline.
-      if (e.event === 'escalated' && !escalated) k('overdue', emailOf(u));
-      if (e.event === 'escalated') escalated = true;
+      if (e.event === 'escalated' && !e.by && !escalated) {
+        k('overdue', emailOf(u));
+        escalated = true;
+      }
       if (e.event === 'submitted') k(`review-request:${e.round}`, REVIEWER);
       if (e.event === 'approved') k('approved', emailOf(u));
     }
