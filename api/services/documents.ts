@@ -15,7 +15,7 @@ import { HttpError } from '../errors';
  * only when the plan's data changed (all three compare the same data, so they keep the same version).
  * DOCX and HTML are stored before Chromium prints the PDF: a PDF failure (no Chromium) loses neither.
  */
-export async function generatePlanDocuments(deps: AppDeps, cycleId: string, plan: Plan, issuedAt: Date): Promise<StoredDocument[]> {
+export async function generatePlanDocuments(deps: AppDeps, cycleId: string, plan: Plan, issuedAt: Date, opts: { print?: boolean } = {}): Promise<StoredDocument[]> {
   const doc = yearPlanDocument(plan, issuedAt);
   const source = JSON.stringify(doc);
   const html = renderHtml(doc);
@@ -23,6 +23,8 @@ export async function generatePlanDocuments(deps: AppDeps, cycleId: string, plan
   const store = async (format: StoredDocument['format'], content: Buffer) => out.push((await storeDocument(deps.db, { cycleId, kind: 'plan', format, content, source })).stored);
   await store('docx', await renderDocx(doc));
   await store('html', Buffer.from(html, 'utf8'));
+  // Without printing (a browser takes seconds): the cycle's start stores the files its launch notices link first.
+  if (opts.print === false) return out;
   const latestPdf = await latestDocument(deps.db, cycleId, 'plan', 'pdf');
   // Printing costs a browser: skipped when the stored PDF already has this data.
   if (latestPdf?.sha256 === out[0].sha256) out.push(latestPdf);

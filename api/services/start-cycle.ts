@@ -94,6 +94,13 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
     })),
   );
 
+  // The plan's DOCX and HTML exist before the workflows start: each unit's launch notice links them
+  // (the PDF, printed below, follows; a failure is logged and the cycle runs without them).
+  const issuedAt = (await models.Cycle.findById(cycleId, { createdAt: 1 }).lean())!.createdAt;
+  await generatePlanDocuments(deps, cycleId, plan, issuedAt, { print: false }).catch((err) =>
+    deps.log.warn({ err: (err as Error).message, cycleId }, 'plan documents not generated'),
+  );
+
   const args: CycleWorkflowInput = { cycle: compiled.cycle, clusterIds: compiled.clusters.map((c) => c.clusterId) };
   try {
     await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>

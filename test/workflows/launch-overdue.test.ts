@@ -2,7 +2,7 @@
  * The launch notice and the overdue notice on the time-skipping server (real worker, app, database,
  * SMTP server): when the cycle starts every unit's contact gets one launch notice (its steps and
  * deadlines, the plan's document by a signed read-only link, the deadlines as calendar entries,
- * the unit's feed) before its first request; once a step is past deadline + grace the late unit
+ * the unit's feed) beside its first request; once a step is past deadline + grace the late unit
  * itself is told, once, with its own link, besides the escalations to its reviewer and head.
  */
 import ICAL from 'ical.js';
@@ -72,9 +72,8 @@ describe('launch and overdue notices (time-skipping)', () => {
         { uid: `${wf('xa-phu-tan')}:registration:due@thidua`, start: dueAt },
         { uid: `${wf('xa-phu-tan')}:midyear-report:due@thidua`, start: midYearDue },
       ]);
-      // The request, sent after it, updates the same calendar entry.
+      // The request (sent beside it) updates the same calendar entry.
       const [request] = await mails(emailOf('xa-phu-tan'), /Đề nghị/);
-      expect(request.receivedAt.getTime()).toBeGreaterThanOrEqual(tan.receivedAt.getTime());
       expect(calendar(request)[0].uid).toBe(`${wf('xa-phu-tan')}:registration:due@thidua`);
       // English for Gia Canh's contact.
       const canh = launches[3];

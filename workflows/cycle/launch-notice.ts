@@ -19,8 +19,13 @@ const { notify } = proxyActivities<Activities>(STEP_ACTIVITIES);
 
 export const launchNoticeKey = (cycleId: string, unitId: string): string => `${cycleId}:launch:${unitId}`;
 
-/** Sends the notice; a permanent refusal of every recipient is logged (the outbox shows it), the year goes on. */
-export async function sendLaunchNotice(input: UnitWorkflowInput): Promise<NonNullable<UnitState['launchNotice']>> {
+/**
+ * The notice of one unit: what it records in the unit's state (who is written to, under which key:
+ * known before it is sent, like a step's events) and the sending, which runs beside the steps so that
+ * a slow or refused mail never delays the year's own dates. A permanent refusal of every recipient is
+ * logged (the outbox shows it); the year goes on.
+ */
+export function launchNotice(input: UnitWorkflowInput): { record: NonNullable<UnitState['launchNotice']>; send: () => Promise<void> } {
   const { workflowId } = workflowInfo();
   const deadlines: DeadlineItem[] = STEP_NAMES.flatMap((step) => {
     const s = input.steps[step];
@@ -28,18 +33,20 @@ export async function sendLaunchNotice(input: UnitWorkflowInput): Promise<NonNul
   });
   const to = uniqueByEmail(input.contacts);
   const key = launchNoticeKey(input.cycle.cycleId, input.unitId);
-  try {
-    await notify({
-      key,
-      kind: 'launch',
-      template: 'launch.notice',
-      cycle: input.cycle,
-      to,
-      data: { unitName: input.unitName, clusterName: input.clusterName, deadlines },
-      feed: { kind: 'unit', id: input.unitId },
-    });
-  } catch (err) {
-    log.error('launch notice failed permanently', { key, error: String(err) });
-  }
-  return { key, to: to.map((p) => p.email), at: new Date(Date.now()).toISOString() };
+  const send = async () => {
+    try {
+      await notify({
+        key,
+        kind: 'launch',
+        template: 'launch.notice',
+        cycle: input.cycle,
+        to,
+        data: { unitName: input.unitName, clusterName: input.clusterName, deadlines },
+        feed: { kind: 'unit', id: input.unitId },
+      });
+    } catch (err) {
+      log.error('launch notice failed permanently', { key, error: String(err) });
+    }
+  };
+  return { record: { key, to: to.map((p) => p.email), at: new Date(Date.now()).toISOString() }, send };
 }

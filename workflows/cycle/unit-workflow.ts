@@ -42,7 +42,7 @@ import {
 } from './definitions';
 import { STEP_ACTIVITIES } from './activity-options';
 import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
-import { sendLaunchNotice } from './launch-notice';
+import { launchNotice } from './launch-notice';
 
 const { projectStep } = proxyActivities<Activities>(STEP_ACTIVITIES);
 
@@ -260,12 +260,14 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitState>
     withdrawn ??= w;
   });
 
-  // The year's launch notice, before any step's request (units of running cycles replay without it).
-  if (patched('launch-notice')) state.launchNotice = await sendLaunchNotice(input);
+  // The year's launch notice, sent beside the steps (units of running cycles replay without it).
+  const launch = patched('launch-notice') ? launchNotice(input) : undefined;
+  if (launch) state.launchNotice = launch.record;
 
   try {
     // The introductions loop never ends by itself: the year ends when every step has, or the unit is withdrawn.
-    await Promise.race([Promise.all([...steps.values()].map((s) => s.run())), introduceLoop(), delegationLoop(), condition(() => withdrawn !== undefined)]);
+    const year = [...(launch ? [launch.send()] : []), ...[...steps.values()].map((s) => s.run())];
+    await Promise.race([Promise.all(year), introduceLoop(), delegationLoop(), condition(() => withdrawn !== undefined)]);
     if (withdrawn) {
       state.withdrawn = { by: withdrawn.by, reason: withdrawn.reason, at: new Date(Date.now()).toISOString() };
       for (const s of steps.values()) await s.cancel({ reason: withdrawn.reason });
