@@ -59,7 +59,8 @@ export interface CycleCarried {
   inbound?: CycleState['inbound'];
 }
 
-export type ClusterEnd = 'completed' | 'cancelled' | 'failed';
+/** terminated: by the secretariat from its dashboard (the api tells the cycle, the cluster cannot); the cycle still completes. */
+export type ClusterEnd = 'completed' | 'cancelled' | 'failed' | 'terminated';
 
 export interface ClusterWorkflowInput {
   cycle: CycleRef;
