@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Types } from 'mongoose';
 import { z } from 'zod';
+import { isDuplicateKey } from '../../lib/db';
 import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
 import { calendarOf } from '../../rules/compile';
 import { offsetSchema, type Plan } from '../../rules/plan';
@@ -143,7 +145,21 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
 
 export const cancelSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) });
 
-export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<{ cycleId: string; status: string }> {
+/**
+ * The cancellation's audit row has a business key as its id (one per cycle): a second request — a
+ * double click, a client retrying a lost answer, two coordinators at once — finds it and is told the
+ * cycle is already being cancelled, by whom and when, and writes nothing.
+ */
+const cancelAuditId = (cycleId: string) => new Types.ObjectId(createHash('sha256').update(`cycle.cancel\u0000${cycleId}`).digest('hex').slice(0, 24));
+
+export interface CancelResult {
+  cycleId: string;
+  status: string;
+  /** Set when the cycle was already being cancelled: the first request, which this one repeats. */
+  already?: { at: string; by: string; reason: string };
+}
+
+export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<CancelResult> {
   const reason = cancelSchema.safeParse(input);
   if (!reason.success) {
     throw new HttpError(400, 'invalid_request', 'the request is not valid', {
@@ -152,8 +168,25 @@ export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown
   }
   const cycle = await loadCycle(deps, cycleId);
   if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is already ${cycle.status}`);
+  const _id = cancelAuditId(cycleId);
+  const earlier = async () => {
+    const row = (await deps.db.models.Audit.findById(_id).lean()) as { at: Date; actor: string; details?: { reason?: string } } | null;
+    return row ? { cycleId, status: 'cancelling', already: { at: new Date(row.at).toISOString(), by: row.actor, reason: row.details?.reason ?? '' } } : undefined;
+  };
+  const first = await earlier();
+  if (first) return first;
+  // Temporal keeps one cancellation request per run: asking again (a race with another request) is harmless.
   await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(cycle.workflowId).cancel());
-  await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'cycle.cancel', target: cycleId, details: { reason: reason.data.reason } });
+  try {
+    await deps.db.models.Audit.create({ _id, at: deps.now(), actor, action: 'cycle.cancel', target: cycleId, details: { reason: reason.data.reason } });
+  } catch (err) {
+    // Another request got there first: this one repeats it.
+    if (isDuplicateKey(err)) {
+      const other = await earlier();
+      if (other) return other;
+    }
+    throw err;
+  }
   return { cycleId, status: 'cancelling' };
 }
 
