@@ -10,19 +10,22 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { isDuplicateKey } from '../../lib/db';
 import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
-import { calendarOf } from '../../rules/compile';
+import { calendarOf, planForMeetingDay } from '../../rules/compile';
+import { stagesForMeetingDay } from '../../rules/relative-dates';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
 import { nominationSchema } from '../../rules/nominations';
 import { stepsOfStage, type StageName } from '../../rules/steps';
-import { isStepName, STEP_KINDS } from '../../rules/steps';
+import { CLUSTER_REGISTRATION_STEPS, isStepName, STEP_KINDS, type ClusterRegistrationStep } from '../../rules/steps';
 import { localInstant, shiftDate } from '../../rules/calendar';
 import {
+  clusterWorkflowId,
   delegateUpdate,
   replacePersonUpdate,
   rescheduleStepUpdate,
   submitStepUpdate,
   unitWorkflowId,
+  type ClusterStepInput,
   type StepSchedule,
   type UnitWorkflowInput,
 } from '../../workflows/cycle/definitions';
@@ -71,8 +74,11 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   const current = plan.stages[stage];
   if (!current) throw new HttpError(404, 'not_found', `the plan has no stage ${stage}`);
 
+  // The moved dates are the coordinator's, absolute: a rule they were resolved from no longer applies.
+  const { deadlineRule: _d, opensOnRule, ...kept } = current as typeof current & { deadlineRule?: unknown; opensOnRule?: unknown };
   const merged = {
-    ...current,
+    ...kept,
+    ...(opensOnRule && !req.opensOn ? { opensOnRule } : {}),
     deadline: req.deadline,
     opensOn: req.opensOn ?? current.opensOn,
     reminders: req.reminders ?? current.reminders,
@@ -88,6 +94,13 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   const clusters = await deps.db.models.ClusterPlan.find({ cycleId, ...(req.clusterId ? { clusterId: req.clusterId } : {}) }).lean();
   if (req.clusterId && clusters.length === 0) throw new HttpError(404, 'not_found', `no cluster ${req.clusterId} in ${cycleId}`);
 
+  // The plan with the moved stage: the stages written relative to it resolved again (as the plan's own meeting day has them).
+  let movedPlan: Plan;
+  try {
+    movedPlan = withMovedStage(plan, stage, merged);
+  } catch (err) {
+    throw new HttpError(400, 'invalid_request', (err as Error).message, { problems: [{ path: 'deadline', message: (err as Error).message }] });
+  }
   const result: MoveDeadlineResult = { stage, schedule: undefined as unknown as StepSchedule, updated: [], refused: [], unavailable: [] };
   const fingerprint = createHash('sha256').update(JSON.stringify(computed)).digest('hex').slice(0, 16);
   for (const cluster of clusters) {
@@ -122,11 +135,16 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
         }
       }
     }
+    // The cluster's own registration steps (pact, head and deputy): the stage moved, or their dates follow it.
+    const steps = await moveClusterSteps(deps, cycleId, cluster, movedPlan, actor, req.reason, result);
     // Keep the stored plan in step with what the workflows now run on.
-    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units } });
+    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units, ...steps } });
   }
   if (!req.clusterId && result.unavailable.length === 0) {
-    await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, updatedAt: deps.now() } });
+    const followed = Object.fromEntries(
+      CLUSTER_REGISTRATION_STAGES.filter((s) => s !== stage && movedPlan.stages[s] && JSON.stringify(movedPlan.stages[s]) !== JSON.stringify(plan.stages[s])).map((s) => [`plan.stages.${s}`, movedPlan.stages[s]]),
+    );
+    await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, ...followed, updatedAt: deps.now() } });
     // The Kế hoạch prints each stage's dates: a new version with the moved deadline.
     await regeneratePlanDocuments(deps, cycleId);
   }
@@ -141,6 +159,64 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
     throw new HttpError(503, 'unavailable', 'Temporal or the worker did not answer; nothing was moved. Send the same request again.');
   }
   return result;
+}
+
+/** The registration stages that schedule a cluster's own step (stages.pact, stages.heads). */
+const CLUSTER_REGISTRATION_STAGES = CLUSTER_REGISTRATION_STEPS.map((s) => STEP_KINDS[s].stage as 'pact' | 'heads');
+
+function withMovedStage(plan: Plan, stage: StageName, merged: unknown): Plan {
+  const stages = { ...plan.stages, [stage]: merged } as Plan['stages'];
+  const day = plan.stages.meeting?.date ?? '';
+  const r = stagesForMeetingDay(stages, calendarOf(plan), day);
+  if (r.problems.length > 0) throw new Error(`${r.problems[0].path}: ${r.problems[0].message}`);
+  return { ...plan, stages: r.stages };
+}
+
+/**
+ * Reschedules a cluster's registration steps whose dates changed in the moved plan (each cluster's
+ * dates as they fall for its own meeting day): the same update a unit's step gets, sent to the
+ * cluster workflow; the step re-plans its reminders and escalations and tells the head, with the
+ * calendar entry updated (higher SEQUENCE). Returns the stored plan's fields to set.
+ */
+async function moveClusterSteps(
+  deps: AppDeps,
+  cycleId: string,
+  cluster: { clusterId: string; clusterSteps?: unknown },
+  movedPlan: Plan,
+  actor: string,
+  reason: string | undefined,
+  result: MoveDeadlineResult,
+): Promise<Record<string, StepSchedule>> {
+  const stored = (cluster.clusterSteps ?? {}) as Partial<Record<ClusterRegistrationStep, ClusterStepInput>>;
+  if (!CLUSTER_REGISTRATION_STEPS.some((s) => stored[s])) return {};
+  const day = movedPlan.stages.meeting?.clusters[cluster.clusterId];
+  const stages = day ? planForMeetingDay(movedPlan, day).stages : movedPlan.stages;
+  const set: Record<string, StepSchedule> = {};
+  const workflowId = clusterWorkflowId(cycleId, cluster.clusterId);
+  for (const step of CLUSTER_REGISTRATION_STEPS) {
+    const old = stored[step]?.schedule;
+    const input = stages[STEP_KINDS[step].stage as 'pact' | 'heads'];
+    if (!old || !input) continue;
+    const next = computeStepSchedule(input, calendarOf(movedPlan));
+    const schedule: StepSchedule = { ...next, opensAt: next.opensAt ?? old.opensAt };
+    if (JSON.stringify(schedule) === JSON.stringify(old)) continue;
+    const fingerprint = createHash('sha256').update(JSON.stringify(schedule)).digest('hex').slice(0, 16);
+    try {
+      await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+        deps.temporal.workflow.getHandle(workflowId).executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason }], updateId: `reschedule:${step}:${fingerprint}` }),
+      );
+      // The cluster is the "unit" of its own steps (as in the read model).
+      result.updated.push({ unitId: cluster.clusterId, step });
+      if (STEP_KINDS[step].stage === result.stage) result.schedule = schedule;
+      set[`clusterSteps.${step}.schedule`] = schedule;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) result.refused.push({ unitId: cluster.clusterId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
+      else if (err instanceof WorkflowNotFoundError) result.refused.push({ unitId: cluster.clusterId, step, reason: 'the cluster workflow has ended' });
+      else if (isUnavailable(err)) result.unavailable.push({ unitId: cluster.clusterId, step });
+      else throw err;
+    }
+  }
+  return set;
 }
 
 export const cancelSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) });
