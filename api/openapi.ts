@@ -199,7 +199,7 @@ export function openApiDocument(): Json {
       post: { summary: "move a cluster's meeting", params: [...C, 'clusterId'], body: body(moveMeetingSchema), ok: ok('the meeting now', z.looseObject({ meeting: z.looseObject({}), version: z.number() })), errors: WRITE },
     },
     '/api/cycles/{cycleId}/cancel': {
-      post: { summary: 'cancel a cycle', params: C, body: body(cancelSchema), ok: ok('cancelling', z.object({ cycleId: z.string(), status: z.string() }), '202'), errors: WRITE },
+      post: { summary: 'cancel a cycle', params: C, body: body(cancelSchema), ok: ok('cancelling (again: `already` names the first request, nothing more is done)', z.object({ cycleId: z.string(), status: z.string(), already: z.object({ at: isoString, by: z.string(), reason: z.string() }).optional() }), '202'), errors: WRITE },
     },
     '/api/cycles/{cycleId}/archive': {
       post: { summary: 'archive a closed cycle (read-only afterwards)', params: C, body: body(archiveSchema), ok: ok('archived', z.looseObject({ cycleId: z.string(), archivedAt: isoString, manifest: z.looseObject({}) })), errors: WRITE },

@@ -15,7 +15,7 @@ import type {
   UnitWorkflowInput,
 } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
-import { localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
+import { addWorkingDays, localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
 import type { ChecklistItem } from './checklist';
 import type { Plan } from './plan';
 import { stagesForMeetingDay } from './relative-dates';
@@ -199,6 +199,19 @@ function visitsOf(plan: Plan, members: string[]): InspectionVisit[] {
         ...(v.place ? { place: v.place } : {}),
       })),
   );
+}
+
+/**
+ * The visits moved by as many working days as the inspection's deadline moved (a timetable written
+ * for an inspection relative to the meeting follows the meeting), each in its own half-day slot.
+ */
+export function visitsMovedBy(visits: InspectionVisit[], workingDays: number, plan: Pick<Plan, 'timeZone' | 'calendar'>): InspectionVisit[] {
+  if (workingDays === 0) return visits;
+  const cal = calendarOf(plan as Plan);
+  return visits.map((v) => {
+    const date = addWorkingDays(v.date, workingDays, cal);
+    return { ...v, date, startsAt: localInstant(date, SLOTS[v.slot][0], plan.timeZone), endsAt: localInstant(date, SLOTS[v.slot][1], plan.timeZone) };
+  });
 }
 
 /** A stable 31-bit seed from a business key (FNV-1a), so a cluster's cross-check assignment is repeatable. */

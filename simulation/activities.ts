@@ -23,12 +23,13 @@ import {
   submitStepUpdate,
   unitStateQuery,
   type ClusterYearEndInput,
+  type IndividualAwardRule,
   type StepName,
   type StepStatus,
   type YearEndPhase,
 } from '../workflows/cycle/definitions';
 import { ballotConfig } from '../workflows/cycle/year-end';
-import { drawChairChoice, drawFindings, drawInspection, drawMarks, drawSelfScores, rngFor, type ScoringRules } from './policies';
+import { drawChairChoice, drawFindings, drawInspection, drawMarks, drawNominations, drawSelfScores, rngFor, type ScoringRules } from './policies';
 
 export interface SimulationContext {
   /** The ballot box, for the delegates' ballots. */
@@ -38,6 +39,8 @@ export interface SimulationContext {
   scoring?: ScoringRules;
   /** Each cluster's compiled year-end, by cluster workflow ID: who inspects, votes, chairs, reviews. */
   yearEnds?: Record<string, ClusterYearEndInput>;
+  /** The plan's individual award titles: a nominations step carries persons drawn within their per-unit quotas. */
+  individualAwards?: IndividualAwardRule[];
 }
 
 /** What the year-end participant needs to see of the cluster: participation and statuses, never a ballot. */
@@ -91,6 +94,10 @@ export function createSimulationActivities(client: Client, ctx: SimulationContex
         if (!ctx.scoring) throw new Error(`step ${input.step} needs the plan's scoring sheet`);
         const { entry, evidence } = drawSelfScores(ctx.scoring, rngFor(seed, 'self-score', input.unitId ?? input.workflowId, input.round));
         fields = { ...fields, scores: JSON.stringify(entry), evidence: JSON.stringify(evidence) };
+      }
+      if (STEP_KINDS[input.step].nominated) {
+        const { unitName } = await client.workflow.getHandle(input.workflowId).query(unitStateQuery);
+        fields = { ...fields, nominations: JSON.stringify(drawNominations(ctx.individualAwards ?? [], unitName, rngFor(seed, 'nominations', input.unitId ?? input.workflowId, input.round))) };
       }
       await client.workflow.getHandle(input.workflowId).executeUpdate(submitStepUpdate, {
         args: [{ step: input.step, round: input.round, by, fields }],

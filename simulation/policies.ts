@@ -171,3 +171,28 @@ export function drawFindings(checkedName: string, next: () => number): string {
   ];
   return `(mô phỏng) Kiểm tra chéo hồ sơ của ${checkedName}: ${findings[Math.floor(next() * findings.length)]}.`;
 }
+
+/**
+ * A unit's nominations for the plan's individual awards (đề nghị khen thưởng cá nhân): for each title,
+ * between one person and the title's per-unit quota (one when it has none), never the same person
+ * twice for a title — so a simulated list always fits the quotas the unit workflow checks.
+ */
+export function drawNominations(
+  titles: readonly { id: string; name: string; quota: { perUnit?: number } }[],
+  unitName: string,
+  next: () => number,
+): { titleId: string; name: string; position: string; achievements: string }[] {
+  const family = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Võ', 'Đặng', 'Bùi'];
+  const given = ['Văn An', 'Thị Bình', 'Văn Cường', 'Thị Dung', 'Minh Đức', 'Thị Hạnh', 'Quốc Hùng', 'Thị Lan'];
+  const positions = ['Ủy viên Ban Thường trực', 'Trưởng ban công tác Mặt trận', 'Chi hội trưởng', 'Cán bộ Mặt trận'];
+  return titles.flatMap((t) => {
+    const count = 1 + Math.floor(next() * (t.quota.perUnit ?? 1));
+    const start = Math.floor(next() * given.length);
+    return Array.from({ length: count }, (_, i) => ({
+      titleId: t.id,
+      name: `(mô phỏng) ${family[Math.floor(next() * family.length)]} ${given[(start + i) % given.length]}`,
+      position: `${positions[Math.floor(next() * positions.length)]}, ${unitName}`,
+      achievements: `(mô phỏng) Thành tích đề nghị ${t.name}.`,
+    }));
+  });
+}

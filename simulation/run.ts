@@ -33,6 +33,7 @@ import {
   unitWorkflowId,
   type AwardState,
   type ClusterYearEndInput,
+  type NominationListState,
   type StepEvent,
   type StepName,
   type StepState,
@@ -78,6 +79,22 @@ export interface SimulationSummary {
   timeline: { at: string; unitId: string; step: StepName; event: StepEvent['event']; n?: number; by?: string }[];
   /** One entry per cluster whose plan runs the year-end, in plan order; empty when the plan has none. */
   yearEnd: SimulatedYearEnd[];
+  /**
+   * Individual nominations (plans with `individualAwards` and `stages.nominations`), one entry per
+   * cluster: where its list stood at the end and every person nominated (verified by the unit's
+   * follower), with the council's decision once made. Empty when the plan has none.
+   */
+  nominations: SimulatedNominations[];
+}
+
+export interface SimulatedNominations {
+  clusterId: string;
+  /** collecting: waiting for the units' verified lists; deciding: with the council; decided. */
+  phase: string;
+  sentAt?: string;
+  /** Units whose verified list arrived. */
+  received: string[];
+  items: { id: string; unitId: string; titleId: string; name: string; decision?: string }[];
 }
 
 export interface SimulatedScore {
@@ -226,6 +243,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
           seed,
           scoring: plan.scoring && { sheet: plan.scoring.sheet, step: plan.scoring.step },
           yearEnds: Object.fromEntries(yearEnds.map((y) => [y.workflowId, y.yearEnd])),
+          individualAwards: units.find((u) => u.individualAwards)?.individualAwards,
         }),
       },
     });
@@ -361,6 +379,18 @@ async function summarize(db: Awaited<ReturnType<typeof connectDb>>, input: Summa
     yearEnd.push(summarizeYearEnd(c, state, state.proposal ?? clusterSteps.get(c.clusterId), input.logs[c.clusterId] ?? []));
   }
 
+  const lists = await db.models.ClusterNominations.find({ cycleId }).sort({ clusterId: 1 }).lean();
+  const nominations: SimulatedNominations[] = lists.map((row) => {
+    const st = JSON.parse(row.state) as NominationListState;
+    return {
+      clusterId: row.clusterId,
+      phase: st.phase,
+      ...(st.sentAt ? { sentAt: st.sentAt } : {}),
+      received: [...st.received].sort(),
+      items: st.items.map((x) => ({ id: x.id, unitId: x.unitId, titleId: x.titleId, name: x.name, ...(x.decision ? { decision: x.decision } : {}) })),
+    };
+  });
+
   const outbox = await db.models.Outbox.find({ cycleId, status: 'sent' }).lean();
   const count = (keys: string[]) => sortedKeys(keys.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {}));
   return {
@@ -374,6 +404,7 @@ async function summarize(db: Awaited<ReturnType<typeof connectDb>>, input: Summa
     outcome,
     timeline,
     yearEnd,
+    nominations,
   };
 }
 

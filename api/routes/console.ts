@@ -23,10 +23,12 @@ import { withdrawUnit } from '../services/withdraw-unit';
 import { moveMeeting } from '../services/year-end-admin';
 
 /** The stages whose deadline a coordinator may move (as POST /api/cycles/:id/stages/:stage/deadline). */
-const MOVABLE_STAGES = ['registration', 'midYear', 'reports'] as const;
+const MOVABLE_STAGES = ['registration', 'pact', 'heads', 'midYear', 'reports'] as const;
 type MovableStage = (typeof MOVABLE_STAGES)[number];
 const STAGE_TITLES: Record<string, { vi: string; en: string }> = {
   registration: { vi: 'Đăng ký thi đua', en: 'Registration' },
+  pact: { vi: 'Ký kết giao ước thi đua của cụm', en: "The cluster's emulation pact" },
+  heads: { vi: 'Xác nhận cụm trưởng, cụm phó năm', en: "The year's cluster head and deputy" },
   midYear: { vi: 'Sơ kết 6 tháng', en: 'Six-month review' },
   reports: { vi: 'Báo cáo tổng kết, tự chấm điểm', en: 'Year-end reports and self-scoring' },
   inspection: { vi: 'Kiểm tra, chấm điểm, xếp loại', en: 'Inspection, scores and classes' },

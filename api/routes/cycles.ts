@@ -102,7 +102,7 @@ export function cyclesRouter(deps: AppDeps): Router {
   /** Move a stage's deadline (all clusters, or one with `clusterId`); pending reminders are re-planned. */
   r.post('/:cycleId/stages/:stage/deadline', coordinator, async (req, res) => {
     const stage = String(req.params.stage);
-    if (!['registration', 'midYear', 'reports'].includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
+    if (!['registration', 'pact', 'heads', 'midYear', 'reports'].includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
     const p = principalOf(res);
     const clusterId = (req.body as { clusterId?: unknown } | undefined)?.clusterId;
     if (typeof clusterId === 'string') requireCluster(p, clusterId);

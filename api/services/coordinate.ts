@@ -6,21 +6,26 @@
  */
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Types } from 'mongoose';
 import { z } from 'zod';
+import { isDuplicateKey } from '../../lib/db';
 import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
-import { calendarOf } from '../../rules/compile';
+import { calendarOf, planForMeetingDay } from '../../rules/compile';
+import { stagesForMeetingDay } from '../../rules/relative-dates';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
 import { nominationSchema } from '../../rules/nominations';
 import { stepsOfStage, type StageName } from '../../rules/steps';
-import { isStepName, STEP_KINDS } from '../../rules/steps';
+import { CLUSTER_REGISTRATION_STEPS, isStepName, STEP_KINDS, type ClusterRegistrationStep } from '../../rules/steps';
 import { localInstant, shiftDate } from '../../rules/calendar';
 import {
+  clusterWorkflowId,
   delegateUpdate,
   replacePersonUpdate,
   rescheduleStepUpdate,
   submitStepUpdate,
   unitWorkflowId,
+  type ClusterStepInput,
   type StepSchedule,
   type UnitWorkflowInput,
 } from '../../workflows/cycle/definitions';
@@ -69,8 +74,11 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   const current = plan.stages[stage];
   if (!current) throw new HttpError(404, 'not_found', `the plan has no stage ${stage}`);
 
+  // The moved dates are the coordinator's, absolute: a rule they were resolved from no longer applies.
+  const { deadlineRule: _d, opensOnRule, ...kept } = current as typeof current & { deadlineRule?: unknown; opensOnRule?: unknown };
   const merged = {
-    ...current,
+    ...kept,
+    ...(opensOnRule && !req.opensOn ? { opensOnRule } : {}),
     deadline: req.deadline,
     opensOn: req.opensOn ?? current.opensOn,
     reminders: req.reminders ?? current.reminders,
@@ -86,6 +94,13 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   const clusters = await deps.db.models.ClusterPlan.find({ cycleId, ...(req.clusterId ? { clusterId: req.clusterId } : {}) }).lean();
   if (req.clusterId && clusters.length === 0) throw new HttpError(404, 'not_found', `no cluster ${req.clusterId} in ${cycleId}`);
 
+  // The plan with the moved stage: the stages written relative to it resolved again (as the plan's own meeting day has them).
+  let movedPlan: Plan;
+  try {
+    movedPlan = withMovedStage(plan, stage, merged);
+  } catch (err) {
+    throw new HttpError(400, 'invalid_request', (err as Error).message, { problems: [{ path: 'deadline', message: (err as Error).message }] });
+  }
   const result: MoveDeadlineResult = { stage, schedule: undefined as unknown as StepSchedule, updated: [], refused: [], unavailable: [] };
   const fingerprint = createHash('sha256').update(JSON.stringify(computed)).digest('hex').slice(0, 16);
   for (const cluster of clusters) {
@@ -120,11 +135,16 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
         }
       }
     }
+    // The cluster's own registration steps (pact, head and deputy): the stage moved, or their dates follow it.
+    const steps = await moveClusterSteps(deps, cycleId, cluster, movedPlan, actor, req.reason, result);
     // Keep the stored plan in step with what the workflows now run on.
-    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units } });
+    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units, ...steps } });
   }
   if (!req.clusterId && result.unavailable.length === 0) {
-    await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, updatedAt: deps.now() } });
+    const followed = Object.fromEntries(
+      CLUSTER_REGISTRATION_STAGES.filter((s) => s !== stage && movedPlan.stages[s] && JSON.stringify(movedPlan.stages[s]) !== JSON.stringify(plan.stages[s])).map((s) => [`plan.stages.${s}`, movedPlan.stages[s]]),
+    );
+    await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, ...followed, updatedAt: deps.now() } });
     // The Kế hoạch prints each stage's dates: a new version with the moved deadline.
     await regeneratePlanDocuments(deps, cycleId);
   }
@@ -141,9 +161,81 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   return result;
 }
 
+/** The registration stages that schedule a cluster's own step (stages.pact, stages.heads). */
+const CLUSTER_REGISTRATION_STAGES = CLUSTER_REGISTRATION_STEPS.map((s) => STEP_KINDS[s].stage as 'pact' | 'heads');
+
+function withMovedStage(plan: Plan, stage: StageName, merged: unknown): Plan {
+  const stages = { ...plan.stages, [stage]: merged } as Plan['stages'];
+  const day = plan.stages.meeting?.date ?? '';
+  const r = stagesForMeetingDay(stages, calendarOf(plan), day);
+  if (r.problems.length > 0) throw new Error(`${r.problems[0].path}: ${r.problems[0].message}`);
+  return { ...plan, stages: r.stages };
+}
+
+/**
+ * Reschedules a cluster's registration steps whose dates changed in the moved plan (each cluster's
+ * dates as they fall for its own meeting day): the same update a unit's step gets, sent to the
+ * cluster workflow; the step re-plans its reminders and escalations and tells the head, with the
+ * calendar entry updated (higher SEQUENCE). Returns the stored plan's fields to set.
+ */
+async function moveClusterSteps(
+  deps: AppDeps,
+  cycleId: string,
+  cluster: { clusterId: string; clusterSteps?: unknown },
+  movedPlan: Plan,
+  actor: string,
+  reason: string | undefined,
+  result: MoveDeadlineResult,
+): Promise<Record<string, StepSchedule>> {
+  const stored = (cluster.clusterSteps ?? {}) as Partial<Record<ClusterRegistrationStep, ClusterStepInput>>;
+  if (!CLUSTER_REGISTRATION_STEPS.some((s) => stored[s])) return {};
+  const day = movedPlan.stages.meeting?.clusters[cluster.clusterId];
+  const stages = day ? planForMeetingDay(movedPlan, day).stages : movedPlan.stages;
+  const set: Record<string, StepSchedule> = {};
+  const workflowId = clusterWorkflowId(cycleId, cluster.clusterId);
+  for (const step of CLUSTER_REGISTRATION_STEPS) {
+    const old = stored[step]?.schedule;
+    const input = stages[STEP_KINDS[step].stage as 'pact' | 'heads'];
+    if (!old || !input) continue;
+    const next = computeStepSchedule(input, calendarOf(movedPlan));
+    const schedule: StepSchedule = { ...next, opensAt: next.opensAt ?? old.opensAt };
+    if (JSON.stringify(schedule) === JSON.stringify(old)) continue;
+    const fingerprint = createHash('sha256').update(JSON.stringify(schedule)).digest('hex').slice(0, 16);
+    try {
+      await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+        deps.temporal.workflow.getHandle(workflowId).executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason }], updateId: `reschedule:${step}:${fingerprint}` }),
+      );
+      // The cluster is the "unit" of its own steps (as in the read model).
+      result.updated.push({ unitId: cluster.clusterId, step });
+      if (STEP_KINDS[step].stage === result.stage) result.schedule = schedule;
+      set[`clusterSteps.${step}.schedule`] = schedule;
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) result.refused.push({ unitId: cluster.clusterId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
+      else if (err instanceof WorkflowNotFoundError) result.refused.push({ unitId: cluster.clusterId, step, reason: 'the cluster workflow has ended' });
+      else if (isUnavailable(err)) result.unavailable.push({ unitId: cluster.clusterId, step });
+      else throw err;
+    }
+  }
+  return set;
+}
+
 export const cancelSchema = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) });
 
-export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<{ cycleId: string; status: string }> {
+/**
+ * The cancellation's audit row has a business key as its id (one per cycle): a second request — a
+ * double click, a client retrying a lost answer, two coordinators at once — finds it and is told the
+ * cycle is already being cancelled, by whom and when, and writes nothing.
+ */
+const cancelAuditId = (cycleId: string) => new Types.ObjectId(createHash('sha256').update(`cycle.cancel\u0000${cycleId}`).digest('hex').slice(0, 24));
+
+export interface CancelResult {
+  cycleId: string;
+  status: string;
+  /** Set when the cycle was already being cancelled: the first request, which this one repeats. */
+  already?: { at: string; by: string; reason: string };
+}
+
+export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<CancelResult> {
   const reason = cancelSchema.safeParse(input);
   if (!reason.success) {
     throw new HttpError(400, 'invalid_request', 'the request is not valid', {
@@ -152,8 +244,25 @@ export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown
   }
   const cycle = await loadCycle(deps, cycleId);
   if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is already ${cycle.status}`);
+  const _id = cancelAuditId(cycleId);
+  const earlier = async () => {
+    const row = (await deps.db.models.Audit.findById(_id).lean()) as { at: Date; actor: string; details?: { reason?: string } } | null;
+    return row ? { cycleId, status: 'cancelling', already: { at: new Date(row.at).toISOString(), by: row.actor, reason: row.details?.reason ?? '' } } : undefined;
+  };
+  const first = await earlier();
+  if (first) return first;
+  // Temporal keeps one cancellation request per run: asking again (a race with another request) is harmless.
   await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(cycle.workflowId).cancel());
-  await deps.db.models.Audit.create({ at: deps.now(), actor, action: 'cycle.cancel', target: cycleId, details: { reason: reason.data.reason } });
+  try {
+    await deps.db.models.Audit.create({ _id, at: deps.now(), actor, action: 'cycle.cancel', target: cycleId, details: { reason: reason.data.reason } });
+  } catch (err) {
+    // Another request got there first: this one repeats it.
+    if (isDuplicateKey(err)) {
+      const other = await earlier();
+      if (other) return other;
+    }
+    throw err;
+  }
   return { cycleId, status: 'cancelling' };
 }
 

@@ -19,7 +19,9 @@ import { z } from 'zod';
 import { isStepName, STEP_NAMES, type StepName } from '../../rules/steps';
 import {
   awaitingUnit,
+  clusterFinishedSignal,
   clusterWorkflowId,
+  cycleWorkflowId,
   escalateNowUpdate,
   remindNowUpdate,
   type ManualStepActionResult,
@@ -105,6 +107,21 @@ function stepOf(w: Located, step: string | undefined, workflowId: string): StepN
   return waiting;
 }
 
+/**
+ * A terminated cluster cannot report its own end: the cycle (which no longer awaits its clusters as
+ * children once it may continue as new) is told instead, as the cluster would have told it, so it
+ * still closes when its other clusters have. The read model shows the cluster as terminated.
+ */
+async function tellCycleClusterTerminated(deps: AppDeps, w: Located): Promise<void> {
+  await deps.db.models.ClusterPlan.updateOne({ cycleId: w.cycleId, clusterId: w.clusterId }, { $set: { status: 'terminated' } });
+  try {
+    await deps.temporal.workflow.getHandle(cycleWorkflowId(w.cycleId)).signal(clusterFinishedSignal, { clusterId: w.clusterId, status: 'terminated' });
+  } catch (err) {
+    // A cycle that has closed already (an older cycle fails when a child is terminated) needs nothing.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
 /** Runs one call to Temporal under the api's deadline; Temporal's answers become HTTP errors. */
 async function withTemporal<R>(deps: AppDeps, workflowId: string, call: () => Promise<R>, onNotFound: () => Promise<HttpError>): Promise<R> {
   try {
@@ -146,8 +163,13 @@ export async function dashboardAction(
       workflowId,
       async () => {
         const d = await handle.describe();
-        if (d.status.name !== 'RUNNING') throw new HttpError(409, 'refused', `the workflow is already ${d.status.name.toLowerCase()}`);
+        if (d.status.name !== 'RUNNING') {
+          // A cluster terminated before, whose cycle was not told (the api stopped in between): tell it now.
+          if (w.kind === 'cluster' && d.status.name === 'TERMINATED') await tellCycleClusterTerminated(deps, w);
+          throw new HttpError(409, 'refused', `the workflow is already ${d.status.name.toLowerCase()}`);
+        }
         await handle.terminate(`${reason} (${actor}, from the dashboard)`);
+        if (w.kind === 'cluster') await tellCycleClusterTerminated(deps, w);
         return 'TERMINATED';
       },
       async () => new HttpError(404, 'not_found', `Temporal has no workflow ${workflowId}`),

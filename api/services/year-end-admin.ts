@@ -7,16 +7,19 @@
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { compilePlan, meetingScheduleOf, planForMeetingDay } from '../../rules/compile';
+import { calendarOf, compilePlan, meetingScheduleOf, planForMeetingDay, visitsMovedBy } from '../../rules/compile';
+import { localDate, workingDaysBetween } from '../../rules/calendar';
 import { STEP_KINDS, type StepName } from '../../rules/steps';
 import type { Plan } from '../../rules/plan';
 import {
   clusterWorkflowId,
   moveMeetingUpdate,
   recordAttendanceUpdate,
+  rescheduleInspectionUpdate,
   rescheduleStepUpdate,
   unitWorkflowId,
   type ClusterYearEndInput,
+  type InspectionVisit,
   type MeetingSchedule,
   type StepSchedule,
   type UnitWorkflowInput,
@@ -196,9 +199,50 @@ async function replanRelativeDeadlines(deps: AppDeps, cycleId: string, clusterId
   const newProposal = compiled.yearEnd?.proposal?.schedule;
   let proposal: StepSchedule | undefined;
   if (oldProposal && newProposal) proposal = await send(clusterWorkflowId(cycleId, clusterId), 'award-proposal', oldProposal, newProposal, moved.stages.proposal?.opensOn !== undefined);
+  const inspection = yearEnd && compiled.yearEnd ? await moveInspection(deps, cycleId, clusterId, moved, yearEnd, compiled.yearEnd.inspection, actor, reason, out) : undefined;
   await models.ClusterPlan.updateOne(
     { _id: `${cycleId}:${clusterId}` },
-    { $set: { units, ...(proposal ? { 'yearEnd.proposal.schedule': proposal } : {}) } },
+    { $set: { units, ...(proposal ? { 'yearEnd.proposal.schedule': proposal } : {}), ...(inspection ? { 'yearEnd.inspection': inspection.inspection, 'yearEnd.visits': inspection.visits } : {}) } },
   );
   return out;
+}
+
+/**
+ * An inspection whose dates the plan writes relative to the meeting moves with it: its window, its
+ * reminders and escalations, and the visits (by as many working days as its deadline moved). The
+ * cluster workflow tells whoever was already told; a closed inspection refuses (listed as refused).
+ */
+async function moveInspection(
+  deps: AppDeps,
+  cycleId: string,
+  clusterId: string,
+  moved: Plan,
+  stored: ClusterYearEndInput,
+  next: StepSchedule,
+  actor: string,
+  reason: string | undefined,
+  out: Replanned,
+): Promise<{ inspection: StepSchedule; visits: InspectionVisit[] } | undefined> {
+  const old = stored.inspection;
+  const inspection: StepSchedule = { ...next, opensAt: moved.stages.inspection?.opensOn !== undefined ? next.opensAt : old.opensAt };
+  if (inspection.dueAt === old.dueAt && inspection.opensAt === old.opensAt) return undefined;
+  const cal = calendarOf(moved);
+  const shift = workingDaysBetween(localDate(old.dueAt, moved.timeZone), localDate(inspection.dueAt, moved.timeZone), cal);
+  const visits = visitsMovedBy(stored.visits ?? [], shift, moved);
+  const workflowId = clusterWorkflowId(cycleId, clusterId);
+  const fingerprint = createHash('sha256').update(JSON.stringify({ inspection, visits })).digest('hex').slice(0, 16);
+  try {
+    await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
+      deps.temporal.workflow
+        .getHandle(workflowId)
+        .executeUpdate(rescheduleInspectionUpdate, { args: [{ inspection, visits, by: actor, reason: reason ?? 'the meeting moved' }], updateId: `reschedule-inspection:${fingerprint}` }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) out.refused.push({ workflowId, step: 'inspection', reason: (err.cause as Error | undefined)?.message ?? err.message });
+    else if (err instanceof WorkflowNotFoundError) out.refused.push({ workflowId, step: 'inspection', reason: 'the workflow has ended' });
+    else throw err;
+    return undefined;
+  }
+  out.updated.push({ workflowId, step: 'inspection', dueAt: inspection.dueAt });
+  return { inspection, visits };
 }

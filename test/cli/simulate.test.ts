@@ -47,6 +47,8 @@ test('a rehearsed year: policies, reminders, escalations and every email, as JSO
   expect(unit('xa-phu-vinh')).toMatchObject({ status: 'approved', rounds: 1, reminders: 3, escalations: 1 });
   expect(unit('xa-phu-loi')).toMatchObject({ status: 'open', reminders: 3, escalations: 2 });
   expect(s.outcome).toEqual({ approved: 4, open: 2 });
+  // No individual awards in this plan: nobody nominates.
+  expect(s.nominations).toEqual([]);
   // launch notices 6 (one per unit's contact); requests 6; review requests 5 (Phú Tân twice); approvals 4;
   // one return; reminders 3 × 3 units; escalations: Phú Lợi 2 levels × (reviewer + head), the town
   // 2 × (reviewer + itself), Phú Vinh 1 × 2; overdue notices to the late units themselves, once each at

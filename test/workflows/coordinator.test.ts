@@ -97,4 +97,45 @@ describe('coordinator changes to a running cycle (time-skipping)', () => {
       await expect(env.client.workflow.getHandle(`${cycleId}:cycle`).query(cycleStateQuery)).resolves.toBeDefined();
     });
   });
+
+  test('cancelling twice (or twice at once) is one cancellation, audited once', async () => {
+    const env = ts.env();
+    const h = ts.h();
+    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { day } = marchDays(year);
+    const plan = smallPlan({ year, calendar: { holidays: [] }, body: { ...smallPlan().body, id: 'mttq-huy-hai-lan' }, stages: { registration: { deadline: day(18), reminders: [], escalations: [] } } });
+    const cycleId = `thidua:mttq-huy-hai-lan:${year}`;
+    const cancel = (reason: string) => supertest(h.app).post(`/api/cycles/${cycleId}/cancel`).set(auth).send({ reason });
+    await h.runWorker(async () => {
+      const running = async (id: string) => (await h.db.models.Cycle.findById(id).lean())?.status === 'running';
+      await supertest(h.app).post('/api/cycles').set(auth).send(plan).expect(201);
+      await eventually(() => running(cycleId), 'the cycle running');
+      const first = await cancel('Thay đổi kế hoạch');
+      expect([first.status, first.body]).toEqual([202, { cycleId, status: 'cancelling' }]);
+      // At once, while the cycle closes its clusters and their units (many workflow tasks and activities away).
+      const [second, third] = await Promise.all([cancel('Bấm lại'), cancel('Bấm lần ba')]);
+      for (const r of [second, third]) {
+        expect(r.status).toBe(202);
+        expect(r.body).toEqual({ cycleId, status: 'cancelling', already: { at: expect.any(String), by: 'api-token', reason: 'Thay đổi kế hoạch' } });
+      }
+      expect(await h.db.models.Audit.countDocuments({ action: 'cycle.cancel', target: cycleId })).toBe(1);
+
+      // Two requests at once on a cycle not cancelled yet: one of them is the cancellation, the other repeats it.
+      const other = smallPlan({ ...plan, body: { ...plan.body, id: 'mttq-huy-cung-luc' } });
+      const otherId = `thidua:mttq-huy-cung-luc:${year}`;
+      await supertest(h.app).post('/api/cycles').set(auth).send(other).expect(201);
+      await eventually(() => running(otherId), 'the other cycle running');
+      const both = await Promise.all(['A', 'B'].map((reason) => supertest(h.app).post(`/api/cycles/${otherId}/cancel`).set(auth).send({ reason })));
+      expect(both.map((r) => r.status)).toEqual([202, 202]);
+      expect(both.filter((r) => r.body.already).length).toBe(1);
+      expect(await h.db.models.Audit.countDocuments({ action: 'cycle.cancel', target: otherId })).toBe(1);
+
+      // The cycles end cancelled, each cancelled once; a request after that is refused as before.
+      await eventually(async () => (await h.db.models.Cycle.findById(cycleId).lean())?.status === 'cancelled', 'the cycle cancelled');
+      await eventually(async () => (await h.db.models.Cycle.findById(otherId).lean())?.status === 'cancelled', 'the other cycle cancelled');
+    });
+    const late = await cancel('Muộn');
+    expect([late.status, late.body.error.message]).toEqual([409, 'the cycle is already cancelled']);
+    expect(await h.db.models.Audit.countDocuments({ action: 'cycle.cancel', target: cycleId })).toBe(1);
+  });
 });

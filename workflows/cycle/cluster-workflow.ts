@@ -24,6 +24,7 @@ import {
   enterInspectionUpdate,
   moveMeetingUpdate,
   recordAttendanceUpdate,
+  rescheduleInspectionUpdate,
   rescheduleStepUpdate,
   reviewStepUpdate,
   submitCrossCheckUpdate,
@@ -103,6 +104,7 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
     setHandler(decideTieUpdate, (req) => yearEnd.decideTie(req), { validator: (req) => yearEnd.assertCanDecideTie(req) });
     setHandler(submitCrossCheckUpdate, (req) => yearEnd.submitCrossCheck(req), { validator: (req) => yearEnd.assertCanCrossCheck(req) });
     setHandler(moveMeetingUpdate, (req) => yearEnd.moveMeeting(req), { validator: (req) => yearEnd.assertCanMoveMeeting(req) });
+    setHandler(rescheduleInspectionUpdate, (req) => yearEnd.rescheduleInspection(req), { validator: (req) => yearEnd.assertCanRescheduleInspection(req) });
     setHandler(recordAttendanceUpdate, (req) => yearEnd.recordAttendance(req), { validator: (req) => yearEnd.assertCanRecordAttendance(req) });
   }
   // The cluster's reviewed steps: the award proposal, and the registration steps (pact, head and deputy).

@@ -59,7 +59,8 @@ export interface CycleCarried {
   inbound?: CycleState['inbound'];
 }
 
-export type ClusterEnd = 'completed' | 'cancelled' | 'failed';
+/** terminated: by the secretariat from its dashboard (the api tells the cycle, the cluster cannot); the cycle still completes. */
+export type ClusterEnd = 'completed' | 'cancelled' | 'failed' | 'terminated';
 
 export interface ClusterWorkflowInput {
   cycle: CycleRef;
@@ -366,6 +367,8 @@ export interface YearEndState {
   meeting?: MeetingSchedule;
   /** How many times the coordinator moved the meeting (the invitation's calendar SEQUENCE). */
   meetingVersion?: number;
+  /** How many times the inspection moved with the meeting (the visits' and inspectors' calendar SEQUENCE). */
+  inspectionVersion?: number;
   awards: AwardState[];
   /** Who attended the meeting (and by proxy), as the chair recorded it; with a quorum rule only. */
   attendance?: Attendance & { by: string; at: string };
@@ -411,6 +414,19 @@ export interface RecordAttendanceInput extends Attendance {
   by: string;
 }
 
+/**
+ * A coordinator moved the meeting, and with it an inspection whose dates the plan writes relative to
+ * it: the inspection's window (requests, reminders, deadline) and the visits (moved by as many working
+ * days) follow, before the inspection closes. Those already told are told again.
+ */
+export interface RescheduleInspectionInput {
+  inspection: StepSchedule;
+  visits?: InspectionVisit[];
+  by: string;
+  reason?: string;
+}
+
+export const rescheduleInspectionUpdate = defineUpdate<{ inspection: StepSchedule; visits: InspectionVisit[]; version: number }, [RescheduleInspectionInput]>('rescheduleInspection');
 export const recordAttendanceUpdate = defineUpdate<Attendance & { by: string; at: string }, [RecordAttendanceInput]>('recordAttendance');
 export const moveMeetingUpdate = defineUpdate<{ meeting: MeetingSchedule; version: number }, [MoveMeetingInput]>('moveMeeting');
 export const submitCrossCheckUpdate = defineUpdate<CrossCheckState, [SubmitCrossCheckInput]>('submitCrossCheck');

@@ -37,6 +37,7 @@ import {
   type MoveMeetingInput,
   type Person,
   type RecordAttendanceInput,
+  type RescheduleInspectionInput,
   type ScoreEntryState,
   type UnitResult,
   type YearEndLinkRole,
@@ -61,6 +62,9 @@ export class YearEnd {
   private readonly withdrawals: { member: MemberRef; visit?: InspectionVisit; reason?: string }[] = [];
   /** The proxies' ballot links already sent (award:round:absent:holder). */
   private readonly proxyLinksSent = new Set<string>();
+  /** Set when the inspection moved after it opened: the main loop re-plans its reminders and tells those concerned. */
+  private inspectionMoved = false;
+  private inspectionMoveReason?: string;
 
   constructor(
     private readonly cycle: CycleRef,
@@ -220,6 +224,30 @@ export class YearEnd {
     this.dirty = true;
   }
 
+  assertCanRescheduleInspection(req: RescheduleInspectionInput): void {
+    if (!['waiting', 'inspection'].includes(this.state.phase)) throw new Error(`the inspection is ${this.state.phase === 'cancelled' ? 'cancelled' : 'closed'}: its dates can no longer move`);
+    const t = [req.inspection.opensAt, req.inspection.dueAt, req.inspection.graceEndsAt].map(ms);
+    if (t.some(Number.isNaN)) throw new Error('the new inspection schedule has an invalid instant');
+    if (!(t[0] <= t[1] && t[1] <= t[2])) throw new Error('the inspection must open before its deadline, and the grace must end after it');
+    if (this.state.phase === 'inspection' && t[2] <= Date.now()) throw new Error('the inspection is open: its new end is already past');
+    for (const v of req.visits ?? []) this.member(v.unitId);
+  }
+
+  rescheduleInspection(req: RescheduleInspectionInput): { inspection: ClusterYearEndInput['inspection']; visits: InspectionVisit[]; version: number } {
+    // Only cycles that receive this update reach the marker: histories without it replay unchanged.
+    patched('inspection-follows-meeting');
+    this.input.inspection = req.inspection;
+    if (req.visits) this.input.visits = req.visits;
+    const ins = this.state.inspection;
+    Object.assign(ins, { opensAt: req.inspection.opensAt, dueAt: req.inspection.dueAt, graceEndsAt: req.inspection.graceEndsAt });
+    this.state.inspectionVersion = (this.state.inspectionVersion ?? 0) + 1;
+    // Before the opening nobody has been told: the requests and visits go out once, with the new dates.
+    if (this.state.phase === 'inspection') this.inspectionMoved = true;
+    this.inspectionMoveReason = req.reason;
+    this.dirty = true;
+    return { inspection: req.inspection, visits: this.input.visits ?? [], version: this.state.inspectionVersion };
+  }
+
   assertCanMoveMeeting(req: MoveMeetingInput): void {
     if (!this.input.meeting) throw new Error("this cluster's plan has no meeting");
     if (!['waiting', 'inspection', 'classified'].includes(this.state.phase)) throw new Error('the ballots are open or over: the meeting can no longer move');
@@ -333,7 +361,8 @@ export class YearEnd {
 
   private visitEvent(v: InspectionVisit, cancelled = false) {
     const uid = `${workflowInfo().workflowId}:visit:${v.unitId}@thidua`;
-    return { uid, sequence: cancelled ? 1 : 0, kind: 'inspection' as const, start: v.startsAt, end: v.endsAt, location: v.place, ...(cancelled ? { cancelled: true } : {}) };
+    const version = this.state.inspectionVersion ?? 0;
+    return { uid, sequence: cancelled ? version + 1 : version, kind: 'inspection' as const, start: v.startsAt, end: v.endsAt, location: v.place, ...(cancelled ? { cancelled: true } : {}) };
   }
 
   private meetingEvent(cancelled: boolean) {
@@ -347,8 +376,9 @@ export class YearEnd {
   }
 
   private async inspection(): Promise<void> {
-    const { inspection } = this.input;
-    await this.sleepUntil(inspection.opensAt);
+    // Read afresh at every use: the inspection may move with the meeting (rescheduleInspection).
+    const insp = () => this.input.inspection;
+    await this.sleepUntil(() => insp().opensAt);
     const selfScores = await acts.getSelfScores({ cycleId: this.cycle.cycleId, unitIds: this.input.members.map((m) => m.unitId) });
     for (const r of this.state.inspection.units) {
       const self = selfScores[r.unitId];
@@ -363,23 +393,30 @@ export class YearEnd {
     this.state.phase = 'inspection';
     await this.project();
     for (const m of this.input.members) {
-      await this.notify('inspection.request', `inspection:request:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: inspection.dueAt }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+      await this.notify('inspection.request', `inspection:request:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: insp().dueAt, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
     }
     await this.announceVisits();
     await this.assignCrossChecks();
     const allInspected = () => this.state.inspection.units.every((u) => u.inspected);
-    const reminders = [...inspection.reminders];
+    let reminders = [...insp().reminders];
     // Corrections are allowed until the deadline; a unit nobody inspected waits until the grace ends.
     for (;;) {
-      const closeAt = allInspected() ? ms(inspection.dueAt) : ms(inspection.graceEndsAt);
+      const closeAt = allInspected() ? ms(insp().dueAt) : ms(insp().graceEndsAt);
       const next = reminders.length > 0 ? Math.min(ms(reminders[0].at), closeAt) : closeAt;
       await condition(() => this.dirty, Math.max(next - Date.now(), 0));
       await this.flush();
-      if (Date.now() >= (allInspected() ? ms(inspection.dueAt) : ms(inspection.graceEndsAt))) break;
+      if (this.inspectionMoved) {
+        // The reminders of the new deadline that are still to come; those concerned are told of the move.
+        this.inspectionMoved = false;
+        reminders = insp().reminders.filter((r) => ms(r.at) > Date.now());
+        await this.announceInspectionMove();
+      }
+      if (Date.now() >= (allInspected() ? ms(insp().dueAt) : ms(insp().graceEndsAt))) break;
       while (reminders.length > 0 && ms(reminders[0].at) <= Date.now()) {
         const r = reminders.shift()!;
+        const v = this.state.inspectionVersion ?? 0;
         for (const m of this.input.members.filter((x) => !this.result(x.unitId).inspected)) {
-          await this.notify('inspection.reminder', `inspection:reminder:${r.n}:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: inspection.dueAt, daysLeft: r.daysLeft }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+          await this.notify('inspection.reminder', `inspection:reminder:${v === 0 ? '' : `v${v}:`}${r.n}:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: insp().dueAt, daysLeft: r.daysLeft, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
         }
       }
     }
@@ -389,6 +426,35 @@ export class YearEnd {
     for (const m of this.input.members) {
       const r = this.result(m.unitId);
       await this.notify('classes.published', 'classes:published', m.contacts, { unitName: m.unitName, total: r.total, bandName: r.bandName, source: r.source });
+    }
+  }
+
+  /** The inspectors' calendar entry follows a moved inspection (same UID, the move's SEQUENCE); nothing for a plan never moved. */
+  private versioned(): { scheduleVersion?: number } {
+    const v = this.state.inspectionVersion ?? 0;
+    return v === 0 ? {} : { scheduleVersion: v };
+  }
+
+  /**
+   * The inspection moved while open: inspectors who have not finished get the request again with the
+   * new deadline (their calendar entry updated), units whose visit is still to come get their new slot
+   * (the same calendar event, a higher SEQUENCE), the team the new timetable.
+   */
+  private async announceInspectionMove(): Promise<void> {
+    const v = this.state.inspectionVersion ?? 0;
+    const reason = this.inspectionMoveReason;
+    for (const m of this.input.members.filter((x) => !this.result(x.unitId).inspected)) {
+      await this.notify('inspection.request', `inspection:request:v${v}:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: this.input.inspection.dueAt, moved: true, reason, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+    }
+    const visits = (this.input.visits ?? []).filter((x) => ms(x.startsAt) > Date.now());
+    for (const x of visits) {
+      const m = this.member(x.unitId);
+      await this.notify('inspection.visit', `inspection:visit:v${v}:${x.unitId}`, m.contacts, { unitName: m.unitName, visit: x, moved: true, reason, calendarEvent: this.visitEvent(x) });
+    }
+    const team = uniqueByEmail(this.input.team ?? []);
+    if (team.length > 0 && visits.length > 0) {
+      const names = this.unitNames();
+      await this.notify('inspection.timetable', `inspection:timetable:v${v}`, team, { visits: (this.input.visits ?? []).map((x) => ({ ...x, unitName: names[x.unitId] })), moved: true, reason });
     }
   }
 
@@ -402,7 +468,7 @@ export class YearEnd {
       await this.notify('inspection.visit', `inspection:visit:${v.unitId}`, m.contacts, {
         unitName: m.unitName,
         visit: v,
-        calendarEvent: { uid: `${workflowId}:visit:${v.unitId}@thidua`, sequence: 0, kind: 'inspection', start: v.startsAt, end: v.endsAt, location: v.place },
+        calendarEvent: { uid: `${workflowId}:visit:${v.unitId}@thidua`, sequence: this.state.inspectionVersion ?? 0, kind: 'inspection', start: v.startsAt, end: v.endsAt, location: v.place },
       });
     }
     const team = uniqueByEmail(this.input.team ?? []);
