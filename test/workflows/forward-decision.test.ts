@@ -7,6 +7,9 @@
  * by the province's cycle, shown by GET /forwards of both cycles, signalled to the district's cycle,
  * whose secretariat is mailed the outcome.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { localDate, shiftDate } from '../../rules/calendar';
@@ -180,6 +183,16 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
       expect(audit).toMatchObject({ actor: 'uyvien@tinh.test', details: { onBehalfOf: 'council@tinh.test', summary: 'uyvien@tinh.test on behalf of council@tinh.test' } });
       expect(await h.db.models.Audit.findOne({ action: 'cycle.delegate-council' }).lean()).toMatchObject({ target: parent, details: { for: 'council@tinh.test', substitute: 'uyvien@tinh.test' } });
 
+      // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/forward-decision.test.ts`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        const dir = path.resolve(__dirname, '../histories');
+        for (const [name, id] of [
+          ['parent-cycle', cycleWorkflowId(parent)],
+          ['child-cycle', cycleWorkflowId(child)],
+        ]) {
+          fs.writeFileSync(path.join(dir, `forward-decision.${name}.json`), historyToJSON(await env.client.workflow.getHandle(id).fetchHistory()));
+        }
+      }
       await env.client.workflow.getHandle(cycleWorkflowId(child)).terminate('test over');
       await env.client.workflow.getHandle(cycleWorkflowId(parent)).terminate('test over');
     });
