@@ -5,6 +5,9 @@
  * goes to the leader's substitute; each acts on the person's behalf (the step's history and the audit
  * say so). The pact, opening after the period, asks the head again.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
@@ -97,6 +100,11 @@ describe('delegation for a cluster head and leader (time-skipping)', () => {
       await sleepUntil(`${year}-03-01T03:00:00Z`);
       await first('xa-phu-tan@units.test', /giao ước/);
       expect(await mailsTo(headSub.email, /giao ước/)).toHaveLength(0);
+      // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/role-delegation.test.ts`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        const history = await env.client.workflow.getHandle(clusterWorkflowId(cycleId, 'cum-1')).fetchHistory();
+        fs.writeFileSync(path.resolve(__dirname, '../histories/role-delegation.cluster-cum-1.json'), historyToJSON(history));
+      }
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });

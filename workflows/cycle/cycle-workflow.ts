@@ -233,7 +233,7 @@ function forwardInbox(state: CycleState, carried: CycleCarried | undefined, body
   const roles = new RoleDelegations(() => true, carried?.delegations);
   if (carried?.delegations?.length) state.delegations = roles.list;
   roles.register((list) => (state.delegations = list));
-  const decisions = new ForwardDecisions(state, roles, bodyName, carried?.decisions);
+  const decisions = new ForwardDecisions(state, roles, bodyName, carried?.decisions, carried?.decided);
   const outcomes = new ForwardOutcomes(state);
   const queue: ForwardInput[] = [...(carried?.inbox ?? [])];
   let receiving = false;
@@ -265,7 +265,7 @@ function forwardInbox(state: CycleState, carried: CycleCarried | undefined, body
     pending: () => [...queue],
     /** What a continued run takes over besides the queue. */
     carry: () => ({
-      ...(decisions.pending().length ? { decisions: decisions.pending() } : {}),
+      ...decisions.carry(),
       ...(state.outcomes ? { outcomes: state.outcomes } : {}),
       ...(roles.list.length ? { delegations: roles.list } : {}),
     }),

@@ -59,6 +59,8 @@ export interface CycleCarried {
   inbound?: CycleState['inbound'];
   /** The council's decisions on received forwards that have not finished (asked, or decided but not yet reported down). */
   decisions?: { forward: ForwardInput; state: ForwardDecisionState }[];
+  /** The decisions already finished (reported down), still shown by the state query. */
+  decided?: ForwardDecisionState[];
   /** The parent's decisions on this cycle's own forwards, received so far. */
   outcomes?: CycleState['outcomes'];
   /** Role delegations (council members) named for this cycle. */

@@ -66,7 +66,9 @@ export class ForwardDecisions {
     /** This body's name, as the body below reads it in the outcome. */
     private readonly bodyName: string,
     carried: { forward: ForwardInput; state: ForwardDecisionState }[] = [],
+    decided: ForwardDecisionState[] = [],
   ) {
+    if (decided.length > 0) this.state.decisions = [...decided];
     setHandler(decideForwardUpdate, (req) => this.decide(req), {
       validator: (req) => {
         // A decided forward leaves `open` once reported down; its state still says who decided it.
@@ -99,9 +101,10 @@ export class ForwardDecisions {
   /** Nothing is being asked, reminded or reported: the cycle may end. */
   drained = (): boolean => this.running === 0;
 
-  /** What a continued run must take over. */
-  pending(): { forward: ForwardInput; state: ForwardDecisionState }[] {
-    return [...this.open.values()];
+  /** What a continued run must take over: the open decisions, and the finished ones for the state query. */
+  carry(): { decisions?: { forward: ForwardInput; state: ForwardDecisionState }[]; decided?: ForwardDecisionState[] } {
+    const decided = (this.state.decisions ?? []).filter((d) => !this.open.has(d.forwardId));
+    return { ...(this.open.size > 0 ? { decisions: [...this.open.values()] } : {}), ...(decided.length > 0 ? { decided } : {}) };
   }
 
   /** A substitute for a council member starts: they get the link to every forward still undecided. */
