@@ -1,6 +1,7 @@
 /**
  * The parent body's council decides what the council below forwarded (two cycles on one
- * time-skipping server): the district council forwards two nominations in one decision to the
+ * time-skipping server): the district council (its member's substitute, a delegation) forwards two
+ * nominations in one decision to the
  * province's running cycle; each province council member gets a personal link; they are reminded
  * before the plan's deadline; a coordinator names a substitute for one member, who decides on their
  * behalf (approve one, return the other with a comment) through the link page; the decision is held
@@ -13,7 +14,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { localDate, shiftDate } from '../../rules/calendar';
-import { cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
+import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
 import { nominationForm, nominationsPlan } from '../helpers/awards';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
@@ -83,10 +84,23 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
         const review = await nthMail('an@mttq.test', new RegExp(`Đề nghị khen thưởng cá nhân.*MTTQ xã ${unit}`));
         expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
       }
-      // After the nominations' grace (16 April + 1 working day): the district council forwards both at once.
+      // The district council's member is away on 20 April: a substitute decides the nominations for them.
+      const districtSub = { name: 'Ủy viên Hội đồng huyện', email: 'uyvien@huyen.test' };
+      const named0 = await supertest(h.app)
+        .post(`/api/cycles/${encodeURIComponent(child)}/delegations`)
+        .set(auth)
+        .send({ role: 'council', email: 'council@mttq.test', substitute: districtSub, from: `${year}-04-20`, to: `${year}-04-20` });
+      expect(named0.status).toBe(200);
+      // Both clusters' nominations and the district's own forward decisions have this council member.
+      expect(named0.body.updated).toEqual([clusterWorkflowId(child, 'cum-1'), clusterWorkflowId(child, 'cum-2'), cycleWorkflowId(child)]);
+      // After the nominations' grace (16 April + 1 working day) the list went to the council; on 20 April
+      // the substitute gets its link too, and forwards both at once.
       await sleepUntil(Date.parse(`${year}-04-20T04:00:00Z`));
-      const councilLink = linkIn((await nthMail('council@mttq.test', /\[Khen thưởng cá nhân\] Cụm thi đua số 1/)).text);
+      await nthMail('council@mttq.test', /\[Khen thưởng cá nhân\] Cụm thi đua số 1/);
+      const councilLink = linkIn((await nthMail(districtSub.email, /\[Khen thưởng cá nhân\] Cụm thi đua số 1/)).text);
       expect((await supertest(h.app).post(councilLink).type('form').send({ 'd.xa-phu-tan:1': 'forward', 'd.xa-phu-vinh:1': 'forward' })).status).toBe(200);
+      const nominationsAudit = await eventually(() => h.db.models.Audit.findOne({ action: 'nominations.decide' }).lean(), 'the nominations audit');
+      expect(nominationsAudit).toMatchObject({ actor: districtSub.email, details: { onBehalfOf: 'council@mttq.test' } });
 
       // Each province council member gets a personal link to the one forward (two items).
       const asked = await Promise.all(['council@tinh.test', 'pct@tinh.test'].map((to) => nthMail(to, /\[Đề nghị khen thưởng\] Ủy ban MTTQ Việt Nam huyện Định Quán – Cụm thi đua số 1/)));
