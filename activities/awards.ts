@@ -60,7 +60,7 @@ export function createAwardActivities(deps: ActivityDeps) {
     },
 
     /** The parent's side: the forward is delivered, and the parent's council is told what came up. */
-    async receiveForward(input: { forward: ForwardInput }): Promise<void> {
+    async receiveForward(input: { forward: ForwardInput; decided?: boolean }): Promise<void> {
       const f = input.forward;
       const now = new Date();
       await models.Forward.updateOne(
@@ -69,6 +69,8 @@ export function createAwardActivities(deps: ActivityDeps) {
         { upsert: true },
       );
       await models.Forward.updateOne({ _id: f.forwardId, deliveredAt: { $exists: false } }, { $set: { deliveredAt: now } });
+      // The council is asked to decide it with its own links (forward-decision.ts): no separate notice.
+      if (input.decided) return;
       const cycle = await models.Cycle.findById(f.toCycleId).lean();
       const plan = cycle?.plan as Plan | undefined;
       const council = plan?.council ? plan.staff.find((s) => s.id === plan.council) : undefined;

@@ -11,6 +11,7 @@ import type { MailRenderer } from '../lib/mail/render';
 import { createAwardActivities } from './awards';
 import { createDailyMailActivities } from './daily-mail';
 import { createDocumentActivities } from './documents';
+import { createForwardDecisionActivities } from './forward-decisions';
 import { createMailActivities } from './notify';
 import { createPlanActivities } from './plan';
 import { createProjectionActivities } from './projection';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities(deps),
     ...createAwardActivities(deps),
     ...createDailyMailActivities(deps),
+    ...createForwardDecisionActivities(deps),
   };
 }
 

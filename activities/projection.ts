@@ -60,6 +60,19 @@ export function createProjectionActivities({ models }: Pick<ActivityDeps, 'model
       await models.ClusterPlan.updateOne({ _id: `${input.cycleId}:${input.clusterId}` }, { $set: { status: input.status } });
     },
 
+    /** Who stands in for whom now in a cluster's or cycle's workflow (role delegations). */
+    async projectActing(input: { workflowId: string; cycleId: string; version: number; acting: { role: string; email: string; for: string; until: string }[] }): Promise<void> {
+      try {
+        await models.RoleActing.updateOne(
+          { _id: input.workflowId, version: { $lte: input.version } },
+          { $set: { cycleId: input.cycleId, acting: input.acting, version: input.version, updatedAt: new Date() } },
+          { upsert: true },
+        );
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // a newer list is already there
+      }
+    },
+
     async projectCycle(input: { cycleId: string; status: 'running' | 'completed' | 'cancelled' }): Promise<void> {
       await models.Cycle.updateOne({ _id: input.cycleId }, { $set: { status: input.status, updatedAt: new Date() } });
     },

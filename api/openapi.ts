@@ -12,6 +12,7 @@ import { DASHBOARD_ACTIONS, dashboardActionSchema } from './services/dashboard-a
 import { schema as addUnitSchema } from './services/add-unit';
 import { cancelSchema, delegateSchema, moveDeadlineSchema, replacePersonSchema } from './services/coordinate';
 import { schema as withdrawUnitSchema } from './services/withdraw-unit';
+import { roleDelegateSchema } from './services/role-delegation';
 import { attendanceSchema, moveMeetingSchema } from './services/year-end-admin';
 import { archiveSchema } from './services/cycle-archive';
 
@@ -151,6 +152,15 @@ export function openApiDocument(): Json {
         params: [...C, 'unitId'],
         body: body(delegateSchema),
         ok: ok('the delegations now', z.looseObject({ workflowId: z.string(), delegation: z.looseObject({}), delegations: z.array(z.looseObject({})) })),
+        errors: WRITE,
+      },
+    },
+    '/api/cycles/{cycleId}/delegations': {
+      post: {
+        summary: 'name an acting substitute for a cluster head, leader in charge, council member or inspector, for local days from–to',
+        params: C,
+        body: body(roleDelegateSchema),
+        ok: ok('the workflows that took it', z.looseObject({ delegation: z.looseObject({}), updated: z.array(z.string()), refused: z.array(z.looseObject({})), unavailable: z.array(z.string()) })),
         errors: WRITE,
       },
     },

@@ -1,11 +1,11 @@
 /**
- * Delegation (ủy quyền): a person (a unit's contact or its reviewer) is away for a period and a
- * substitute acts for them. Pure functions over the delegations a unit workflow holds, so the
+ * Delegation (ủy quyền): a person (a unit's contact or its reviewer; a cluster's head or leader, a
+ * council member, an inspector) is away for a period and a substitute acts for them. Pure functions over the delegations a unit workflow holds, so the
  * workflow's validator, its timers and the tests agree on who acts when. A period is [fromAt, untilAt):
  * the api turns the coordinator's local dates into instants (from 00:00 of the first day to the end
  * of the last day).
  */
-export type DelegationRole = 'contact' | 'reviewer';
+export type DelegationRole = 'contact' | 'reviewer' | 'head' | 'leader' | 'council' | 'inspector';
 
 export interface DelegationPeriod {
   role: DelegationRole;
@@ -46,6 +46,14 @@ export function delegationRefusal(
 ): string | undefined {
   if (req.role === 'reviewer' && people.reviewer !== req.email) return `${req.email} is not this unit's reviewer`;
   if (req.role === 'contact' && !people.contacts.includes(req.email)) return `${req.email} is not a contact of this unit`;
+  return periodRefusal(existing, req, now);
+}
+
+/**
+ * The checks of any delegation once the person is known to hold the role (a cluster's or cycle's
+ * workflow checks that itself): another substitute, a valid period not over, no overlap, one level only.
+ */
+export function periodRefusal(existing: readonly DelegationPeriod[], req: DelegationPeriod, now: number): string | undefined {
   if (req.substitute.email === req.email) return 'a person cannot be their own substitute';
   const [from, until] = [ms(req.fromAt), ms(req.untilAt)];
   if (Number.isNaN(from) || Number.isNaN(until)) return 'the period has an invalid instant';

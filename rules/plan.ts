@@ -217,6 +217,18 @@ export const notificationsSchema = z.object({
   secretariat: z.array(z.string().trim().email()).default([]),
 });
 
+/**
+ * How this body's council decides what the councils of the bodies below forward to it (their plans
+ * name this body as body.parent): who decides (staff ids; default the plan's `council`), and by when
+ * after a forward arrives (`decideWithin`, working days unless marked), with reminders before that.
+ * Without `decideWithin` there is no deadline and no reminder.
+ */
+export const forwardDecisionsSchema = z.object({
+  council: z.array(slug).min(1).optional(),
+  decideWithin: offsetSchema.optional(),
+  reminders: z.array(offsetSchema).default([3, 1].map((days) => ({ days, unit: 'working' as const }))),
+});
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -259,6 +271,8 @@ const planBase = z.object({
   individualAwards: z.array(individualAwardSchema).default([]),
   notifications: notificationsSchema.optional(),
   security: securitySchema.optional(),
+  /** The council's decision on what the bodies below forward to this body. */
+  forwards: forwardDecisionsSchema.optional(),
   stages: z.object({
     registration: stepScheduleSchema,
     /** The cluster's units sign the emulation pact (giao ước thi đua); the head sends it for approval. */
@@ -420,6 +434,8 @@ function checkYearEnd(plan: CheckedPlan, issue: Issue): void {
   if (stages.proposal && !stages.meeting) issue(['stages', 'proposal'], 'needs the meeting stage (the proposal carries its results)');
   if (stages.proposal && plan.council === undefined) issue(['council'], 'is required with the proposal stage (who decides the proposals)');
   if (plan.council !== undefined && !staff.has(plan.council)) issue(['council'], `unknown staff id "${plan.council}"`);
+  plan.forwards?.council?.forEach((id, i) => !staff.has(id) && issue(['forwards', 'council', i], `unknown staff id "${id}"`));
+  if (plan.forwards && !plan.forwards.council && plan.council === undefined) issue(['forwards', 'council'], 'name who decides forwarded proposals (staff ids), or the plan\'s council');
   if (awards.length > 0 && !stages.meeting) issue(['awards'], 'awards are voted on at the meeting: add stages.meeting');
   (plan.security?.oneTimeCode ?? []).forEach((d, i, all) => {
     const at = ['security', 'oneTimeCode', i];

@@ -6,10 +6,11 @@
  * - GET /api/cycles/:cycleId/forwards — what this cycle's councils forwarded up (`outgoing`, with the
  *   parent cycle's id) and what the bodies below forwarded to it (`incoming`), so the link between the
  *   two cycles reads both ways. `status`: delivered (the parent's cycle has it), pending (the parent's
- *   cycle is not running: it takes the forward when it starts) or sent.
+ *   cycle is not running: it takes the forward when it starts) or sent; `decision`: the parent
+ *   council's decision on each item once it is asked (workflows/cycle/forward-decision.ts).
  */
 import { Router } from 'express';
-import type { ForwardInput, NominationListState } from '../../workflows/cycle/definitions';
+import type { ForwardDecisionState, ForwardInput, NominationListState } from '../../workflows/cycle/definitions';
 import { isScoped, principalOf, requireRole, STAFF_ROLES } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -25,7 +26,27 @@ interface ForwardRow {
   sentAt?: Date;
   pendingSince?: Date;
   deliveredAt?: Date;
+  decisionDueAt?: Date;
+  decision?: string;
+  outcomeAnnouncedAt?: Date;
 }
+
+/** The parent council's decision on each item (approve, or return with a comment), once it is asked. */
+const decisionView = (r: ForwardRow) => {
+  if (!r.decision) return undefined;
+  const d = JSON.parse(r.decision) as ForwardDecisionState;
+  return {
+    status: d.status,
+    dueAt: d.dueAt,
+    council: d.council.map((c) => c.email),
+    items: d.items,
+    decidedBy: d.decidedBy,
+    actingFor: d.actingFor,
+    decidedAt: d.decidedAt,
+    reported: d.reported,
+    announcedAt: r.outcomeAnnouncedAt,
+  };
+};
 
 const forwardView = (r: ForwardRow) => {
   const f = JSON.parse(r.forward) as ForwardInput;
@@ -43,6 +64,7 @@ const forwardView = (r: ForwardRow) => {
     decidedBy: f.decidedBy,
     decidedAt: f.decidedAt,
     items: f.items,
+    decision: decisionView(r),
   };
 };
 

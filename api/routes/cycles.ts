@@ -9,6 +9,7 @@ import { contentTypeOf, latestDocument, listDocuments, readDocument } from '../.
 import { cancelCycle, delegate, moveDeadline, replacePerson, submitOnBehalf } from '../services/coordinate';
 import { listClusterDocuments, readClusterDocument } from '../services/documents';
 import { startCycle } from '../services/start-cycle';
+import { delegateRole } from '../services/role-delegation';
 import type { StageName } from '../../rules/steps';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
@@ -120,6 +121,13 @@ export function cyclesRouter(deps: AppDeps): Router {
   r.post('/:cycleId/units/:unitId/delegations', coordinator, async (req, res) => {
     await requireUnitInScope(deps, res, String(req.params.cycleId), String(req.params.unitId));
     res.json(await delegate(deps, String(req.params.cycleId), String(req.params.unitId), req.body, actorOf(principalOf(res))));
+  });
+
+  /** An acting substitute for a cluster head, leader, council member or inspector, for a period (delegation). */
+  r.post('/:cycleId/delegations', coordinator, async (req, res) => {
+    const p = principalOf(res);
+    const inScope = (clusterId: string) => !isScoped(p) || p.scope.clusters.includes(clusterId);
+    res.json(await delegateRole(deps, String(req.params.cycleId), req.body, actorOf(p), { inScope, whole: !isScoped(p) }));
   });
 
   r.post('/:cycleId/units/:unitId/people', coordinator, async (req, res) => {

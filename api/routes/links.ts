@@ -15,6 +15,7 @@ import { langOf, type Lang } from '../pages';
 import { checkLinkCode, decisionOf, planAsksCode, sendLinkCode } from '../services/link-code-gate';
 import { performLinkAction, type LinkAction } from '../services/link-actions';
 import { councilLinks } from './council-links';
+import { forwardLinks, isForwardLinkStep } from './forward-links';
 import { nominationView, parseNominationForm } from './nomination-form';
 import { attachmentsForPage, submittedAttachments } from './attachments';
 import { evidenceOf, parseScoreForm, scoreRows } from './score-form';
@@ -54,6 +55,7 @@ export function linksRouter(deps: AppDeps): Router {
 
   const yearEnd = yearEndLinks(deps, message, page);
   const council = councilLinks(deps, message, page);
+  const forwards = forwardLinks(deps, message, page);
 
   /** Year-end links (inspection, ballot, tie) are handled there; a step link is returned here. */
   const verify = async (req: Request, res: Response, act: boolean): Promise<{ claims: LinkClaims; step: StepName; tokenId: string; lang: Lang } | undefined> => {
@@ -66,7 +68,9 @@ export function linksRouter(deps: AppDeps): Router {
     }
     if (v.claims.r === 'council') {
       const c = { claims: v.claims, tokenId: v.tokenId, lang, token: String(req.params.token) };
-      await (act ? council.act(req, res, c) : council.show(req, res, c));
+      // The council's link to a forward from below (forward-links.ts), else to a cluster's nominations.
+      const handler = isForwardLinkStep(v.claims.s) ? forwards : council;
+      await (act ? handler.act(req, res, c) : handler.show(req, res, c));
       return undefined;
     }
     if (isYearEndRole(v.claims.r)) {

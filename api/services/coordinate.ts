@@ -307,7 +307,7 @@ export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: str
   return { workflowId, step, status: state.status, round: state.round };
 }
 
-const personSchema = z.object({ name: z.string().trim().min(1), email: z.email(), lang: z.enum(['vi', 'en']).default('vi'), role: z.string().optional() });
+export const personSchema = z.object({ name: z.string().trim().min(1), email: z.email(), lang: z.enum(['vi', 'en']).default('vi'), role: z.string().optional() });
 export const replacePersonSchema = z.object({ role: z.enum(['contact', 'reviewer']), email: z.email(), person: personSchema });
 
 /** Replace a unit's contact or its reviewer: the old person's links stop working, the new one is told. */
@@ -349,10 +349,7 @@ export async function delegate(deps: AppDeps, cycleId: string, unitId: string, i
   const req = parsed.data;
   const cycle = await loadCycle(deps, cycleId);
   if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is ${cycle.status}`);
-  const tz = (cycle.plan as Plan).timeZone;
-  // From 00:00 local of the first day to the end of the last (00:00 of the next day).
-  const fromAt = localInstant(req.from, '00:00', tz);
-  const untilAt = localInstant(shiftDate(req.to, { days: 1, unit: 'calendar' }, calendarOf(cycle.plan as Plan)), '00:00', tz);
+  const { fromAt, untilAt } = delegationPeriod(cycle.plan as Plan, req.from, req.to);
   const workflowId = unitWorkflowId(cycleId, unitId);
   const args = { role: req.role, email: req.email, substitute: req.substitute, fromAt, untilAt, by: actor, ...(req.reason ? { reason: req.reason } : {}) };
   const delegations = await updateUnit(deps, workflowId, () =>
@@ -370,4 +367,12 @@ export async function delegate(deps: AppDeps, cycleId: string, unitId: string, i
     details: { for: req.email, substitute: req.substitute.email, fromAt, untilAt, ...(req.reason ? { reason: req.reason } : {}) },
   });
   return { workflowId, delegation: { ...args }, delegations };
+}
+
+/** A delegation's local days from–to (inclusive) as instants: from 00:00 local of the first day to 00:00 of the day after the last. */
+export function delegationPeriod(plan: Plan, from: string, to: string): { fromAt: string; untilAt: string } {
+  return {
+    fromAt: localInstant(from, '00:00', plan.timeZone),
+    untilAt: localInstant(shiftDate(to, { days: 1, unit: 'calendar' }, calendarOf(plan)), '00:00', plan.timeZone),
+  };
 }

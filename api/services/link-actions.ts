@@ -11,6 +11,7 @@ import type { ActingNow, ReviewStepInput, StepName, StepState, SubmitStepInput }
 import type { AppDeps } from '../deps';
 import { isUnavailable } from '../errors';
 import { cycleIdOfWorkflow, isArchived } from './cycle-archive';
+import { roleStandIn } from './role-delegation';
 
 export type LinkAction = 'submit' | 'approve' | 'return' | 'forward';
 
@@ -73,8 +74,9 @@ async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId
   // A substitute acting under a delegation: the audit says whom for ("X on behalf of Y").
   const row = await deps.db.models.StepState.findById(`${u.claims.w}:${u.claims.s}`, { people: 1 }).lean();
   const role = u.claims.r === 'unit' ? 'contact' : u.claims.r === 'reviewer' ? 'reviewer' : undefined;
-  const standsIn = (row?.people as { acting?: ActingNow[] } | undefined)?.acting?.find((a) => a.email === u.claims.p && a.role === role);
-  const onBehalf = standsIn ? { onBehalfOf: standsIn.for, summary: `${u.claims.p} on behalf of ${standsIn.for}` } : {};
+  // A unit's substitute is projected with its steps; a head's, leader's, council member's or inspector's is in the audit.
+  const standsFor = (row?.people as { acting?: ActingNow[] } | undefined)?.acting?.find((a) => a.email === u.claims.p && a.role === role)?.for ?? (await roleStandIn(deps, u.claims));
+  const onBehalf = standsFor ? { onBehalfOf: standsFor, summary: `${u.claims.p} on behalf of ${standsFor}` } : {};
   await Audit.create({ at, actor: u.claims.p, action: u.audit.action, target: `${u.claims.w}:${u.claims.s}`, details: { ...u.audit.details, ...onBehalf, via } });
 }
 

@@ -60,6 +60,24 @@ const clusterYearEndSchema = new Schema(
 );
 
 /** Read model of a cluster's individual nominations and the council's decision on each, upserted by its workflow. */
+/**
+ * Who stands in for whom now in one cluster's or cycle's workflow (a head, leader, council member or
+ * inspector away: workflows/cycle/role-delegation.ts), projected by the workflow at every start and
+ * end of a delegation: the link pages and the audit read it ("X on behalf of Y").
+ */
+const roleActingSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the workflow id
+    cycleId: { type: String, required: true, index: true },
+    /** [{ role, email (the substitute), for, until }] */
+    acting: { type: Schema.Types.Mixed, required: true },
+    /** Grows with every projection: a delayed retry never overwrites a newer list. */
+    version: { type: Number, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'role_acting', versionKey: false, minimize: false },
+);
+
 const clusterNominationsSchema = new Schema(
   {
     _id: { type: String, required: true }, // <cycleId>:<clusterId>
@@ -96,6 +114,14 @@ const forwardSchema = new Schema(
     /** The parent's cycle could not be signalled (not started): it takes this forward when it starts. */
     pendingSince: { type: Date },
     deliveredAt: { type: Date },
+    /** The parent's council was asked to decide (workflows/cycle/forward-decision.ts), and by when. */
+    decisionOpenedAt: { type: Date },
+    decisionDueAt: { type: Date },
+    /** The parent's ForwardDecisionState as JSON, and when it was decided. */
+    decision: { type: String },
+    decidedAt: { type: Date },
+    /** The cycle below was told the decision (its coordinators mailed). */
+    outcomeAnnouncedAt: { type: Date },
   },
   { collection: 'forwards', versionKey: false, minimize: false },
 );
@@ -403,6 +429,7 @@ export function createModels(conn: Connection) {
     ClusterYearEnd: conn.model('ClusterYearEnd', clusterYearEndSchema),
     Ballot: conn.model('Ballot', ballotSchema),
     ClusterNominations: conn.model('ClusterNominations', clusterNominationsSchema),
+    RoleActing: conn.model('RoleActing', roleActingSchema),
     Forward: conn.model('Forward', forwardSchema),
     StaffAccount: conn.model('StaffAccount', staffAccountSchema) as unknown as Model<StaffAccountDoc>,
     StaffSession: conn.model('StaffSession', staffSessionSchema) as unknown as Model<StaffSessionDoc>,

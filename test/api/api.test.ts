@@ -49,7 +49,7 @@ describe('api', () => {
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toBe('3.1.0');
     const paths = spec.body.paths as Record<string, Record<string, { summary: string }>>;
-    for (const p of ['/api/cycles/{cycleId}/units/{unitId}/delegations', '/api/cycles/{cycleId}/clusters/{clusterId}/attendance', '/api/cycles/{cycleId}/nominations', '/api/cycles/{cycleId}/attachments'])
+    for (const p of ['/api/cycles/{cycleId}/units/{unitId}/delegations', '/api/cycles/{cycleId}/clusters/{clusterId}/attendance', '/api/cycles/{cycleId}/nominations', '/api/cycles/{cycleId}/attachments', '/api/cycles/{cycleId}/delegations'])
       expect(Object.keys(paths)).toContain(p);
     // The delegation body is the zod schema itself: its required fields come through.
     const delegation = paths['/api/cycles/{cycleId}/units/{unitId}/delegations'].post as unknown as { requestBody: { content: { 'application/json': { schema: { required: string[] } } } } };

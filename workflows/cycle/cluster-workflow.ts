@@ -43,12 +43,14 @@ import {
   type ClusterStepInput,
   type CycleRef,
   type Person,
+  type RoleDelegation,
   type StepState,
 } from './definitions';
 import { CLUSTER_REGISTRATION_STEPS, type ClusterRegistrationStep } from '../../rules/steps';
 import { forwardToParent } from './forward';
 import { NominationList } from './nominations';
-import { assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
+import { assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep, uniqueByEmail } from './reviewed-step';
+import { clusterRoleHolders, RoleDelegations } from './role-delegation';
 import { unitWorkflow } from './unit-workflow';
 import { YearEnd } from './year-end';
 
@@ -95,8 +97,12 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
     clusterId,
     units: plan.units.map((u) => ({ unitId: u.unitId, workflowId: unitWorkflowId(cycle.cycleId, u.unitId), done: false })),
   };
-  const yearEnd = plan.yearEnd ? new YearEnd(cycle, clusterId, plan.yearEnd) : undefined;
-  const proposal = plan.yearEnd?.proposal ? proposalStep(cycle, clusterId, plan.yearEnd) : undefined;
+  // Acting substitutes for the head, the leader, the council and the inspectors (role-delegation.ts).
+  const holders = clusterRoleHolders(plan);
+  const roles = new RoleDelegations((role, email) => holders[role].includes(email));
+  roles.register((list) => (state.delegations = list));
+  const yearEnd = plan.yearEnd ? new YearEnd(cycle, clusterId, plan.yearEnd, roles) : undefined;
+  const proposal = plan.yearEnd?.proposal ? proposalStep(cycle, clusterId, plan.yearEnd, roles) : undefined;
   if (yearEnd) {
     state.yearEnd = yearEnd.state;
     setHandler(enterInspectionUpdate, (req) => yearEnd.inspect(req), { validator: (req) => yearEnd.assertCanInspect(req) });
@@ -108,7 +114,7 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
     setHandler(recordAttendanceUpdate, (req) => yearEnd.recordAttendance(req), { validator: (req) => yearEnd.assertCanRecordAttendance(req) });
   }
   // The cluster's reviewed steps: the award proposal, and the registration steps (pact, head and deputy).
-  const reviewed = new Map<string, { step: ReviewedStep; people: { contacts: Person[]; reviewer: Person }; gate?: () => void }>();
+  const reviewed = new Map<string, { step: ReviewedStep; people: { contacts: Person[]; reviewer: Person }; project: () => Promise<void>; gate?: () => void }>();
   if (proposal) {
     yearEnd!.state.proposal = proposal.step.state;
     reviewed.set(proposal.step.state.step, {
@@ -120,7 +126,7 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
   }
   const registrationSteps = CLUSTER_REGISTRATION_STEPS.flatMap((name) => {
     const c = plan.clusterSteps?.[name];
-    return c ? [clusterStep(cycle, clusterId, plan.name, name, c)] : [];
+    return c ? [clusterStep(cycle, clusterId, plan.name, name, c, roles)] : [];
   });
   if (registrationSteps.length > 0) {
     state.steps = {};
@@ -135,21 +141,23 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
       if (!r) throw new Error(`step ${name} is not this cluster's`);
       return r;
     };
-    setHandler(submitStepUpdate, (req) => of(req.step).step.submit(req), {
+    // A substitute for the head (or the approver) acts while the delegation runs, recorded as on behalf of them.
+    setHandler(submitStepUpdate, (req) => of(req.step).step.submit(req, roles.actingFor(HEAD, req.by)), {
       validator: (req) => {
         const r = of(req.step);
         r.gate?.();
-        assertCanSubmit(r.step.state, req, r.people.contacts);
+        assertCanSubmit(r.step.state, req, uniqueByEmail([...r.people.contacts, ...r.people.contacts.map((c) => roles.acting(HEAD, c))]));
       },
     });
     // A coordinator moved the meeting, and with it a deadline written relative to it (api/services/year-end-admin.ts).
     setHandler(rescheduleStepUpdate, (req) => of(req.step).step.reschedule(req), {
       validator: (req) => assertCanReschedule(of(req.step).step.state, req),
     });
-    setHandler(reviewStepUpdate, (req) => of(req.step).step.review(req), {
+    const standsInFor = (reviewer: Person, by: string) => (by !== reviewer.email && roles.actorFor(APPROVER, reviewer, by) ? reviewer.email : undefined);
+    setHandler(reviewStepUpdate, (req) => of(req.step).step.review(req, standsInFor(of(req.step).people.reviewer, req.by)), {
       validator: (req) => {
         const r = of(req.step);
-        assertCanReview(r.step.state, req, r.people.reviewer);
+        assertCanReview(r.step.state, req, roles.actorFor(APPROVER, r.people.reviewer, req.by) ?? r.people.reviewer);
         if (req.forward && req.step !== 'award-proposal') throw new Error("only the council's decision on the award proposal is forwarded");
         if (req.forward && req.decision !== 'approve') throw new Error('only an approval can be forwarded');
         if (req.forward && !plan.yearEnd?.forwardTo) throw new Error('the plan names no parent body (body.parent) to forward to');
@@ -158,7 +166,7 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
   }
   // Individual nominations (only plans with individual awards; older histories never reach this).
   const activeMembers = () => state.units.filter((u) => !u.withdrawn).map((u) => u.unitId);
-  const nominations = plan.nominations && patched('individual-awards') ? new NominationList(cycle, clusterId, plan.nominations, activeMembers) : undefined;
+  const nominations = plan.nominations && patched('individual-awards') ? new NominationList(cycle, clusterId, plan.nominations, activeMembers, roles) : undefined;
   if (nominations) {
     state.nominations = nominations.state;
     state.forwarded = nominations.forwarded;
@@ -311,6 +319,19 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
     (state.forwarded ??= []).push(entry);
     entry.delivered = await forwardToParent(f);
   };
+  /** A substitute starts: they get what the person would have had (with their own link); the steps show who acts. */
+  const substituteStarts = async (d: RoleDelegation) => {
+    for (const r of reviewed.values()) {
+      if (d.role === 'head' && r.people.contacts.some((c) => c.email === d.email)) await r.step.introduce('contact', d.substitute);
+      if ((d.role === 'council' || d.role === 'leader') && r.people.reviewer.email === d.email) await r.step.introduce('reviewer', d.substitute);
+    }
+    if (d.role === 'inspector') await yearEnd?.introduceInspector(d.email, d.substitute);
+    if (d.role === 'council') await nominations?.introduceCouncil(d.email, d.substitute);
+  };
+  const delegationLoop = () =>
+    roles.loop(cycle.cycleId, substituteStarts, async () => {
+      for (const r of reviewed.values()) await r.project();
+    });
   const runNominations = async () => {
     if (!nominations) return;
     await nominations.run(() => state.units.every((u) => u.done || u.withdrawn !== undefined));
@@ -324,6 +345,8 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
       // which the wait above does; a cancelled wait here would end the race at once.
       CancellationScope.nonCancellable(withdrawLoop),
       CancellationScope.nonCancellable(additionLoop),
+      // Waits without a timer until a coordinator names a substitute: earlier histories replay unchanged.
+      CancellationScope.nonCancellable(delegationLoop),
     ]);
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -345,7 +368,7 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
  * The award proposal is a reviewed step of the cluster: its head sends it (through the same links
  * as a unit's reports), the council's reviewer approves or returns it.
  */
-function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInput) {
+function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInput, roles: RoleDelegations) {
   const { schedule, council, checklist } = ye.proposal!;
   const head = ye.members.find((m) => m.unitId === ye.headUnitId)!;
   const people = {
@@ -360,7 +383,7 @@ function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInpu
     steps: {},
   };
   const state: StepState = { step: 'award-proposal', status: 'pending', round: 1, schedule, history: [], ...(checklist?.length ? { checklist } : {}) };
-  const step = new ReviewedStep(state, people, (s) =>
+  const project = (s: ReviewedStep) =>
     projectStep({
       cycleId: cycle.cycleId,
       clusterId,
@@ -368,10 +391,22 @@ function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInpu
       unitName: ye.clusterName,
       workflowId: workflowInfo().workflowId,
       state: s.state,
-      people: { contacts: people.contacts.map((c) => c.email), reviewer: council.email },
-    }),
+      people: { contacts: people.contacts.map((c) => c.email), reviewer: council.email, ...actingOn(roles, people) },
+    });
+  const step = new ReviewedStep(state, people, project, (p) => roles.acting(STEP_ROLES, p));
+  return { step, people, project: () => project(step) };
+}
+
+const HEAD = ['head'] as const;
+const APPROVER = ['council', 'leader'] as const;
+const STEP_ROLES = ['head', 'council', 'leader'] as const;
+
+/** Who stands in now for a cluster step's submitter (the head) or approver, as the links page reads it. */
+function actingOn(roles: RoleDelegations, people: { contacts: Person[]; reviewer: Person }) {
+  const acting = roles.actingNow((d) =>
+    d.role === 'head' && people.contacts.some((c) => c.email === d.email) ? 'contact' : (d.role === 'council' || d.role === 'leader') && d.email === people.reviewer.email ? 'reviewer' : undefined,
   );
-  return { step, people };
+  return acting.length > 0 ? { acting } : {};
 }
 
 /**
@@ -379,7 +414,7 @@ function proposalStep(cycle: CycleRef, clusterId: string, ye: ClusterYearEndInpu
  * it through its link, the approver (council or leader in charge) accepts or returns it; reminders go
  * to the head, escalations to the approver and the head.
  */
-function clusterStep(cycle: CycleRef, clusterId: string, clusterName: string, name: ClusterRegistrationStep, c: ClusterStepInput) {
+function clusterStep(cycle: CycleRef, clusterId: string, clusterName: string, name: ClusterRegistrationStep, c: ClusterStepInput, roles: RoleDelegations) {
   const people = {
     cycle,
     clusterId,
@@ -392,7 +427,7 @@ function clusterStep(cycle: CycleRef, clusterId: string, clusterName: string, na
     steps: {},
   };
   const state: StepState = { step: name, status: 'pending', round: 1, schedule: c.schedule, history: [], ...(c.checklist?.length ? { checklist: c.checklist } : {}) };
-  const step = new ReviewedStep(state, people, (s) =>
+  const project = (s: ReviewedStep) =>
     projectStep({
       cycleId: cycle.cycleId,
       clusterId,
@@ -400,8 +435,8 @@ function clusterStep(cycle: CycleRef, clusterId: string, clusterName: string, na
       unitName: clusterName,
       workflowId: workflowInfo().workflowId,
       state: s.state,
-      people: { contacts: people.contacts.map((p) => p.email), reviewer: people.reviewer.email },
-    }),
-  );
-  return { step, people };
+      people: { contacts: people.contacts.map((p) => p.email), reviewer: people.reviewer.email, ...actingOn(roles, people) },
+    });
+  const step = new ReviewedStep(state, people, project, (p) => roles.acting(STEP_ROLES, p));
+  return { step, people, project: () => project(step) };
 }

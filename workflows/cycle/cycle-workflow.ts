@@ -27,6 +27,8 @@ import {
   type ForwardInput,
 } from './definitions';
 import { clusterWorkflow } from './cluster-workflow';
+import { ForwardDecisions, ForwardOutcomes } from './forward-decision';
+import { RoleDelegations } from './role-delegation';
 
 const { projectCycle, receiveForward, takePendingForwards } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
 
@@ -69,9 +71,10 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
     runs: carried.runs,
   };
   if (carried.inbound) state.inbound = carried.inbound;
+  if (carried.outcomes) state.outcomes = carried.outcomes;
   const byId = new Map(state.clusters.map((c) => [c.clusterId, c]));
   setHandler(cycleStateQuery, () => state);
-  const inbox = forwardInbox(state, carried);
+  const inbox = forwardInbox(state, carried, cycle.bodyName);
   // The loop never ends by itself; a failure of its activity fails the workflow task, as a thrown error would.
   void CancellationScope.nonCancellable(inbox.loop);
   setHandler(clusterFinishedSignal, ({ clusterId, status }) => {
@@ -93,6 +96,7 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
         runs: carried.runs + 1,
         ...(inbox.pending().length ? { inbox: inbox.pending() } : {}),
         ...(state.inbound ? { inbound: state.inbound } : {}),
+        ...inbox.carry(),
       },
     });
   const allStartedFinished = () => state.clusters.slice(0, started).every((c) => c.done);
@@ -131,6 +135,8 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
       if (finished.size >= total) break;
       await carryOn();
     }
+    // The parent's decisions on this cycle's forwards come back before the year closes (forward-decision.ts).
+    if (patched('forward-outcomes')) await inbox.outcomes.awaitAll();
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled by the coordinator: the clusters are abandoned children, so each is asked to cancel.
@@ -171,7 +177,7 @@ async function awaitingChildren(input: CycleWorkflowInput): Promise<CycleState> 
   };
   setHandler(cycleStateQuery, () => state);
 
-  const inbox = forwardInbox(state);
+  const inbox = forwardInbox(state, undefined, cycle.bodyName);
 
   const results: Promise<void>[] = [];
   for (let from = 0; from < state.clusters.length; from += START_BATCH) {
@@ -219,9 +225,16 @@ async function awaitingChildren(input: CycleWorkflowInput): Promise<CycleState> 
 
 /**
  * Proposals forwarded by the councils of the bodies below (workflows/cycle/forward.ts): each taken
- * once by its id, received by an activity one at a time, and listed in the state's `inbound`.
+ * once by its id, received by an activity one at a time, and listed in the state's `inbound`; this
+ * council then decides each (forward-decision.ts), and the parent's decisions on this cycle's own
+ * forwards are taken back.
  */
-function forwardInbox(state: CycleState, carried?: { inbox?: ForwardInput[] }) {
+function forwardInbox(state: CycleState, carried: CycleCarried | undefined, bodyName: string) {
+  const roles = new RoleDelegations(() => true, carried?.delegations);
+  if (carried?.delegations?.length) state.delegations = roles.list;
+  roles.register((list) => (state.delegations = list));
+  const decisions = new ForwardDecisions(state, roles, bodyName, carried?.decisions, carried?.decided);
+  const outcomes = new ForwardOutcomes(state);
   const queue: ForwardInput[] = [...(carried?.inbox ?? [])];
   let receiving = false;
   const take = (f: ForwardInput) => {
@@ -229,16 +242,32 @@ function forwardInbox(state: CycleState, carried?: { inbox?: ForwardInput[] }) {
     queue.push(f);
   };
   setHandler(forwardSignal, take);
-  const loop = async (): Promise<never> => {
+  const receiving_ = async (): Promise<never> => {
     for (;;) {
       await condition(() => queue.length > 0);
       receiving = true;
       const f = queue[0];
-      await receiveForward({ forward: f });
+      // Forwards received by earlier code were only stored; from now on the council decides each.
+      const decide = patched('forward-decision');
+      await receiveForward({ forward: f, ...(decide ? { decided: true } : {}) });
       queue.shift();
       (state.inbound ??= []).push({ forwardId: f.forwardId, fromCycleId: f.fromCycleId, kind: f.kind, items: f.items.length });
+      if (decide) await decisions.start(f);
       receiving = false;
     }
   };
-  return { take, loop, drained: () => queue.length === 0 && !receiving, pending: () => [...queue] };
+  const loop = (): Promise<never> => Promise.race([receiving_(), outcomes.loop(), roles.loop(state.cycleId, (d) => decisions.introduce(d.substitute), async () => undefined)]);
+  return {
+    take,
+    loop,
+    outcomes,
+    drained: () => queue.length === 0 && !receiving && decisions.drained(),
+    pending: () => [...queue],
+    /** What a continued run takes over besides the queue. */
+    carry: () => ({
+      ...decisions.carry(),
+      ...(state.outcomes ? { outcomes: state.outcomes } : {}),
+      ...(roles.list.length ? { delegations: roles.list } : {}),
+    }),
+  };
 }

@@ -57,6 +57,14 @@ export interface CycleCarried {
   inbox?: ForwardInput[];
   /** Forwards already received. */
   inbound?: CycleState['inbound'];
+  /** The council's decisions on received forwards that have not finished (asked, or decided but not yet reported down). */
+  decisions?: { forward: ForwardInput; state: ForwardDecisionState }[];
+  /** The decisions already finished (reported down), still shown by the state query. */
+  decided?: ForwardDecisionState[];
+  /** The parent's decisions on this cycle's own forwards, received so far. */
+  outcomes?: CycleState['outcomes'];
+  /** Role delegations (council members) named for this cycle. */
+  delegations?: RoleDelegation[];
 }
 
 /** terminated: by the secretariat from its dashboard (the api tells the cycle, the cluster cannot); the cycle still completes. */
@@ -293,7 +301,7 @@ export interface UnitResult {
   unitName: string;
   /** What the unit gave itself (its self-scoring step), as of the inspection's opening. */
   self?: ScoreEntryState & { total: number };
-  inspected?: { entry: ScoreEntryState; total: number; by: string; at: string; changes: ScoreChange[] };
+  inspected?: { entry: ScoreEntryState; total: number; by: string; at: string; changes: ScoreChange[]; actingFor?: string };
   /** Set when the classes are locked: the inspected total, else the self total (flagged). */
   total?: number;
   source?: 'inspection' | 'self';
@@ -478,6 +486,8 @@ export interface ClusterState {
   forwarded?: { forwardId: string; kind: 'proposal' | 'nominations'; toCycleId: string; delivered: boolean }[];
   /** The cluster's own registration steps (pact, head and deputy), when the plan has them. */
   steps?: Partial<Record<StepName, StepState>>;
+  /** Acting substitutes for the cluster's head, leader, council and inspectors (POST /api/cycles/:id/delegations). */
+  delegations?: RoleDelegation[];
 }
 export const clusterStateQuery = defineQuery<ClusterState>('clusterState');
 
@@ -489,6 +499,12 @@ export interface CycleState {
   inbound?: { forwardId: string; fromCycleId: string; kind: 'proposal' | 'nominations'; items: number }[];
   /** How many times the cycle has continued as new (absent before that existed). */
   runs?: number;
+  /** This council's decision on each forward received from below (forward-decision.ts). */
+  decisions?: ForwardDecisionState[];
+  /** The parent's decisions on what this cycle's councils forwarded up, as the parent sent them back. */
+  outcomes?: { forwardId: string; toCycleId: string; decidedAt: string; approved: number; returned: number }[];
+  /** Acting substitutes for this cycle's council members (POST /api/cycles/:id/delegations). */
+  delegations?: RoleDelegation[];
 }
 export const cycleStateQuery = defineQuery<CycleState>('cycleState');
 
@@ -645,6 +661,79 @@ export interface ForwardInput {
 }
 
 export const forwardSignal = defineSignal<[ForwardInput]>('forwardedProposal');
+
+/** The parent council's decision on one item of a forward: approve it, or return it to the body below with a comment. */
+export type ForwardItemDecision = 'approve' | 'return';
+
+/** The parent cycle's decision on one forward (workflows/cycle/forward-decision.ts): asked, decided, reported down. */
+export interface ForwardDecisionState {
+  forwardId: string;
+  fromCycleId: string;
+  kind: 'proposal' | 'nominations';
+  /** Who decides (any one of them decides for the council): each got a personal link. */
+  council: Person[];
+  /** The council's deadline (plan forwards.decideWithin), with the reminders before it. */
+  dueAt?: string;
+  reminders: { n: number; at: string; daysLeft: number }[];
+  expiresAt: string;
+  status: 'deciding' | 'decided';
+  /** One entry per item of the forward, in its order (`n` from 0). */
+  items: { n: number; decision?: ForwardItemDecision; comment?: string }[];
+  decidedBy?: string;
+  /** The council member the decider stood in for (a delegation). */
+  actingFor?: string;
+  decidedAt?: string;
+  /** How the body below learnt the decision: its cycle took the signal, or (not running) it was mailed from here. */
+  reported?: 'signal' | 'mail';
+}
+
+export interface DecideForwardInput {
+  forwardId: string;
+  by: string;
+  decisions: { n: number; decision: ForwardItemDecision; comment?: string }[];
+}
+
+/** What goes back down to the cycle that forwarded: the decision on each item. */
+export interface ForwardOutcome {
+  forwardId: string;
+  kind: 'proposal' | 'nominations';
+  fromCycleId: string;
+  fromClusterId: string;
+  fromClusterName: string;
+  toCycleId: string;
+  toBodyName: string;
+  items: (ForwardItem & { decision: ForwardItemDecision; comment?: string })[];
+  decidedBy: string;
+  actingFor?: string;
+  decidedAt: string;
+}
+
+export const decideForwardUpdate = defineUpdate<ForwardDecisionState, [DecideForwardInput]>('decideForward');
+export const forwardDecidedSignal = defineSignal<[ForwardOutcome]>('forwardDecided');
+/** The council's link to decide one forward (role `council`, on the parent cycle's workflow). */
+export const forwardLinkStep = (forwardId: string) => `forward:${forwardId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Delegation for the people of a cluster and a cycle (head, leader, council, inspectors): an acting
+// substitute for local days from–to, as for a unit's contacts and reviewer (rules/delegation.ts).
+
+export type RoleDelegationRole = 'head' | 'leader' | 'council' | 'inspector';
+
+export interface DelegateRoleInput {
+  role: RoleDelegationRole;
+  email: string;
+  substitute: Person;
+  fromAt: string;
+  untilAt: string;
+  by: string;
+  reason?: string;
+}
+
+export interface RoleDelegation extends DelegateRoleInput {
+  at: string;
+}
+
+export const delegateRoleUpdate = defineUpdate<RoleDelegation[], [DelegateRoleInput]>('delegateRole');
 
 // ---------------------------------------------------------------------------------------------
 // The cycle's daily mail: personal digests (plans with notifications.digest) and the secretariat's digest.

@@ -23,6 +23,7 @@ import {
 } from './definitions';
 import { forwardToParent } from './forward';
 import { linkExpiry } from './reviewed-step';
+import type { RoleDelegations } from './role-delegation';
 
 const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,7 +45,23 @@ export class NominationList {
     private readonly input: ClusterNominationsInput,
     /** Members still in the cluster (a withdrawn unit is not waited for). */
     private readonly activeMembers: () => string[],
+    /** Acting substitutes for the council member (role-delegation.ts). */
+    private readonly roles?: RoleDelegations,
   ) {}
+
+  /** A substitute for the council member starts: they get the link to the list if some nomination is undecided. */
+  async introduceCouncil(email: string, substitute: Person): Promise<void> {
+    const pending = this.state.items.filter((x) => !x.decision).length;
+    if (email !== this.input.council.email || this.state.phase !== 'deciding' || pending === 0) return;
+    await this.notify('nominations.council', `nominations:council:${this.councilAsks}:${substitute.email}`, [substitute], {
+      count: this.state.items.length,
+      added: 0,
+      pending,
+      later: false,
+      units: this.state.received.length,
+      members: this.activeMembers().length,
+    }, true);
+  }
 
   /** A unit's follower approved its list: its persons join the cluster's list (once per unit). */
   receive(v: NominationsVerifiedInput): void {
@@ -64,7 +81,7 @@ export class NominationList {
   assertCanDecide(req: DecideNominationsInput): void {
     if (this.state.phase === 'collecting') throw new Error('the nominations have not been sent to the council yet');
     if (this.state.phase === 'cancelled') throw new Error('the cycle was cancelled');
-    if (req.by !== this.input.council.email) throw new Error(`${req.by} does not decide for the council`);
+    if (req.by !== this.input.council.email && !this.roles?.actorFor(['council'], this.input.council, req.by)) throw new Error(`${req.by} does not decide for the council`);
     const problems = checkCouncilDecisions(this.input.titles, this.state.items, req.decisions, { hasParent: this.input.forwardTo !== undefined });
     if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
   }
@@ -117,7 +134,7 @@ export class NominationList {
     const pending = this.state.items.filter((x) => !x.decision).length;
     if (pending === 0) return; // nobody was nominated: nothing to decide
     this.councilAsks++;
-    await this.notify('nominations.council', `nominations:council:${this.councilAsks}`, [this.input.council], {
+    await this.notify('nominations.council', `nominations:council:${this.councilAsks}`, [this.roles ? this.roles.acting(['council'], this.input.council) : this.input.council], {
       count: this.state.items.length,
       added,
       pending,

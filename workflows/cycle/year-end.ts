@@ -45,6 +45,7 @@ import {
 } from './definitions';
 import { STEP_ACTIVITIES } from './activity-options';
 import { linkExpiry, uniqueByEmail } from './reviewed-step';
+import type { RoleDelegations } from './role-delegation';
 
 const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
 
@@ -70,6 +71,8 @@ export class YearEnd {
     private readonly cycle: CycleRef,
     private readonly clusterId: string,
     private readonly input: ClusterYearEndInput,
+    /** Acting substitutes for the inspectors and the chair (the leader in charge). */
+    private readonly roles?: RoleDelegations,
   ) {
     const { inspection } = input;
     this.state = {
@@ -87,12 +90,31 @@ export class YearEnd {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Delegation (role-delegation.ts): a substitute is written to, and may act, while it runs.
+
+  private actingAs(role: 'inspector' | 'leader', p: Person): Person {
+    return this.roles ? this.roles.acting([role], p) : p;
+  }
+
+  private mayActAs(role: 'inspector' | 'leader', holder: Person, by: string): boolean {
+    return by === holder.email || this.roles?.actorFor([role], holder, by) !== undefined;
+  }
+
+  /** A substitute for an inspector starts: they get the link of every unit still to inspect. */
+  async introduceInspector(email: string, substitute: Person): Promise<void> {
+    if (this.state.phase !== 'inspection') return;
+    for (const m of this.input.members.filter((x) => x.inspector.email === email && !this.result(x.unitId).inspected)) {
+      await this.notify('inspection.request', `inspection:request:${m.unitId}:${substitute.email}`, [substitute], { unitName: m.unitName, dueAt: this.input.inspection.dueAt }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Update validators and handlers (the cluster workflow registers them)
 
   assertCanInspect(req: EnterInspectionInput): void {
     if (this.state.phase !== 'inspection') throw new Error(`the inspection is ${this.state.phase === 'waiting' ? 'not open yet' : 'closed'}`);
     const member = this.member(req.unitId);
-    if (req.by !== member.inspector.email) throw new Error(`${req.by} does not inspect ${member.unitName}`);
+    if (!this.mayActAs('inspector', member.inspector, req.by)) throw new Error(`${req.by} does not inspect ${member.unitName}`);
     const entry = entryOf(req);
     const problems = validateEntry(this.input.scoring.sheet, entry, { step: this.input.scoring.step });
     if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
@@ -110,7 +132,15 @@ export class YearEnd {
       (part) => reconcile(self?.[part] ?? {}, withRemovals(self?.[part], entry[part]), req.reasons ?? {}).changes,
     );
     const r = this.result(req.unitId);
-    r.inspected = { entry, total: totalScore(this.input.scoring.sheet, entry, { step: this.input.scoring.step }).total, by: req.by, at: iso(Date.now()), changes };
+    const inspector = this.member(req.unitId).inspector.email;
+    r.inspected = {
+      entry,
+      total: totalScore(this.input.scoring.sheet, entry, { step: this.input.scoring.step }).total,
+      by: req.by,
+      at: iso(Date.now()),
+      changes,
+      ...(req.by !== inspector ? { actingFor: inspector } : {}),
+    };
     this.dirty = true;
     return r;
   }
@@ -182,7 +212,7 @@ export class YearEnd {
   assertCanDecideTie(req: DecideTieInput): void {
     const award = this.award(req.awardId);
     if (award.status !== 'tie' || !award.tie) throw new Error(`"${award.name}" has no tie to decide`);
-    if (!this.input.chair || req.by !== this.input.chair.email) throw new Error(`${req.by} does not chair this cluster's meeting`);
+    if (!this.input.chair || !this.mayActAs('leader', this.input.chair, req.by)) throw new Error(`${req.by} does not chair this cluster's meeting`);
     chairDecides(award.tie, req.chosen);
   }
 
@@ -393,7 +423,7 @@ export class YearEnd {
     this.state.phase = 'inspection';
     await this.project();
     for (const m of this.input.members) {
-      await this.notify('inspection.request', `inspection:request:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: insp().dueAt, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+      await this.notify('inspection.request', `inspection:request:${m.unitId}`, [this.actingAs('inspector', m.inspector)], { unitName: m.unitName, dueAt: insp().dueAt, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
     }
     await this.announceVisits();
     await this.assignCrossChecks();
@@ -416,7 +446,7 @@ export class YearEnd {
         const r = reminders.shift()!;
         const v = this.state.inspectionVersion ?? 0;
         for (const m of this.input.members.filter((x) => !this.result(x.unitId).inspected)) {
-          await this.notify('inspection.reminder', `inspection:reminder:${v === 0 ? '' : `v${v}:`}${r.n}:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: insp().dueAt, daysLeft: r.daysLeft, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+          await this.notify('inspection.reminder', `inspection:reminder:${v === 0 ? '' : `v${v}:`}${r.n}:${m.unitId}`, [this.actingAs('inspector', m.inspector)], { unitName: m.unitName, dueAt: insp().dueAt, daysLeft: r.daysLeft, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
         }
       }
     }
@@ -444,7 +474,7 @@ export class YearEnd {
     const v = this.state.inspectionVersion ?? 0;
     const reason = this.inspectionMoveReason;
     for (const m of this.input.members.filter((x) => !this.result(x.unitId).inspected)) {
-      await this.notify('inspection.request', `inspection:request:v${v}:${m.unitId}`, [m.inspector], { unitName: m.unitName, dueAt: this.input.inspection.dueAt, moved: true, reason, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
+      await this.notify('inspection.request', `inspection:request:v${v}:${m.unitId}`, [this.actingAs('inspector', m.inspector)], { unitName: m.unitName, dueAt: this.input.inspection.dueAt, moved: true, reason, ...this.versioned() }, { role: 'inspector', step: inspectionLinkStep(m.unitId) });
     }
     const visits = (this.input.visits ?? []).filter((x) => ms(x.startsAt) > Date.now());
     for (const x of visits) {
@@ -676,7 +706,7 @@ export class YearEnd {
       award.tie = { ...tie, rule: 'chair' };
       award.status = 'tie';
       const chair = this.input.chair!;
-      await this.notify('ballot.tie', `tie:${award.awardId}`, [chair], { awardName: award.name, tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
+      await this.notify('ballot.tie', `tie:${award.awardId}`, [this.actingAs('leader', chair)], { awardName: award.name, tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
     }
     await this.project();
   }
