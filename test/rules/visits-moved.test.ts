@@ -2,7 +2,7 @@
 import { visitsMovedBy } from '../../rules/compile';
 import type { InspectionVisit } from '../../workflows/cycle/definitions';
 
-const plan = { timeZone: 'Asia/Ho_Chi_Minh', calendar: { holidays: ['2027-11-22'] } };
+const plan = { timeZone: 'Asia/Ho_Chi_Minh', calendar: { holidays: ['2027-11-22'], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] } };
 const visit = (date: string, slot: 'morning' | 'afternoon', unitId = 'xa-phu-tan'): InspectionVisit => ({
   unitId,
   date,
