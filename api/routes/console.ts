@@ -47,9 +47,12 @@ const MAX_PLAN = 2 * 1024 * 1024;
 
 const str = (v: unknown, max = 500): string => (typeof v === 'string' ? v.trim().slice(0, max) : '');
 const optional = (v: unknown, max = 500): string | undefined => str(v, max) || undefined;
+/** A language chosen in a form: English only when asked for, Vietnamese first. */
+const formLang = (v: unknown): Lang => (str(v, 2) === 'en' ? 'en' : 'vi');
 const tr = (lang: Lang, t: { vi: string; en: string } | undefined, fallback: string) => (t ? t[lang] : fallback);
 const langQuery = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
 const cyclePath = (cycleId: string, lang: Lang) => `/console/cycles/${encodeURIComponent(cycleId)}${langQuery(lang)}`;
+const backToCycle = (cycleId: string, lang: Lang) => ({ href: cyclePath(cycleId, lang), label: lang === 'en' ? 'Back to the cycle' : 'Quay lại đợt thi đua' });
 
 interface Problem {
   path: string;
@@ -111,7 +114,7 @@ export function consoleRouter(deps: AppDeps): Router {
         await fn(req, res, lang);
       } catch (err) {
         const cycleId = req.params.cycleId ? String(req.params.cycleId) : undefined;
-        failure(req, res, err, cycleId ? { href: cyclePath(cycleId, lang), label: lang === 'en' ? 'Back to the cycle' : 'Quay lại đợt thi đua' } : undefined);
+        failure(req, res, err, cycleId ? backToCycle(cycleId, lang) : undefined);
       }
     };
 
@@ -141,23 +144,30 @@ export function consoleRouter(deps: AppDeps): Router {
     }),
   );
 
+  const planTextOf = (req: Request): string => (typeof req.body?.plan === 'string' ? req.body.plan : '');
+  const checkTitle = (lang: Lang) => (lang === 'en' ? 'Check the plan' : 'Kiểm tra kế hoạch');
+  /** The form's plan validated and compiled; or, when it has problems, undefined once they are shown by path with the plan text again (400). */
+  const preparedOrProblems = (res: Response, lang: Lang, planText: string) => {
+    try {
+      return preparePlan(planOf(planText), deps.now());
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status !== 400) throw err;
+      render(res, 400, 'console-plan-new', lang, { title: checkTitle(lang), planText, problems: problemsOf(err), message: err.message });
+      return undefined;
+    }
+  };
+
   /** Validation only, nothing stored: every problem by path (400), or the timeline and the launch form. */
   r.post(
     '/plans/check',
     page(async (req, res, lang) => {
-      const planText = typeof req.body?.plan === 'string' ? req.body.plan : '';
-      const title = lang === 'en' ? 'Check the plan' : 'Kiểm tra kế hoạch';
-      let prepared;
-      try {
-        prepared = preparePlan(planOf(planText), deps.now());
-      } catch (err) {
-        if (!(err instanceof HttpError) || err.status !== 400) throw err;
-        return render(res, 400, 'console-plan-new', lang, { title, planText, problems: problemsOf(err), message: err.message });
-      }
+      const planText = planTextOf(req);
+      const prepared = preparedOrProblems(res, lang, planText);
+      if (!prepared) return;
       const { plan, compiled } = prepared;
       const exists = await models.Cycle.findById(compiled.cycle.cycleId, { _id: 1, status: 1 }).lean();
       render(res, 200, 'console-plan-check', lang, {
-        title,
+        title: checkTitle(lang),
         planText,
         cycleId: compiled.cycle.cycleId,
         bodyName: plan.body.name,
@@ -174,16 +184,11 @@ export function consoleRouter(deps: AppDeps): Router {
   r.post(
     '/plans/launch',
     page(async (req, res, lang) => {
-      const planText = typeof req.body?.plan === 'string' ? req.body.plan : '';
+      const planText = planTextOf(req);
       const p = principalOf(res);
       requireWholeScope(p, 'starting a cycle');
-      let prepared;
-      try {
-        prepared = preparePlan(planOf(planText), deps.now());
-      } catch (err) {
-        if (!(err instanceof HttpError) || err.status !== 400) throw err;
-        return render(res, 400, 'console-plan-new', lang, { title: lang === 'en' ? 'Check the plan' : 'Kiểm tra kế hoạch', planText, problems: problemsOf(err), message: err.message });
-      }
+      const prepared = preparedOrProblems(res, lang, planText);
+      if (!prepared) return;
       try {
         const { cycle } = await launchCycle(deps, prepared.plan, prepared.compiled, actorOf(p));
         res.redirect(303, cyclePath(cycle.cycleId, lang));
@@ -290,9 +295,10 @@ export function consoleRouter(deps: AppDeps): Router {
   );
 
   const done = (res: Response, lang: Lang, cycleId: string, data: Record<string, unknown>) =>
-    render(res, 200, 'console-result', lang, { back: { href: cyclePath(cycleId, lang), label: lang === 'en' ? 'Back to the cycle' : 'Quay lại đợt thi đua' }, status: 200, ...data });
+    render(res, 200, 'console-result', lang, { back: backToCycle(cycleId, lang), status: 200, ...data });
 
   const unitName = (plan: Plan, unitId: string) => plan.units.find((u) => u.id === unitId)?.name ?? unitId;
+  const clusterName = (plan: Plan, clusterId: string) => plan.clusters.find((c) => c.id === clusterId)?.name ?? clusterId;
   const stepTitle = (step: string, lang: Lang) => STEP_KINDS[step as StepName]?.title[lang] ?? step;
 
   r.post(
@@ -333,24 +339,28 @@ export function consoleRouter(deps: AppDeps): Router {
       done(res, lang, cycleId, {
         title: lang === 'en' ? 'Meeting moved' : 'Đã dời hội nghị',
         timeZone: plan.timeZone,
-        meeting: { cluster: plan.clusters.find((c) => c.id === clusterId)?.name ?? clusterId, ...result.meeting, version: result.version },
+        meeting: { cluster: clusterName(plan, clusterId), ...result.meeting, version: result.version },
       });
     }),
   );
 
+  /** A form about one person of a unit (a contact or the reviewer, by role and email): the unit must be in the account's scope. */
+  async function unitPersonForm(req: Request, res: Response) {
+    const cycleId = String(req.params.cycleId);
+    const unitId = str(req.body?.unitId, 100);
+    const p = principalOf(res);
+    const { plan } = await loadCycle(cycleId);
+    requireUnitInScope(p, plan, cycleId, unitId);
+    return { cycleId, unitId, p, plan, role: str(req.body?.role, 20), email: str(req.body?.email, 254) };
+  }
+  /** The person a form names: name, email (from the field given) and language. */
+  const personOf = (req: Request, emailField: string) => ({ name: str(req.body?.name, 200), email: str(req.body?.[emailField], 254), lang: formLang(req.body?.personLang) });
+
   r.post(
     '/cycles/:cycleId/people',
     page(async (req, res, lang) => {
-      const cycleId = String(req.params.cycleId);
-      const unitId = str(req.body?.unitId, 100);
-      const p = principalOf(res);
-      const { plan } = await loadCycle(cycleId);
-      requireUnitInScope(p, plan, cycleId, unitId);
-      const input = {
-        role: str(req.body?.role, 20),
-        email: str(req.body?.email, 254),
-        person: { name: str(req.body?.name, 200), email: str(req.body?.newEmail, 254), lang: str(req.body?.personLang, 2) === 'en' ? 'en' : 'vi' },
-      };
+      const { cycleId, unitId, p, plan, role, email } = await unitPersonForm(req, res);
+      const input = { role, email, person: personOf(req, 'newEmail') };
       const result = await replacePerson(deps, cycleId, unitId, input, actorOf(p));
       done(res, lang, cycleId, {
         title: lang === 'en' ? 'Person replaced' : 'Đã thay người',
@@ -363,15 +373,11 @@ export function consoleRouter(deps: AppDeps): Router {
   r.post(
     '/cycles/:cycleId/delegations',
     page(async (req, res, lang) => {
-      const cycleId = String(req.params.cycleId);
-      const unitId = str(req.body?.unitId, 100);
-      const p = principalOf(res);
-      const { plan } = await loadCycle(cycleId);
-      requireUnitInScope(p, plan, cycleId, unitId);
+      const { cycleId, unitId, p, plan, role, email } = await unitPersonForm(req, res);
       const input = {
-        role: str(req.body?.role, 20),
-        email: str(req.body?.email, 254),
-        substitute: { name: str(req.body?.name, 200), email: str(req.body?.substituteEmail, 254), lang: str(req.body?.personLang, 2) === 'en' ? 'en' : 'vi' },
+        role,
+        email,
+        substitute: personOf(req, 'substituteEmail'),
         from: str(req.body?.from, 10),
         to: str(req.body?.to, 10),
         ...(str(req.body?.reason, 500) ? { reason: str(req.body?.reason, 500) } : {}),
@@ -394,7 +400,7 @@ export function consoleRouter(deps: AppDeps): Router {
       const result = await withdrawUnit(deps, cycleId, unitId, { reason: str(req.body?.reason) }, actorOf(p), (clusterId) => requireCluster(p, clusterId));
       done(res, lang, cycleId, {
         title: lang === 'en' ? 'Unit withdrawn' : 'Đã rút đơn vị khỏi đợt thi đua',
-        withdrawn: { unit: unitName(plan, unitId), cluster: plan.clusters.find((c) => c.id === result.clusterId)?.name ?? result.clusterId, reason: result.withdrawn?.reason, repeated: result.repeated },
+        withdrawn: { unit: unitName(plan, unitId), cluster: clusterName(plan, result.clusterId), reason: result.withdrawn?.reason, repeated: result.repeated },
       });
     }),
   );
@@ -407,7 +413,7 @@ export function consoleRouter(deps: AppDeps): Router {
       const clusterId = str(req.body?.clusterId, 100);
       const p = principalOf(res);
       requireCluster(p, clusterId);
-      const contactLang = str(req.body?.contactLang, 2) === 'en' ? 'en' : 'vi';
+      const contactLang = formLang(req.body?.contactLang);
       const input = {
         unit: {
           id: str(req.body?.unitId, 100),
@@ -421,7 +427,7 @@ export function consoleRouter(deps: AppDeps): Router {
       await addUnit(deps, cycleId, clusterId, input, actorOf(p));
       done(res, lang, cycleId, {
         title: lang === 'en' ? 'Unit added' : 'Đã thêm đơn vị vào đợt thi đua',
-        added: { unit: input.unit.name, cluster: plan.clusters.find((c) => c.id === clusterId)?.name ?? clusterId, reason: input.reason },
+        added: { unit: input.unit.name, cluster: clusterName(plan, clusterId), reason: input.reason },
       });
     }),
   );

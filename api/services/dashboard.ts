@@ -370,6 +370,26 @@ export function rowOfOutbox(mail: OutboxRow, rows: StepRow[]): StepRow | undefin
 export const temporalUrl = (base: string | undefined, namespace: string, workflowId: string): string | undefined =>
   base ? `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
 
+/** A step row as a stuck item of cycle `cycleId`, with no reasons yet (the caller adds them). */
+function stuckItemOf(row: StepRow, cycleId: string, clusterName: string, opts: Pick<DashboardOptions, 'now' | 'lang' | 'temporalUiUrl' | 'namespace'>, tz: string): StuckItem {
+  const step = row.step as StepName;
+  return {
+    cycleId,
+    clusterId: row.clusterId,
+    clusterName,
+    unitId: row.unitId,
+    unitName: row.unitName,
+    workflowId: row.workflowId,
+    step,
+    stepTitle: stepTitle(step, opts.lang),
+    status: row.status,
+    statusLabel: statusLabel(row.status as StepStatus, opts.lang),
+    daysOverdue: daysOverdue(row, opts.now, tz),
+    reasons: [],
+    temporalUrl: temporalUrl(opts.temporalUiUrl, opts.namespace, row.workflowId),
+  };
+}
+
 const timeZoneOf = (cycle: CycleRow): string => {
   const tz = (cycle.plan as { timeZone?: unknown } | undefined)?.timeZone;
   return typeof tz === 'string' && tz ? tz : DEFAULT_TIME_ZONE;
@@ -465,22 +485,7 @@ export function buildCycleView(
     const key = `${row.workflowId}:${row.step}`;
     let item = items.get(key);
     if (!item) {
-      const step = row.step as StepName;
-      item = {
-        cycleId: cycle._id,
-        clusterId: row.clusterId,
-        clusterName: clusterName.get(row.clusterId) ?? row.clusterId,
-        unitId: row.unitId,
-        unitName: row.unitName,
-        workflowId: row.workflowId,
-        step,
-        stepTitle: stepTitle(step, lang),
-        status: row.status,
-        statusLabel: statusLabel(row.status as StepStatus, lang),
-        daysOverdue: daysOverdue(row, now, tz),
-        reasons: [],
-        temporalUrl: temporalUrl(opts.temporalUiUrl, opts.namespace, row.workflowId),
-      };
+      item = stuckItemOf(row, cycle._id, clusterName.get(row.clusterId) ?? row.clusterId, opts, tz);
       items.set(key, item);
     }
     return item;
@@ -577,28 +582,13 @@ export function temporalCandidates(cycles: CycleView[], rows: StepRow[], limit =
  * failure, (e2) a workflow that is not running while the read model says one of its steps is open.
  */
 export function applyTemporalFacts(cycle: CycleView, rows: StepRow[], facts: Map<string, WorkflowFacts>, opts: DashboardOptions): void {
-  const { lang, now } = opts;
+  const { lang } = opts;
   const tz = cycle.timeZone;
   const mine = rows.filter((r) => r.cycleId === cycle.cycleId);
   const itemFor = (row: StepRow): StuckItem => {
     let item = cycle.stuck.find((s) => s.workflowId === row.workflowId && s.step === row.step);
     if (!item) {
-      const step = row.step as StepName;
-      item = {
-        cycleId: cycle.cycleId,
-        clusterId: row.clusterId,
-        clusterName: cycle.clusters.find((c) => c.clusterId === row.clusterId)?.name ?? row.clusterId,
-        unitId: row.unitId,
-        unitName: row.unitName,
-        workflowId: row.workflowId,
-        step,
-        stepTitle: stepTitle(step, lang),
-        status: row.status,
-        statusLabel: statusLabel(row.status as StepStatus, lang),
-        daysOverdue: daysOverdue(row, now, tz),
-        reasons: [],
-        temporalUrl: temporalUrl(opts.temporalUiUrl, opts.namespace, row.workflowId),
-      };
+      item = stuckItemOf(row, cycle.cycleId, cycle.clusters.find((c) => c.clusterId === row.clusterId)?.name ?? row.clusterId, opts, tz);
       cycle.stuck.push(item);
     }
     return item;

@@ -6,8 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureFerretDb } from './ferretdb';
 import { freePort } from './ports';
-import { logTail, spawnServer } from './server-process';
-import { waitUntil } from './wait';
+import { awaitServerReady, spawnServer } from './server-process';
 import { tryRun } from './try-run';
 
 export type MongoKind = 'mongod' | 'ferretdb';
@@ -55,25 +54,14 @@ export async function startMongo(opts: MongoOptions): Promise<MongoServer> {
   const proc = spawnServer({ name: kind, command, args, logFile });
   const uri = `mongodb://127.0.0.1:${port}/`;
 
-  try {
-    await waitUntil(() => ping(uri), {
-      timeoutMs: opts.startTimeoutMs ?? 30_000,
-      intervalMs: 200,
-      abortIf: () => {
-        const exit = proc.exited();
-        if (exit) throw new Error(`the process exited early (code ${exit.code}, signal ${exit.signal})`);
-      },
-    });
-  } catch (err) {
-    await proc.stop(1000);
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `${kind} did not answer ping on ${uri}: ${why}\n` +
-        `Command: ${command} ${args.join(' ')}\n` +
-        `Log ${logFile}, last lines:\n${logTail(logFile)}\n` +
-        'What to do: read the log; a port in use or a data directory locked by another server are the usual causes.', { cause: err }
-    );
-  }
+  await awaitServerReady(proc, () => ping(uri), {
+    timeoutMs: opts.startTimeoutMs ?? 30_000,
+    intervalMs: 200,
+    failure: `${kind} did not answer ping on ${uri}`,
+    command,
+    args,
+    whatToDo: 'read the log; a port in use or a data directory locked by another server are the usual causes.',
+  });
 
   return { uri, kind, logFile, stop: () => proc.stop(5000) };
 }

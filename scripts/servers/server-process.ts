@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { waitUntil } from './wait';
 
 export interface ServerProcess {
   readonly pid: number;
@@ -114,6 +115,38 @@ function startWatchdog(serverPid: number): ChildProcess | undefined {
     return dog;
   } catch {
     return undefined; // Best effort: the exit handler still covers normal exits.
+  }
+}
+
+/**
+ * Waits until `ready` succeeds for a server just spawned, failing at once if its process exits. If it
+ * never does, the process is stopped and the error says `<failure>: <why>`, the command, the last lines
+ * of the log and what to do.
+ */
+export async function awaitServerReady(
+  proc: ServerProcess,
+  ready: () => Promise<unknown>,
+  opts: { timeoutMs: number; intervalMs: number; failure: string; command: string; args: string[]; whatToDo: string },
+): Promise<void> {
+  try {
+    await waitUntil(ready, {
+      timeoutMs: opts.timeoutMs,
+      intervalMs: opts.intervalMs,
+      abortIf: () => {
+        const exit = proc.exited();
+        if (exit) throw new Error(`the process exited early (code ${exit.code}, signal ${exit.signal})`);
+      },
+    });
+  } catch (err) {
+    await proc.stop(1000);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `${opts.failure}: ${why}\n` +
+        `Command: ${opts.command} ${opts.args.join(' ')}\n` +
+        `Log ${proc.logFile}, last lines:\n${logTail(proc.logFile)}\n` +
+        `What to do: ${opts.whatToDo}`,
+      { cause: err },
+    );
   }
 }
 

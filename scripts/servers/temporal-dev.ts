@@ -5,9 +5,8 @@
 import { Connection } from '@temporalio/client';
 import * as path from 'node:path';
 import { freePort, tcpAccepts } from './ports';
-import { logTail, spawnServer } from './server-process';
+import { awaitServerReady, spawnServer } from './server-process';
 import { ensureTemporalCli } from './temporal-cli';
-import { waitUntil } from './wait';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
@@ -70,38 +69,28 @@ export async function startTemporalDev(opts: TemporalDevOptions): Promise<Tempor
   const proc = spawnServer({ name: 'Temporal dev server', command: temporal, args, logFile });
   const address = `127.0.0.1:${port}`;
 
-  try {
-    await waitUntil(
-      async () => {
-        await tcpAccepts(port);
-        const connection = await Connection.connect({ address, connectTimeout: '2s' });
-        try {
-          // Answering describeNamespace means the frontend is up AND our
-          // namespace exists, which is what callers need next.
-          await connection.workflowService.describeNamespace({ namespace });
-        } finally {
-          await connection.close();
-        }
-      },
-      {
-        timeoutMs: opts.startTimeoutMs ?? 60_000,
-        intervalMs: 250,
-        abortIf: () => {
-          const exit = proc.exited();
-          if (exit) throw new Error(`the process exited early (code ${exit.code}, signal ${exit.signal})`);
-        },
-      },
-    );
-  } catch (err) {
-    await proc.stop(1000);
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `Temporal dev server did not become ready on ${address} (namespace '${namespace}'): ${why}\n` +
-        `Command: ${temporal} ${args.join(' ')}\n` +
-        `Log ${logFile}, last lines:\n${logTail(logFile)}\n` +
-        'What to do: read the log; a locked or corrupt db file, or a port in use, are the usual causes.', { cause: err }
-    );
-  }
+  await awaitServerReady(
+    proc,
+    async () => {
+      await tcpAccepts(port);
+      const connection = await Connection.connect({ address, connectTimeout: '2s' });
+      try {
+        // Answering describeNamespace means the frontend is up AND our
+        // namespace exists, which is what callers need next.
+        await connection.workflowService.describeNamespace({ namespace });
+      } finally {
+        await connection.close();
+      }
+    },
+    {
+      timeoutMs: opts.startTimeoutMs ?? 60_000,
+      intervalMs: 250,
+      failure: `Temporal dev server did not become ready on ${address} (namespace '${namespace}')`,
+      command: temporal,
+      args,
+      whatToDo: 'read the log; a locked or corrupt db file, or a port in use, are the usual causes.',
+    },
+  );
 
   return {
     address,

@@ -3,8 +3,8 @@
  * server: authentication, plan errors, duplicate cycles, every link fault, the durable inbox, /health
  * and 503s when a backing server is down.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import supertest from 'supertest';
 import { stringify } from 'yaml';
 import { createApp } from '../../api/app';
@@ -12,9 +12,9 @@ import { deliverInbox } from '../../api/services/link-actions';
 import { connectDb } from '../../lib/db';
 import { createTemporalClient } from '../../lib/temporal';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
-import { freshDbUri, required } from '../helpers/env';
+import { freshDbUri } from '../helpers/env';
 import { flipSignature, signedLink, tamperClaims } from '../helpers/link-attacks';
-import { appWithMailer, createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { appWithMailer, createHarness, eventually, linkIn, mailbox, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -26,23 +26,10 @@ const planFor = (bodyId: string) => {
 };
 
 describe('api', () => {
-  let connection: Connection;
   let native: NativeConnection;
   let client: Client;
   let h: Harness;
-
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    client = new Client({ connection });
-    h = await createHarness({ label: 'api', client, connection: native, taskQueue: 'api-test', updateTimeoutMs: 3000 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await native?.close();
-    await connection?.close();
-  });
+  useDevServer({ label: 'api', taskQueue: 'api-test', updateTimeoutMs: 3000 }, (s) => ({ h, client, native } = s));
 
   test('/openapi.json describes the api, and /api/docs shows every operation of it to people', async () => {
     const spec = await supertest(h.app).get('/openapi.json');

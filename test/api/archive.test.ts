@@ -16,10 +16,10 @@ import JSZip from 'jszip';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
-import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { yearEndPlan } from '../helpers/plans';
+import { eventually, latestMail, linkIn, TEST_TOKEN } from '../helpers/harness';
+import { ballotYearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
-import { mailOf, UNITS, vote } from '../helpers/year-end';
+import { mailOf, SELF_SCORES, submitSelfScores, UNITS, vote } from '../helpers/year-end';
 
 const root = path.resolve(__dirname, '../..');
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -42,22 +42,12 @@ describe('a closed year: export and archive', () => {
   const ts = useTimeSkipping('archive');
 
   test('the zip holds the year with checksums; archived, the cycle refuses every change', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
-    const plan = {
-      ...base,
-      body: { ...base.body, id: 'mttq-luu-tru' },
-      awards: [{ id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'], threshold: { of: 'valid-ballots' as const, share: 0.3, strict: false } }],
-      council: undefined,
-      stages: { ...base.stages, proposal: undefined },
-    };
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = ballotYearEndPlan(year, 'mttq-luu-tru', { of: 'valid-ballots', share: 0.3, strict: false });
     const cycleId = `thidua:mttq-luu-tru:${year}`;
     const cycleUrl = `/api/cycles/${encodeURIComponent(cycleId)}`;
     const clusterWf = clusterWorkflowId(cycleId, 'cum-1');
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
-    const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? '')).at(-1), `${re} to ${to}`);
+    const firstMail = (to: string, re: RegExp) => latestMail(h, to, re);
     let server: Server | undefined;
 
     await h.runWorker(async () => {
@@ -70,15 +60,7 @@ describe('a closed year: export and archive', () => {
 
       // Self-scores (the classes come from them), then the meeting's secret ballot.
       await sleepUntil(`${year}-10-01T03:00:00Z`);
-      const scores: Record<string, Record<string, string>> = {
-        'xa-phu-tan': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '40' },
-        'xa-phu-vinh': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '35' },
-        'xa-phu-loi': { 'c.1.1': '20', 'c.1.2': '10', 'c.2.1': '30' },
-      };
-      for (const u of UNITS) {
-        const req = await firstMail(mailOf(u), /\[Thi đua .*\] Đề nghị gửi Báo cáo tự chấm điểm/);
-        expect((await actThroughLink(h, linkIn(req.text), { action: 'submit', ...scores[u] })).status).toBe(200);
-      }
+      await submitSelfScores(h, SELF_SCORES);
       await sleepUntil(`${year}-12-03T01:30:00Z`);
       const ballots = Object.fromEntries(await Promise.all(UNITS.map(async (u) => [u, linkIn((await firstMail(mailOf(u), /\[Phiếu suy tôn\] Cờ thi đua/)).text)])));
       expect((await vote(h, ballots['xa-phu-tan'], ['xa-phu-vinh'])).res.status).toBe(200);

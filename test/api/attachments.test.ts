@@ -4,57 +4,25 @@
  * them; the secretariat uploads the signed scan of an issued document (audited as such). Every bad
  * upload is a 4xx naming the field, stores nothing, and the server stays up.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { Document, Packer, Paragraph } from 'docx';
 import supertest from 'supertest';
 import { clusterDocumentsOwner } from '../../activities/documents';
 import { listAttachments } from '../../lib/attachments';
 import { listDocuments, storeDocument } from '../../lib/documents/store';
 import { createLinkToken } from '../../lib/links';
-import { createAccount } from '../../lib/staff';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { createHarness, eventually, linkIn, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { binary, eventually, linkIn, mailbox, signInStaff, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 import { SAMPLES } from '../helpers/files';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-const PASSWORD = 'mật-khẩu-đủ-dài-1';
-const binary = (res: supertest.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('attachments', () => {
-  let connection: Connection;
-  let native: NativeConnection;
   let client: Client;
   let h: Harness;
-  let ip = 0;
-
-  async function signIn(email: string, roles: ('coordinator' | 'secretariat' | 'council' | 'viewer')[], clusters?: string[]) {
-    await createAccount(h.db.models, { email, name: `Cán bộ ${email.split('@')[0]}`, roles, clusters, password: PASSWORD });
-    const agent = supertest.agent(h.app);
-    const r = await agent.post('/login').set('X-Forwarded-For', `10.9.0.${++ip}`).type('form').send({ email, password: PASSWORD, next: '/dashboard' });
-    expect(r.status).toBe(303);
-    const session = await agent.get('/api/session').expect(200);
-    return { agent, csrf: session.body.csrfToken as string };
-  }
-
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    client = new Client({ connection });
-    h = await createHarness({ label: 'attachments', client, connection: native, taskQueue: 'attachments-test' });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await native?.close();
-    await connection?.close();
-  });
+  useDevServer({ label: 'attachments', taskQueue: 'attachments-test' }, (s) => ({ h, client } = s));
+  const signIn = (email: string, roles: ('coordinator' | 'secretariat' | 'council' | 'viewer')[], clusters?: string[]) => signInStaff(h, email, roles, { clusters });
 
   test('a unit attaches files to its report, the reviewer downloads them; bad uploads are refused by content', async () => {
     const year = new Date().getUTCFullYear() + 1;

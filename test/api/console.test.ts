@@ -4,19 +4,15 @@
  * timeline of `plan check`), CSRF, launching, the cycle page and its forms, moving a deadline, cluster
  * scope, cancelling; Vietnamese first with the English switch.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import supertest from 'supertest';
 import { stringify } from 'yaml';
 import { preparePlan } from '../../api/services/start-cycle';
 import { planTimelineLines } from '../../cli/plan-check';
-import { createAccount } from '../../lib/staff';
 import { unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { createHarness, eventually, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { eventually, signInStaff, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
-const PASSWORD = 'mật-khẩu-đủ-dài-1';
 const nextYear = new Date().getUTCFullYear() + 1;
 // Workflow ids are global on the shared dev server: a body of its own per run.
 const bodyId = `console-${Date.now().toString(36)}`;
@@ -32,33 +28,10 @@ const unescape = (s: string) =>
   s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&#x3D;/g, '=').replace(/&#x60;/g, '`').replace(/&amp;/g, '&');
 
 describe('coordinator console', () => {
-  let connection: Connection;
-  let native: NativeConnection;
   let client: Client;
   let h: Harness;
-  let ip = 0;
-
-  async function signIn(email: string, roles: ('coordinator' | 'viewer')[], clusters?: string[]) {
-    await createAccount(h.db.models, { email, name: `Cán bộ ${email.split('@')[0]}`, roles, clusters, password: PASSWORD });
-    const agent = supertest.agent(h.app);
-    const r = await agent.post('/login').set('X-Forwarded-For', `10.1.0.${++ip}`).type('form').send({ email, password: PASSWORD, next: '/console' });
-    expect(r.status).toBe(303);
-    const session = await agent.get('/api/session').expect(200);
-    return { agent, csrf: session.body.csrfToken as string };
-  }
-
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    client = new Client({ connection });
-    h = await createHarness({ label: 'console', client, connection: native, taskQueue: 'console-test', updateTimeoutMs: 5000 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await native?.close();
-    await connection?.close();
-  });
+  useDevServer({ label: 'console', taskQueue: 'console-test', updateTimeoutMs: 5000 }, (s) => ({ h, client } = s));
+  const signIn = (email: string, roles: ('coordinator' | 'viewer')[], clusters?: string[]) => signInStaff(h, email, roles, { clusters, next: '/console' });
 
   test('anonymous → /login; a viewer → 403 page; a coordinator and the API-token session see the console, Vietnamese first', async () => {
     const anon = await supertest(h.app).get('/console');

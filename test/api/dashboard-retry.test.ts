@@ -5,8 +5,6 @@
  * while the third waits out its backoff. The page's button (CSRF), the API (roles), the audit, and
  * the refusal when nothing is retrying.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import supertest from 'supertest';
 import { launchCycle, preparePlan } from '../../api/services/start-cycle';
 import { createLogger } from '../../lib/logger';
@@ -15,31 +13,16 @@ import { createTransport } from '../../lib/mail/transport';
 import { createAccount } from '../../lib/staff';
 import { freePort } from '../../scripts/servers';
 import { unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { createHarness, eventually, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { eventually, mailbox, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
 const PASSWORD = 'mật-khẩu-đủ-dài-1';
 
 describe('dashboard: retry now (dev server)', () => {
-  let connection: Connection;
-  let native: NativeConnection;
   let h: Harness;
   let late: SmtpSink | undefined;
-
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    h = await createHarness({ label: 'dash-retry', client: new Client({ connection }), connection: native, taskQueue: `dash-retry-${Date.now()}` });
-  });
-  afterAll(async () => {
-    await late?.close();
-    await h?.close();
-    await native?.close();
-    await connection?.close();
-  });
+  useDevServer({ label: 'dash-retry', taskQueue: `dash-retry-${Date.now()}`, beforeClose: () => late?.close() }, (s) => ({ h } = s));
 
   test('a retrying notify runs again now; the others wait their backoff', async () => {
     const port = await freePort();

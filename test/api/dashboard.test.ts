@@ -3,16 +3,14 @@
  * staff only, counts, the units × steps matrix, every stuck reason with its wording and days overdue
  * against a fixed `now`, the spreadsheet, English, and a Temporal that is down.
  */
-import { Client, Connection, type Client as TemporalClient } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client, Client as TemporalClient } from '@temporalio/client';
 import ExcelJS from 'exceljs';
 import supertest from 'supertest';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/deps';
 import { createTemporalClient } from '../../lib/temporal';
 import { unitWorkflowId } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { createHarness, eventually, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { binary, eventually, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -165,12 +163,6 @@ function fakeTemporal(facts: Record<string, { status?: string; pendingActivities
   } as unknown as TemporalClient;
 }
 
-const binary = (res: unknown, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  (res as NodeJS.ReadableStream).on('data', (c: Buffer) => chunks.push(c));
-  (res as NodeJS.ReadableStream).on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
 interface Reason {
   code: string;
   text: string;
@@ -203,26 +195,15 @@ const reasonsOf = (stuck: Stuck[], unitId: string) => stuck.filter((s) => s.unit
 const cellOf = (c: CycleJson, unitId: string, step: string) => c.clusters.flatMap((k) => k.units).find((u) => u.unitId === unitId)!.cells.find((x) => x.step === step)!;
 
 describe('dashboard', () => {
-  let connection: Connection;
-  let native: NativeConnection;
   let client: Client;
   let h: Harness;
   /** The real app at the fixed `now`, with a Temporal UI configured. */
   let depsAt: (temporal: TemporalClient) => AppDeps;
 
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    client = new Client({ connection });
-    h = await createHarness({ label: 'dashboard', client, connection: native, taskQueue: 'dashboard-test' });
+  useDevServer({ label: 'dashboard', taskQueue: 'dashboard-test' }, async (s) => {
+    ({ h, client } = s);
     await seed(h);
     depsAt = (temporal) => ({ ...h.deps, temporal, config: { ...h.config, TEMPORAL_UI_URL: `${UI}/` }, now: () => NOW });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await native?.close();
-    await connection?.close();
   });
 
   test('staff only: a page redirects to the login, JSON and the spreadsheet answer 401', async () => {

@@ -1,38 +1,19 @@
 /** The year's plan (Kế hoạch) is generated when a cycle starts, stored with a version, and served. */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import JSZip from 'jszip';
 import supertest from 'supertest';
 import { generatePlanDocuments } from '../../api/services/documents';
 import type { Plan } from '../../rules/plan';
-import { required } from '../helpers/env';
-import { createHarness, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { binary, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { darkShare, firstPageGray, pdfText } from '../helpers/pdf';
 import { smallPlan } from '../helpers/plans';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-const binary = (res: supertest.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('cycle documents', () => {
-  let connection: Connection;
-  let native: NativeConnection;
+  let client: Client;
   let h: Harness;
-
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    h = await createHarness({ label: 'documents', client: new Client({ connection }), connection: native, taskQueue: 'documents-test' });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await native?.close();
-    await connection?.close();
-  });
+  useDevServer({ label: 'documents', taskQueue: 'documents-test' }, (s) => ({ h, client } = s));
 
   test('the plan document, as Word and as a printable page', async () => {
     const year = new Date().getUTCFullYear() + 1;
@@ -101,6 +82,6 @@ describe('cycle documents', () => {
     const pdf2 = await supertest(h.app).get(`/api/cycles/${cycleId}/documents/plan.pdf`).set(auth).buffer(true).parse(binary).expect(200);
     expect(pdf2.headers['x-document-version']).toBe('2');
     expect(pdfText(pdf2.body as Buffer)).toContain('Số: 110/KH-MTTQ-BTT');
-    await new Client({ connection }).workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
+    await client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
   });
 });

@@ -8,13 +8,12 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { createAccount, verifyPassword } from '../../lib/staff';
 import { required } from '../helpers/env';
-import { appWithMailer, createHarness, eventually, mailbox, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { appWithMailer, eventually, mailbox, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { smallPlan } from '../helpers/plans';
 
 const root = path.resolve(__dirname, '../..');
@@ -22,8 +21,6 @@ const PASSWORD = 'mật-khẩu-đủ-dài-1';
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
 
 describe('staff accounts', () => {
-  let connection: Connection;
-  let native: NativeConnection;
   let client: Client;
   let h: Harness;
   let app: Express;
@@ -44,21 +41,11 @@ describe('staff accounts', () => {
     return { agent, csrf: session.body.csrfToken as string, login: r };
   }
 
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    client = new Client({ connection });
-    h = await createHarness({ label: 'staff', client, connection: native, taskQueue: 'staff-test' });
+  useDevServer({ label: 'staff', taskQueue: 'staff-test', beforeClose: () => closeMailer?.() }, (s) => {
+    ({ h, client } = s);
     const m = appWithMailer(h);
     app = m.app;
     closeMailer = m.close;
-  });
-  afterAll(async () => {
-    closeMailer?.();
-    await h?.close();
-    await native?.close();
-    await connection?.close();
   });
 
   test('the password is stored as a salted Argon2id hash: never the password, different for the same password', async () => {

@@ -4,8 +4,6 @@
  * the api. The fixture is a real plan compiled by rules/compile, scores totalled and classified by
  * rules/, ballots counted by rules/ballot (one award decided by ballot, one tie decided by the chair).
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import ExcelJS from 'exceljs';
 import supertest from 'supertest';
 import { clusterDocumentsOwner, createDocumentActivities, type GeneratedDocument } from '../../activities/documents';
@@ -21,17 +19,11 @@ import { validatePlan, type Plan } from '../../rules/plan';
 import { nextHead } from '../../rules/rotation';
 import { totalScore } from '../../rules/scoring';
 import type { AwardState, BallotRoundState, ScoreEntryState, StepState, UnitResult, YearEndState } from '../../workflows/cycle/definitions';
-import { required } from '../helpers/env';
-import { createHarness, TEST_TOKEN, type Harness } from '../helpers/harness';
+import { binary, TEST_TOKEN, useDevServer, type Harness } from '../helpers/harness';
 import { yearEndPlan } from '../helpers/plans';
 import { docxParagraphs, expectInOrder, unzipDocx } from './fixtures';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-const binary = (res: supertest.Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const YEAR = 2024;
 const CLUSTER = 'cum-1';
@@ -158,8 +150,6 @@ function fixture() {
 // ---------------------------------------------------------------------------------------------
 
 describe("a cluster's year-end documents", () => {
-  let connection: Connection;
-  let native: NativeConnection;
   let h: Harness;
   const f = fixture();
   const { cycleId } = f;
@@ -197,20 +187,12 @@ describe("a cluster's year-end documents", () => {
     return pages;
   };
 
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    connection = await Connection.connect({ address });
-    native = await NativeConnection.connect({ address });
-    h = await createHarness({ label: 'year-end-docs', client: new Client({ connection }), connection: native, taskQueue: 'year-end-docs-test' });
+  useDevServer({ label: 'year-end-docs', taskQueue: 'year-end-docs-test' }, async (s) => {
+    ({ h } = s);
     const now = new Date();
     await h.db.models.Cycle.create({ _id: cycleId, bodyId: f.plan.body.id, bodyName: f.plan.body.name, year: YEAR, workflowId: `${cycleId}:cycle`, status: 'running', plan: f.plan, createdAt: now, updatedAt: now });
     await h.db.models.ClusterPlan.create({ _id: `${cycleId}:${CLUSTER}`, cycleId, clusterId: CLUSTER, name: f.cluster.name, status: 'running', units: f.cluster.units, yearEnd: f.ye });
     await h.db.models.ClusterPlan.create({ _id: `${cycleId}:cum-2`, cycleId, clusterId: 'cum-2', name: 'Cụm thi đua số 2', status: 'running', units: [], yearEnd: f.ye });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await native?.close();
-    await connection?.close();
   });
 
   test('stage "classes": the score table (XLSX) and the summary report (DOCX, HTML)', async () => {

@@ -5,15 +5,11 @@
  * shape whose message (or problems) names what is wrong; nothing is stored, no workflow starts, and
  * /health stays 200 after each (the process neither crashed nor hung).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import supertest from 'supertest';
 import { stringify } from 'yaml';
-import { createLogger } from '../../lib/logger';
-import { API_TOKEN, createApi, faultPlan, freePort, MongoBox, say, startSmtpSink, TemporalBox, tmpDir, type Api, type SmtpSink } from './stack';
+import { API_TOKEN, faultPlan, faultStack, say } from './stack';
 
 const L = 'bad-plans';
-const log = createLogger('sink', 'warn');
 const MB = 1024 * 1024;
 
 interface Case {
@@ -79,28 +75,10 @@ function cases(): Case[] {
 }
 
 describe('fault: bad plans', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-
-  beforeAll(async () => {
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
-  });
-  afterAll(async () => {
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = faultStack(L);
 
   test('a clear 4xx naming the problem, nothing stored, the server healthy after each', async () => {
-    const smtpPort = await freePort();
-    api = await createApi({ label: L, mongoUri: mongo.uri('fault_bad_plans'), temporalAddress: temporal.address, taskQueue: 'fault-bad-plans', smtpUrl: () => `smtp://127.0.0.1:${smtpPort}` });
-    sink = await startSmtpSink(api.db, { port: smtpPort, log });
+    const { api } = await stack.startApi('bad-plans');
     const app = api.app;
     expect((await supertest(app).get('/health')).status).toBe(200);
 

@@ -4,62 +4,20 @@
  * test process) all lose their database for a while: the sink answers 451, activities retry, the
  * drivers reconnect. The cycle completes and nothing is lost: read model rows, outbox rows, mailbox.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { canConnect } from '../../lib/net';
-import { createLogger } from '../../lib/logger';
-import {
-  Actors,
-  createApi,
-  expectCycleOutcome,
-  finishCycle,
-  freePort,
-  launch,
-  MongoBox,
-  poll,
-  say,
-  sleep,
-  startSmtpSink,
-  TemporalBox,
-  terminateCycle,
-  tmpDir,
-  WorkerProc,
-  type Api,
-  type SmtpSink,
-} from './stack';
+import { Actors, expectCycleOutcome, faultStack, finishCycle, launch, poll, say, sleep, terminateCycle } from './stack';
 
 const L = 'mongo-restart';
 const ACTING = ['xa-phu-tan', 'xa-phu-vinh'];
 
 describe('fault: the MongoDB-compatible server stops and starts again mid-cycle', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-  let worker: WorkerProc | undefined;
-
-  beforeAll(async () => {
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = faultStack(L);
 
   test('the cycle completes; read model, outbox and mailbox lose nothing', async () => {
     const started = Date.now();
-    const taskQueue = 'fault-mongo';
-    const mongoUri = mongo.uri('fault_mongo');
-    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => sink!.url });
-    sink = await startSmtpSink(api.db, { port: 0, log: createLogger('sink', 'warn') });
-    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
-    await worker.start();
+    const { api } = await stack.startApi('mongo');
+    const { worker } = await stack.startWorker();
+    const { mongo } = stack;
     api.startInbox();
 
     const tl = { opens: 3, reminders: [16, 26] as [number, number], due: 32, grace: 34, escalation: 38 };
@@ -79,12 +37,12 @@ describe('fault: the MongoDB-compatible server stops and starts again mid-cycle'
     await mongo.stop();
     expect(await canConnect('127.0.0.1', mongo.port)).toBe(false);
     // The fault is seen by the parts that use it.
-    await poll(async () => !api!.db.isUp(), 'the api to notice the database is down', 15_000, 100);
+    await poll(async () => !api.db.isUp(), 'the api to notice the database is down', 15_000, 100);
     await sleep(Math.max(0, t0 + 20_000 - Date.now()));
     await mongo.start();
     const backAt = new Date();
     say(L, `${mongo.server.kind} back at t+${((Date.now() - t0) / 1000).toFixed(1)}s (same data dir, port ${mongo.port})`);
-    await poll(async () => api!.db.isUp(), 'the api to reconnect to the database', 30_000, 200);
+    await poll(async () => api.db.isUp(), 'the api to reconnect to the database', 30_000, 200);
     const workerAlive = worker.alive();
     // The worker met the outage too: its activities failed on the database (mongoose may instead hold
     // them until it reconnects), or on the SMTP server, whose mailbox lives in the same database.

@@ -13,12 +13,10 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { createLogger } from '../../lib/logger';
 import { ensureSchemathesis } from '../../scripts/servers/schemathesis';
-import { API_TOKEN, createApi, freePort, launch, MongoBox, say, startSmtpSink, TemporalBox, terminateCycle, tmpDir, UNITS, WorkerProc, type Api, type SmtpSink } from './stack';
+import { API_TOKEN, faultStack, launch, say, terminateCycle, UNITS } from './stack';
 
 const L = 'fuzz';
-const log = createLogger('sink', 'warn');
 const EXAMPLES = Number(process.env.THIDUA_FUZZ_EXAMPLES ?? 25);
 const SEED = Number(process.env.THIDUA_FUZZ_SEED ?? Math.floor(Math.random() * 1e6));
 
@@ -35,40 +33,23 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number |
 }
 
 describe('fault: API fuzzing with schemathesis', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-  let worker: WorkerProc | undefined;
   let server: Server | undefined;
   let cycleId: string | undefined;
   let st: string;
 
   beforeAll(async () => {
     st = await ensureSchemathesis();
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
   });
-  afterAll(async () => {
-    if (api && cycleId) await terminateCycle(api, cycleId);
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    await worker?.stop();
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
+  const stack = faultStack(L, {
+    beforeStop: async ({ api }) => {
+      if (api && cycleId) await terminateCycle(api, cycleId);
+      await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    },
   });
 
   test('no 5xx and no answer outside the document', async () => {
-    const taskQueue = 'fault-fuzz';
-    const mongoUri = mongo.uri('fault_fuzz');
-    const smtpPort = await freePort();
-    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => `smtp://127.0.0.1:${smtpPort}` });
-    sink = await startSmtpSink(api.db, { port: smtpPort, log });
-    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
-    await worker.start();
+    const { api } = await stack.startApi('fuzz');
+    await stack.startWorker();
     ({ cycleId } = await launch(api, 'fault-fuzz', { opens: 1, reminders: [600, 700], due: 800, grace: 900, escalation: 1000 }));
     const app = api.app;
     server = await new Promise<Server>((resolve) => {
@@ -97,7 +78,7 @@ describe('fault: API fuzzing with schemathesis', () => {
       'examples,coverage,fuzzing',
     ];
     // Half of the time a path parameter names a real row of the running cycle, so the deeper code runs too.
-    const config = path.join(dir, 'schemathesis.toml');
+    const config = path.join(stack.dir, 'schemathesis.toml');
     const dictionary = (name: string, values: string[]) => `[dictionaries.${name}]\nvalues = ${JSON.stringify(values)}\n`;
     fs.writeFileSync(
       config,
@@ -121,7 +102,7 @@ describe('fault: API fuzzing with schemathesis', () => {
       ].join('\n'),
     );
     const started = Date.now();
-    const r = await run(st, ['--config-file', config, ...common], dir);
+    const r = await run(st, ['--config-file', config, ...common], stack.dir);
     say(L, `schemathesis exit ${r.code} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     if (r.code !== 0) process.stdout.write(`\n──── schemathesis ────\n${r.output.slice(-25000)}\n`);
     else {

@@ -4,65 +4,21 @@
  * ~10 s later. The activities retry (reviewed-step.ts: initial 2 s, backoff 2, at most 5 min), so every
  * message is delivered once the server is back, and none twice.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { canConnect } from '../../lib/net';
-import { createLogger } from '../../lib/logger';
-import {
-  Actors,
-  createApi,
-  expectCycleOutcome,
-  finishCycle,
-  freePort,
-  launch,
-  MongoBox,
-  outboxReport,
-  say,
-  sleep,
-  startSmtpSink,
-  TemporalBox,
-  terminateCycle,
-  tmpDir,
-  WorkerProc,
-  type Api,
-  type SmtpSink,
-} from './stack';
+import { Actors, expectCycleOutcome, faultStack, finishCycle, freePort, launch, outboxReport, say, sleep, terminateCycle } from './stack';
 
 const L = 'smtp-down';
 const ACTING = ['xa-phu-tan', 'xa-phu-vinh'];
-const log = createLogger('sink', 'warn');
 
 describe('fault: the SMTP server refuses connections for a while', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-  let worker: WorkerProc | undefined;
-
-  beforeAll(async () => {
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = faultStack(L);
 
   test('every message is delivered after it returns, none twice', async () => {
     const started = Date.now();
-    const taskQueue = 'fault-smtp';
-    const mongoUri = mongo.uri('fault_smtp');
     const smtpPort = await freePort();
-    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => `smtp://127.0.0.1:${smtpPort}` });
-    sink = await startSmtpSink(api.db, { port: smtpPort, log });
+    const { api, sink } = await stack.startApi('smtp', { smtpPort });
     expect(sink.port).toBe(smtpPort);
-    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
-    await worker.start();
+    await stack.startWorker();
     api.startInbox();
 
     const tl = { opens: 5, reminders: [24, 34] as [number, number], due: 40, grace: 42, escalation: 46 };
@@ -73,12 +29,12 @@ describe('fault: the SMTP server refuses connections for a while', () => {
     // The cycle runs; before its requests go out (no pooled SMTP connection exists yet) the server goes away.
     await sleep(Math.max(0, t0 + 3_000 - Date.now()));
     await sink.close();
-    sink = undefined;
+    stack.sink = undefined;
     const downAt = Date.now();
     say(L, `SMTP server closed at t+${((downAt - t0) / 1000).toFixed(1)}s`);
     expect(await canConnect('127.0.0.1', smtpPort)).toBe(false);
     await sleep(10_000);
-    sink = await startSmtpSink(api.db, { port: smtpPort, log });
+    await stack.startSink(smtpPort);
     say(L, `SMTP server back on port ${smtpPort} at t+${((Date.now() - t0) / 1000).toFixed(1)}s (down ${((Date.now() - downAt) / 1000).toFixed(1)} s)`);
 
     // The fault bit: sends were refused and recorded as transient errors on their outbox rows.

@@ -39,18 +39,6 @@ const S = 1000;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const say = (label: string, msg: string) => process.stdout.write(`[fault:${label}] ${new Date().toISOString().slice(11, 23)} ${msg}\n`);
 
-/** mulberry32: a small seeded PRNG, so a failing run can be repeated with the seed it printed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function poll<T>(check: () => Promise<T | undefined | false>, what: string, ms: number, everyMs = 250): Promise<T> {
   const until = Date.now() + ms;
   let lastErr: unknown;
@@ -513,6 +501,92 @@ export function tmpDir(label: string): string {
 }
 
 export { freePort, startSmtpSink, type SmtpSink, connectDb };
+
+// ───────────────────────────── one test file's stack ─────────────────────────────
+
+/**
+ * A fault test file's own servers and processes, in a temporary directory of its own. The test starts
+ * the api, sink and worker itself (inside its test, so their start-up counts against the test's time,
+ * and a test may stop and start any of them); whatever is held here when the file ends is stopped.
+ */
+export class FaultStack {
+  readonly dir: string;
+  temporal!: TemporalBox;
+  mongo!: MongoBox;
+  api?: Api;
+  /** The SMTP sink now running; a test that closes it on purpose sets this to undefined. */
+  sink?: SmtpSink;
+  worker?: WorkerProc;
+  private readonly sinkLog = createLogger('sink', 'warn');
+  private mongoUri?: string;
+  private taskQueue?: string;
+
+  constructor(readonly label: string) {
+    this.dir = tmpDir(label);
+  }
+
+  /** Temporal (SQLite file) and the MongoDB-compatible server (data directory), each on a free port. */
+  async startServers(): Promise<void> {
+    this.temporal = new TemporalBox(path.join(this.dir, 'temporal.db'), await freePort());
+    this.mongo = new MongoBox(path.join(this.dir, 'mongo'), await freePort());
+    await Promise.all([this.temporal.start(), this.mongo.start()]);
+  }
+
+  /**
+   * The api on database `fault_<name>` and task queue `fault-<name>`, and an SMTP sink storing into that
+   * database: on `smtpPort` if given (the api then checks that fixed address, whether a sink runs there or
+   * not), else on any free port (the api checks the running sink's).
+   */
+  async startApi(name: string, opts: { smtpPort?: number } = {}): Promise<{ api: Api; sink: SmtpSink }> {
+    const { smtpPort } = opts;
+    this.taskQueue = `fault-${name}`;
+    this.mongoUri = this.mongo.uri(`fault_${name.replace(/-/g, '_')}`);
+    const smtpUrl = smtpPort === undefined ? () => this.sink!.url : () => `smtp://127.0.0.1:${smtpPort}`;
+    const api = await createApi({ label: this.label, mongoUri: this.mongoUri, temporalAddress: this.temporal.address, taskQueue: this.taskQueue, smtpUrl });
+    this.api = api;
+    return { api, sink: await this.startSink(smtpPort ?? 0) };
+  }
+
+  /** (Again) an SMTP sink storing into the api's database. */
+  async startSink(port: number): Promise<SmtpSink> {
+    this.sink = await startSmtpSink(this.api!.db, { port, log: this.sinkLog });
+    return this.sink;
+  }
+
+  /** The real worker process, on the api's database and task queue and the running sink; waits until it is up. */
+  async startWorker(): Promise<{ worker: WorkerProc; bootMs: number }> {
+    if (!this.mongoUri || !this.taskQueue || !this.sink) throw new Error('startWorker: start the api (and its sink) first');
+    const worker = new WorkerProc({ TEMPORAL_ADDRESS: this.temporal.address, MONGODB_URI: this.mongoUri, SMTP_URL: this.sink.url, TASK_QUEUE: this.taskQueue }, this.dir, this.label);
+    this.worker = worker;
+    return { worker, bootMs: await worker.start() };
+  }
+
+  /** Worker, sink, api, then both servers; the directory goes too unless THIDUA_KEEP_TEST_DATA is set. */
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+    await this.sink?.close();
+    await this.api?.close();
+    await Promise.all([this.temporal?.stop(), this.mongo?.stop()]);
+    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A FaultStack for the describe block it is called in: its servers start in beforeAll; in afterAll,
+ * `beforeStop` runs first (the test's own clean-up, while everything still runs), then the stack stops.
+ */
+export function faultStack(label: string, opts: { beforeStop?: (stack: FaultStack) => Promise<void> } = {}): FaultStack {
+  const stack = new FaultStack(label);
+  beforeAll(() => stack.startServers());
+  afterAll(async () => {
+    try {
+      await opts.beforeStop?.(stack);
+    } finally {
+      await stack.stop();
+    }
+  });
+  return stack;
+}
 
 // ───────────────────────────── the end of a scenario ─────────────────────────────
 

@@ -3,61 +3,20 @@
  * port) while the real worker process keeps running: the worker should reconnect by itself (if it
  * exits instead, it is started again and the test says so), and the cycle completes as expected.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { canConnect } from '../../lib/net';
-import { createLogger } from '../../lib/logger';
-import {
-  Actors,
-  createApi,
-  expectCycleOutcome,
-  finishCycle,
-  freePort,
-  launch,
-  MongoBox,
-  say,
-  sleep,
-  startSmtpSink,
-  TemporalBox,
-  terminateCycle,
-  tmpDir,
-  WorkerProc,
-  type Api,
-  type SmtpSink,
-} from './stack';
+import { Actors, expectCycleOutcome, faultStack, finishCycle, launch, say, sleep, terminateCycle } from './stack';
 
 const L = 'temporal-restart';
 const ACTING = ['xa-phu-tan', 'xa-phu-vinh'];
 
 describe('fault: the Temporal server restarts mid-cycle', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-  let worker: WorkerProc | undefined;
-
-  beforeAll(async () => {
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = faultStack(L);
 
   test('the worker reconnects and the cycle completes, nothing lost, nothing twice', async () => {
     const started = Date.now();
-    const taskQueue = 'fault-temporal';
-    const mongoUri = mongo.uri('fault_temporal');
-    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => sink!.url });
-    sink = await startSmtpSink(api.db, { port: 0, log: createLogger('sink', 'warn') });
-    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
-    await worker.start();
+    const { api } = await stack.startApi('temporal');
+    const { worker } = await stack.startWorker();
+    const { temporal } = stack;
     api.startInbox();
 
     const tl = { opens: 3, reminders: [16, 26] as [number, number], due: 32, grace: 34, escalation: 38 };

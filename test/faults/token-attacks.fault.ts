@@ -8,70 +8,25 @@
  * read model, the outbox, the link uses, the inbox of queued clicks and the audit are as before.
  */
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import supertest from 'supertest';
-import { createLogger } from '../../lib/logger';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { claimsOf, flipSignature, nowSeconds, respellSignature, signedLink, tamperClaims } from '../helpers/link-attacks';
-import {
-  API_TOKEN,
-  createApi,
-  emailOf,
-  freePort,
-  launch,
-  LINK_SECRET,
-  linkIn,
-  MongoBox,
-  poll,
-  REVIEWER,
-  say,
-  sleep,
-  startSmtpSink,
-  TemporalBox,
-  terminateCycle,
-  tmpDir,
-  UNITS,
-  WorkerProc,
-  type Api,
-  type SmtpSink,
-} from './stack';
+import { API_TOKEN, emailOf, faultStack, launch, LINK_SECRET, linkIn, poll, REVIEWER, say, sleep, terminateCycle, UNITS } from './stack';
 
 const L = 'tokens';
-const log = createLogger('sink', 'warn');
 const form = { action: 'submit', round: '1', content: 'Nội dung giả mạo', targets: 'Chỉ tiêu giả mạo' };
 
 describe('fault: token attacks on the emailed links', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-  let worker: WorkerProc | undefined;
   let cycleId: string | undefined;
-
-  beforeAll(async () => {
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
-  });
-  afterAll(async () => {
-    if (api && cycleId) await terminateCycle(api, cycleId);
-    await worker?.stop();
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
+  const stack = faultStack(L, {
+    beforeStop: async ({ api }) => {
+      if (api && cycleId) await terminateCycle(api, cycleId);
+    },
   });
 
   test('every attack is refused and changes nothing', async () => {
-    const taskQueue = 'fault-tokens';
-    const mongoUri = mongo.uri('fault_tokens');
-    const smtpPort = await freePort();
-    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => `smtp://127.0.0.1:${smtpPort}` });
-    sink = await startSmtpSink(api.db, { port: smtpPort, log });
-    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
-    await worker.start();
+    const { api } = await stack.startApi('tokens');
+    await stack.startWorker();
     // Opens at once; no reminder or deadline falls inside the test, so nothing changes but what we do.
     ({ cycleId } = await launch(api, 'fault-tokens', { opens: 1, reminders: [3000, 3100], due: 3200, grace: 3300, escalation: 3400 }));
     const a = api;

@@ -8,67 +8,25 @@
  * (by X-Thidua-Key); a duplicate only inside the outbox's documented window (same Message-ID as the
  * first copy, at most one per kill); no outbox row left pending.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  Actors,
-  createApi,
-  expectCycleOutcome,
-  finishCycle,
-  freePort,
-  launch,
-  MongoBox,
-  prng,
-  say,
-  sleep,
-  startSmtpSink,
-  TemporalBox,
-  terminateCycle,
-  tmpDir,
-  WorkerProc,
-  type Api,
-  type SmtpSink,
-} from './stack';
-import { createLogger } from '../../lib/logger';
+import { mulberry32 } from '../../rules/cross-check';
+import { Actors, expectCycleOutcome, faultStack, finishCycle, launch, say, sleep, terminateCycle } from './stack';
 
 const L = 'worker-kill';
 const ACTING = ['xa-phu-tan', 'xa-phu-vinh'];
 
 describe('fault: the worker is killed with SIGKILL mid-cycle, again and again', () => {
-  const dir = tmpDir(L);
-  let temporal: TemporalBox;
-  let mongo: MongoBox;
-  let api: Api | undefined;
-  let sink: SmtpSink | undefined;
-  let worker: WorkerProc | undefined;
-
-  beforeAll(async () => {
-    temporal = new TemporalBox(path.join(dir, 'temporal.db'), await freePort());
-    mongo = new MongoBox(path.join(dir, 'mongo'), await freePort());
-    await Promise.all([temporal.start(), mongo.start()]);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await sink?.close();
-    await api?.close();
-    await Promise.all([temporal?.stop(), mongo?.stop()]);
-    if (!process.env.THIDUA_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = faultStack(L);
 
   test('every unit ends where it should, every message arrives, duplicates only in the window', async () => {
     const started = Date.now();
     const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const kills = Math.min(10, Math.max(1, Number(process.env.FAULT_KILLS ?? 10)));
     say(L, `seed=${seed} kills=${kills} (replay with FAULT_SEED=${seed} FAULT_KILLS=${kills})`);
-    const rand = prng(seed);
+    // The same seeded PRNG as the cross-check draw: a failing run repeats with the seed it printed.
+    const rand = mulberry32(seed);
 
-    const taskQueue = 'fault-kill';
-    const mongoUri = mongo.uri('fault_kill');
-    api = await createApi({ label: L, mongoUri, temporalAddress: temporal.address, taskQueue, smtpUrl: () => sink!.url });
-    sink = await startSmtpSink(api.db, { port: 0, log: createLogger('sink', 'warn') });
-    worker = new WorkerProc({ TEMPORAL_ADDRESS: temporal.address, MONGODB_URI: mongoUri, SMTP_URL: sink.url, TASK_QUEUE: taskQueue }, dir, L);
-
-    const bootMs = await worker.start();
+    const { api } = await stack.startApi('kill');
+    const { worker, bootMs } = await stack.startWorker();
     // The pid we kill must be the worker itself, not a launcher in front of it.
     const id = worker.identity();
     say(L, `worker pid ${worker.proc!.pid} started in ${bootMs} ms: ${id.cmdline}; child processes: [${id.children.join(', ')}]`);

@@ -3,8 +3,8 @@
  * the embedded SMTP server (port 0) storing into it, a worker with the real activities, and the real
  * express app — only the Temporal connection differs between the time-skipping and dev-server tests.
  */
-import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import type { ActivityDeps } from '../../activities';
@@ -20,8 +20,9 @@ import { startSmtpSink, type SmtpSink } from '../../lib/mail/smtp-sink';
 import { createTransport } from '../../lib/mail/transport';
 import { canConnect, hostPortOf } from '../../lib/net';
 import { templatesDir, workflowsPath } from '../../lib/paths';
+import { createAccount } from '../../lib/staff';
 import { createWorker } from '../../worker/create-worker';
-import { freshDbUri } from './env';
+import { freshDbUri, required } from './env';
 
 export interface Harness {
   config: AppConfig;
@@ -106,9 +107,74 @@ export async function createHarness(opts: {
   };
 }
 
-/** Messages the SMTP server received, optionally for one recipient. */
-export async function mailbox(h: Harness, to?: string) {
-  return h.db.models.Mailbox.find(to ? { envelopeTo: to } : {}).sort({ receivedAt: 1, _id: 1 }).lean();
+/** A harness on the global setup's Temporal dev server, with the connections it runs on. */
+export interface DevServerHarness {
+  h: Harness;
+  /** The client the harness's app uses (h.deps.temporal). */
+  client: Client;
+  connection: Connection;
+  /** The workers' connection. */
+  native: NativeConnection;
+}
+
+/**
+ * A harness on the global setup's Temporal dev server for the describe block it is called in: in
+ * beforeAll it connects, creates the harness and hands it to `ready` (to keep in the file's variables,
+ * or to seed it); in afterAll, `beforeClose` (the file's own clean-up) first, then the harness and both
+ * connections are closed.
+ */
+export function useDevServer(
+  opts: { label: string; taskQueue: string; updateTimeoutMs?: number; beforeClose?: () => unknown },
+  ready: (s: DevServerHarness) => unknown,
+): void {
+  const s: Partial<DevServerHarness> = {};
+  beforeAll(async () => {
+    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
+    s.connection = await Connection.connect({ address });
+    s.native = await NativeConnection.connect({ address });
+    s.client = new Client({ connection: s.connection });
+    s.h = await createHarness({ label: opts.label, client: s.client, connection: s.native, taskQueue: opts.taskQueue, updateTimeoutMs: opts.updateTimeoutMs });
+    await ready(s as DevServerHarness);
+  });
+  afterAll(async () => {
+    try {
+      await opts.beforeClose?.();
+    } finally {
+      await s.h?.close();
+      await s.native?.close();
+      await s.connection?.close();
+    }
+  });
+}
+
+export const STAFF_PASSWORD = 'mật-khẩu-đủ-dài-1';
+let signIns = 0;
+
+/**
+ * A new staff account (named after its email, password STAFF_PASSWORD) signed in like a browser: the
+ * agent keeps the session cookie; `csrf` is the session's token. Each sign-in comes from an address of
+ * its own, so that no test's sign-ins are throttled by another's.
+ */
+export async function signInStaff(h: Harness, email: string, roles: ('coordinator' | 'secretariat' | 'council' | 'viewer')[], opts: { clusters?: string[]; next?: string } = {}) {
+  await createAccount(h.db.models, { email, name: `Cán bộ ${email.split('@')[0]}`, roles, clusters: opts.clusters, password: STAFF_PASSWORD });
+  const agent = supertest.agent(h.app);
+  signIns += 1;
+  const ip = `10.77.${Math.floor(signIns / 250)}.${(signIns % 250) + 1}`;
+  const r = await agent.post('/login').set('X-Forwarded-For', ip).type('form').send({ email, password: STAFF_PASSWORD, next: opts.next ?? '/dashboard' });
+  expect(r.status).toBe(303);
+  const session = await agent.get('/api/session').expect(200);
+  return { agent, csrf: session.body.csrfToken as string };
+}
+
+/** Messages the SMTP server received, in order, optionally for one recipient and with a subject matching `subject`. */
+export async function mailbox(h: Harness, to?: string, subject?: RegExp) {
+  const all = await h.db.models.Mailbox.find(to ? { envelopeTo: to } : {}).sort({ receivedAt: 1, _id: 1 }).lean();
+  return subject ? all.filter((m) => subject.test(m.subject ?? '')) : all;
+}
+
+/** The latest message to `to` with a subject matching `subject`, once there is one. */
+export function latestMail(h: Harness, to: string, subject: RegExp) {
+  return eventually(async () => (await mailbox(h, to, subject)).at(-1), `${subject} to ${to}`);
 }
 
 export function linkIn(text: string | undefined | null): string {
@@ -116,6 +182,13 @@ export function linkIn(text: string | undefined | null): string {
   if (!m) throw new Error(`no link in: ${text}`);
   return m[1];
 }
+
+/** A supertest parser that keeps the body as bytes: `.buffer(true).parse(binary)` (a document, a zip, a spreadsheet). */
+export const binary = (res: supertest.Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
 
 /** Opens a link like a person: GET the page, read the round it shows, POST the form. */
 export async function actThroughLink(h: Harness, path: string, form: Record<string, string>): Promise<supertest.Response> {

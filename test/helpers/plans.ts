@@ -36,16 +36,23 @@ export function smallPlan(overrides: Partial<PlanInput> = {}): PlanInput {
   };
 }
 
+/** The small plan for `year`, without holidays, issued by body `bodyId`; `overrides` replace whole fields. */
+export function smallPlanFor(year: number, bodyId: string, overrides: Partial<PlanInput> = {}): PlanInput {
+  const base = smallPlan();
+  return smallPlan({ year, calendar: { holidays: [] }, body: { ...base.body, id: bodyId }, ...overrides });
+}
+
 /**
  * The small plan with the whole year-end: self-scoring with the reports, an inspection, the cluster
  * meeting with two award titles (one decided by ballot, one whose tie the chair decides) and the
- * award proposal to the council. All dates in `year`; no holidays.
+ * award proposal to the council. All dates in `year`; no holidays. `bodyId`: another issuing body's.
  */
-export function yearEndPlan(year: number): PlanInput {
+export function yearEndPlan(year: number, bodyId?: string): PlanInput {
   const base = smallPlan();
   const quiet = { reminders: [], escalations: [] };
   return {
     ...base,
+    ...(bodyId ? { body: { ...base.body, id: bodyId } } : {}),
     year,
     calendar: { holidays: [] },
     staff: [
@@ -119,4 +126,24 @@ export function marchDays(year: number): { day: (n: number) => string; local: (n
   const monday = new Date(Date.UTC(year, 2, 1 + ((8 - first.getUTCDay()) % 7)));
   const day = (n: number) => new Date(monday.getTime() + n * 86400000).toISOString().slice(0, 10);
   return { day, local: (n, hhmm) => Date.parse(`${day(n)}T${hhmm}:00+07:00`) };
+}
+
+type AwardInput = NonNullable<PlanInput['awards']>[number];
+
+/** The cờ thi đua as the ballot tests vote on it: one seat, open to every band that completed its tasks. */
+export const flagAward = { id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'] };
+
+/**
+ * The year-end plan (yearEndPlan) under body `bodyId`, ending with the cluster's ballot: the cờ thi đua
+ * alone (`threshold`: the share of the ballots it needs, else the plan's default), no council and no
+ * award proposal.
+ */
+export function ballotYearEndPlan(year: number, bodyId: string, threshold?: AwardInput['threshold']): PlanInput {
+  const base = yearEndPlan(year, bodyId);
+  return {
+    ...base,
+    awards: [threshold ? { ...flagAward, threshold } : flagAward],
+    council: undefined,
+    stages: { ...base.stages, proposal: undefined },
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * A time-skipping test environment (the Java test server from the global setup, our search
- * attributes registered) with a harness on it, set up before and torn down after the file's tests.
+ * attributes registered) with a harness on it, set up before and torn down after the file's tests;
+ * `begin()` at the start of a test gives it the environment, the harness, the year to plan and its clock.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributes } from '../../scripts/servers';
@@ -8,7 +9,17 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { required } from './env';
 import { createHarness, type Harness } from './harness';
 
-export function useTimeSkipping(label: string): { env: () => TestWorkflowEnvironment; h: () => Harness } {
+/** What a test on the time-skipping server begins with. */
+export interface TimeSkippingTest {
+  env: TestWorkflowEnvironment;
+  h: Harness;
+  /** The year after the test server's current one: a plan for it starts in the future. */
+  year: number;
+  /** Skips the test server's clock to `iso` (at once if it is already past). */
+  sleepUntil(iso: string): Promise<void>;
+}
+
+export function useTimeSkipping(label: string): { env: () => TestWorkflowEnvironment; h: () => Harness; begin: () => Promise<TimeSkippingTest> } {
   let env: TestWorkflowEnvironment | undefined;
   let h: Harness | undefined;
   beforeAll(async () => {
@@ -26,5 +37,15 @@ export function useTimeSkipping(label: string): { env: () => TestWorkflowEnviron
     if (!v) throw new Error(`${what} is not set up (used outside a test?)`);
     return v;
   };
-  return { env: () => get(env, 'the time-skipping environment'), h: () => get(h, 'the harness') };
+  const getEnv = () => get(env, 'the time-skipping environment');
+  const getH = () => get(h, 'the harness');
+  return {
+    env: getEnv,
+    h: getH,
+    async begin() {
+      const e = getEnv();
+      const year = new Date(await e.currentTimeMs()).getUTCFullYear() + 1;
+      return { env: e, h: getH(), year, sleepUntil: async (iso: string) => e.sleep(Math.max(Date.parse(iso) - (await e.currentTimeMs()), 0)) };
+    },
+  };
 }

@@ -7,21 +7,15 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 describe('the evidence checklist (time-skipping)', () => {
   const ts = useTimeSkipping('checklist');
 
   test('an incomplete submission is refused with the missing items named; a complete one is reviewed with it', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = smallPlan();
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
-      body: { ...base.body, id: 'mttq-minh-chung' },
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = smallPlanFor(year, 'mttq-minh-chung', {
       stages: {
         registration: {
           opensOn: `${year}-02-01`,
@@ -37,7 +31,6 @@ describe('the evidence checklist (time-skipping)', () => {
       },
     });
     const cycleId = `thidua:mttq-minh-chung:${year}`;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
 
     await h.runWorker(async () => {

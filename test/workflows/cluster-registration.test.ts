@@ -7,21 +7,16 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { smallPlan, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 describe("the cluster's registration steps (time-skipping)", () => {
   const ts = useTimeSkipping('cluster-registration');
 
   test('head and deputy confirmed after a return; the pact approved for one cluster, escalated for the other', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const base = smallPlan();
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
-      body: { ...base.body, id: 'mttq-giao-uoc' },
+    const plan = smallPlanFor(year, 'mttq-giao-uoc', {
       staff: [...base.staff, { id: 'cb-lead', name: 'Lê Văn Chủ Trì', email: 'lead@mttq.test' }, { id: 'cb-hd', name: 'Hội đồng TĐKT', email: 'council@mttq.test' }],
       council: 'cb-hd',
       clusters: base.clusters.map((c) => ({ ...c, leader: 'cb-lead', ...(c.id === 'cum-1' ? { deputy: 'xa-phu-vinh' } : {}) })),
@@ -34,8 +29,7 @@ describe("the cluster's registration steps (time-skipping)", () => {
     });
     const cycleId = `thidua:mttq-giao-uoc:${year}`;
     const cluster = (id: string) => env.client.workflow.getHandle(clusterWorkflowId(cycleId, id)).query(clusterStateQuery);
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
-    const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
+    const mailsTo = (to: string, re: RegExp) => mailbox(h, to, re);
 
     await h.runWorker(async () => {
       await startCycle(h.deps, plan, 'test');

@@ -8,29 +8,22 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 describe('delegation (time-skipping)', () => {
   const ts = useTimeSkipping('delegation');
 
   test('a substitute acts for the reviewer and for a contact during their periods, and only then', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = smallPlan();
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
-      body: { ...base.body, id: 'mttq-uy-quyen' },
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = smallPlanFor(year, 'mttq-uy-quyen', {
       // Reminders 3 and 1 working days before the deadline; an escalation the working day after it.
       stages: { registration: { opensOn: `${year}-02-01`, deadline: `${year}-02-26`, reminders: [3, 1], escalations: [0] } },
     });
     const cycleId = `thidua:mttq-uy-quyen:${year}`;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const delegate = (unit: string, body: object) => supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/units/${unit}/delegations`).set(auth).send(body);
-    const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
+    const mailsTo = (to: string, re: RegExp) => mailbox(h, to, re);
     const first = async (to: string, re: RegExp, what: string) =>
       (
         await eventually(async () => {

@@ -9,7 +9,7 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { appWithMailer, eventually, linkIn, mailbox } from '../helpers/harness';
-import { yearEndPlan } from '../helpers/plans';
+import { flagAward, yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { mailOf, UNITS } from '../helpers/year-end';
 
@@ -17,15 +17,12 @@ describe('one-time codes for the ballot and the council decision (time-skipping)
   const ts = useTimeSkipping('year-end-codes');
 
   test('no code, a wrong, expired, used or foreign code: refused and nothing changes; the right one acts once', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const base = yearEndPlan(year, 'mttq-ma-xac-nhan');
     const plan = {
       ...base,
-      body: { ...base.body, id: 'mttq-ma-xac-nhan' },
       security: { oneTimeCode: ['ballot', 'council-decision'] as ('ballot' | 'council-decision')[] },
-      awards: [{ id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'] }],
+      awards: [flagAward],
       stages: { ...base.stages, inspection: { ...base.stages.inspection, timetable: [], team: [], crossCheck: undefined } },
     };
     const cycleId = `thidua:mttq-ma-xac-nhan:${year}`;
@@ -33,8 +30,7 @@ describe('one-time codes for the ballot and the council decision (time-skipping)
     // The api's clock can be moved ahead of the real one (to let a code expire).
     let ahead = 0;
     const { app, close } = appWithMailer(h, { now: () => new Date(Date.now() + ahead) });
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
-    const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
+    const mailsTo = (to: string, re: RegExp) => mailbox(h, to, re);
     const lastMail = (to: string, re: RegExp, n = 1) => eventually(async () => {
       const all = await mailsTo(to, re);
       return all.length >= n ? all.at(-1) : undefined;

@@ -12,7 +12,7 @@ import ICAL from 'ical.js';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterWorkflowId, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { yearEndPlan } from '../helpers/plans';
+import { ballotYearEndPlan, yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { mailOf, vote } from '../helpers/year-end';
 
@@ -31,20 +31,10 @@ describe("the year-end's mail (time-skipping)", () => {
   const ts = useTimeSkipping('year-end-mail');
 
   test('withdrawn during the inspection: the visit and the deadlines are cancelled; ballots closed are announced', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
-    const plan = {
-      ...base,
-      body: { ...base.body, id: 'mttq-thu-hop' },
-      awards: [{ id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'] }],
-      council: undefined,
-      stages: { ...base.stages, proposal: undefined },
-    };
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = ballotYearEndPlan(year, 'mttq-thu-hop');
     const cycleId = `thidua:mttq-thu-hop:${year}`;
     const clusterWf = clusterWorkflowId(cycleId, 'cum-1');
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mails = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const one = (to: string, re: RegExp) => eventually(async () => (await mails(to, re)).at(-1), `${re} to ${to}`);
 
@@ -102,13 +92,9 @@ describe("the year-end's mail (time-skipping)", () => {
   });
 
   test('after the invitations: a withdrawn delegate, then everyone when the cycle is cancelled, have the meeting cancelled', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
-    const plan = { ...base, body: { ...base.body, id: 'mttq-huy-hop' } };
+    const { h, year, sleepUntil } = await ts.begin();
+    const plan = yearEndPlan(year, 'mttq-huy-hop');
     const cycleId = `thidua:mttq-huy-hop:${year}`;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mails = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? '') && m.subject!.includes(String(year)));
 
     await h.runWorker(async () => {

@@ -13,13 +13,10 @@ describe("a cluster's year-end: deadlines relative to its meeting (time-skipping
   const ts = useTimeSkipping('year-end-meeting-relative');
 
   test("the proposal is due 5 working days after each cluster's meeting, and moves with it", async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year } = await ts.begin();
+    const base = yearEndPlan(year, 'mttq-hop-cum');
     const plan = {
       ...base,
-      body: { ...base.body, id: 'mttq-hop-cum' },
       stages: {
         ...base.stages,
         meeting: { ...base.stages.meeting!, clusters: { 'cum-2': `${year}-12-07` } },

@@ -6,45 +6,27 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { documentLinksIn } from '../helpers/document-links';
-import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { yearEndPlan } from '../helpers/plans';
+import { eventually, latestMail, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
+import { ballotYearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
-import { mailOf, UNITS, vote } from '../helpers/year-end';
+import { mailOf, SELF_SCORES, submitSelfScores, UNITS, vote } from '../helpers/year-end';
 
 // Its own test server: a year's leftover workflows in another test never hold this one's clock.
 describe("a cluster's year-end (time-skipping)", () => {
   const ts = useTimeSkipping('year-end-rounds');
 
   test('a tie for the last seat goes to a second round among the tied units, which closes on time', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
-    const plan = {
-      ...base,
-      body: { ...base.body, id: 'mttq-vong-hai' },
-      awards: [{ id: 'co-thi-dua', name: 'Cờ thi đua', quota: 1, eligibleBands: ['xuat-sac', 'tot', 'hoan-thanh'], threshold: { of: 'valid-ballots' as const, share: 0.3, strict: false } }],
-      council: undefined,
-      stages: { ...base.stages, proposal: undefined },
-    };
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = ballotYearEndPlan(year, 'mttq-vong-hai', { of: 'valid-ballots', share: 0.3, strict: false });
     const clusterWf = clusterWorkflowId(`thidua:mttq-vong-hai:${year}`, 'cum-1');
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
-    const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? '')).at(-1), `${re} to ${to}`);
+    const firstMail = (to: string, re: RegExp) => latestMail(h, to, re);
     const award = async () => (await env.client.workflow.getHandle(clusterWf).query(clusterStateQuery)).yearEnd!.awards[0];
 
     await h.runWorker(async () => {
       await startCycle(h.deps, plan, 'test');
       await sleepUntil(`${year}-10-01T03:00:00Z`);
       // Nobody is inspected: the classes come from the self-scores (tốt, tốt, hoàn thành).
-      const scores: Record<string, Record<string, string>> = {
-        'xa-phu-tan': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '40' },
-        'xa-phu-vinh': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '35' },
-        'xa-phu-loi': { 'c.1.1': '20', 'c.1.2': '10', 'c.2.1': '30' },
-      };
-      for (const u of UNITS) {
-        const req = await firstMail(mailOf(u), /\[Thi đua .*\] Đề nghị gửi Báo cáo tự chấm điểm/);
-        expect((await actThroughLink(h, linkIn(req.text), { action: 'submit', ...scores[u] })).status).toBe(200);
-      }
+      await submitSelfScores(h, SELF_SCORES);
       // The coordinator moves cum-1's meeting from the 3rd to the 6th: everyone invited is told, and
       // the calendar entry they have is updated (same UID, SEQUENCE 1).
       await sleepUntil(`${year}-11-29T03:00:00Z`);
