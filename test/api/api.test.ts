@@ -93,7 +93,7 @@ describe('api', () => {
       expect(again.body.error.details.cycle).toMatchObject({ cycleId, units: 6 });
 
       const requests = await eventually(async () => {
-        // The requests (each unit's launch notice, before them, carries no step link).
+        // The requests (each unit's launch notice, sent beside them, carries no step link).
         const m = (await mailbox(h)).filter((x) => /Đề nghị|Please register/.test(x.subject ?? ''));
         return m.length >= 6 ? m : undefined;
       }, 'six requests');
@@ -150,7 +150,7 @@ describe('api', () => {
     let link = '';
     await h.runWorker(async () => {
       await supertest(h.app).post('/api/cycles').set(auth).send(plan).expect(201);
-      // The request of this cycle (the mailbox also holds other tests' mail, and the launch notice comes first): its business key says so.
+      // The request of this cycle (the mailbox also holds other tests' mail, and the launch notice, sent beside the request): its business key says so.
       const ofThisCycle = (x: { headers?: unknown }) => /:inbox-check:.*:registration:request:/.test(String((x.headers as Record<string, string>)['x-thidua-key']));
       const m = await eventually(async () => (await mailbox(h, 'xa-phu-loi@units.test')).find(ofThisCycle), 'the request');
       link = linkIn(m.text);

@@ -32,7 +32,7 @@ describe('attachments', () => {
       const created = await supertest(h.app).post('/api/cycles').set(auth).send(plan).expect(201);
       const { cycleId } = created.body.cycle as { cycleId: string };
       const wid = unitWorkflowId(cycleId, 'xa-phu-vinh');
-      // The request (the launch notice before it has no step link).
+      // The request (the launch notice beside it has no step link).
       const mail = await eventually(async () => (await mailbox(h, 'xa-phu-vinh@units.test')).find((m) => /Đề nghị/.test(m.subject ?? '')), 'the request');
       const link = linkIn(mail.text);
       const token = (claims: { w?: string; r: 'unit' | 'reviewer'; p: string }) =>

@@ -64,7 +64,7 @@ describe('registration end to end on the dev server, across a server restart', (
       await h.runWorker(async () => {
         await launchCycle(h.deps, valid, compiled, 'e2e');
         const reqs = await eventually(async () => {
-          // The requests (each unit's launch notice, before them, carries no step link).
+          // The requests (each unit's launch notice, sent beside them, carries no step link).
           const m = (await mailbox(h)).filter((x) => /Đề nghị|Please register/.test(x.subject ?? ''));
           return m.length >= 6 ? m : undefined;
         }, 'six requests');

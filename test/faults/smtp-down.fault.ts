@@ -1,7 +1,7 @@
 /**
  * Fault 3 — the SMTP server refuses connections for a while: the worker's SMTP_URL points to the sink's
- * port, the sink is closed just before the cycle's requests go out and started again on the same port
- * ~10 s later. The activities retry (reviewed-step.ts: initial 2 s, backoff 2, at most 5 min), so every
+ * port, the sink is closed just before the cycle starts (launch notices and requests are refused) and started again on the same port
+ * at t+13 s. The activities retry (reviewed-step.ts: initial 2 s, backoff 2, at most 5 min), so every
  * message is delivered once the server is back, and none twice.
  */
 import { canConnect } from '../../lib/net';
@@ -22,18 +22,17 @@ describe('fault: the SMTP server refuses connections for a while', () => {
     api.startInbox();
 
     const tl = { opens: 5, reminders: [24, 34] as [number, number], due: 40, grace: 42, escalation: 46 };
-    const { cycleId, t0 } = await launch(api, 'fault-smtp', tl);
-    const actors = new Actors(api, cycleId, ACTING, L);
-    actors.start();
-
-    // The cycle runs; before its requests go out (no pooled SMTP connection exists yet) the server goes away.
-    await sleep(Math.max(0, t0 + 3_000 - Date.now()));
+    // The server goes away before the cycle starts (no pooled SMTP connection exists yet): each unit's
+    // launch notice (sent at once) and its request (t+5 s) are refused until it is back at t+13 s.
     await sink.close();
     stack.sink = undefined;
     const downAt = Date.now();
-    say(L, `SMTP server closed at t+${((downAt - t0) / 1000).toFixed(1)}s`);
     expect(await canConnect('127.0.0.1', smtpPort)).toBe(false);
-    await sleep(10_000);
+    const { cycleId, t0 } = await launch(api, 'fault-smtp', tl);
+    say(L, `SMTP server closed at t${((downAt - t0) / 1000).toFixed(1)}s`);
+    const actors = new Actors(api, cycleId, ACTING, L);
+    actors.start();
+    await sleep(Math.max(0, t0 + 13_000 - Date.now()));
     await stack.startSink(smtpPort);
     say(L, `SMTP server back on port ${smtpPort} at t+${((Date.now() - t0) / 1000).toFixed(1)}s (down ${((Date.now() - downAt) / 1000).toFixed(1)} s)`);
 

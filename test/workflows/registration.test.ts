@@ -60,7 +60,7 @@ describe('registration stage (time-skipping)', () => {
 
       // Opening day: every unit is asked, in its own language, with its own link.
       await sleepUntil(d.at(0, '09:00'));
-      // Each unit's launch notice comes first, then its request: 6 + 6.
+      // Each unit gets its launch notice and its request: the six requests picked by subject.
       await eventually(async () => (await mailbox(h)).filter((m) => /Đề nghị|Please register/.test(m.subject ?? '')).length >= 6, 'the six requests');
       const [request] = await mailsTo('xa-phu-tan@units.test', /Đề nghị đăng ký thi đua/);
       expect(request.subject).toContain('MTTQ xã Phú Tân');
