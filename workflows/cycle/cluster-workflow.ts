@@ -7,7 +7,6 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -57,16 +56,6 @@ const { getClusterPlan, projectCluster, projectStep } = proxyActivities<Activiti
   retry: { maximumInterval: '1 minute' },
 });
 
-/**
- * The cluster's plan read as a local activity: run by this worker inside the cluster's workflow task,
- * so the units' start does not wait behind the units' own projections and emails in the task queue,
- * nor for an activity task and a second workflow task (bench/cycle-start.ts, BENCHMARKS.md).
- */
-const local = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '1 minute' },
-});
-
 /** Unit workflows are started this many at a time: no workflow task carries more child starts than this. */
 const UNIT_START_BATCH = 50;
 
@@ -99,8 +88,7 @@ export async function clusterWorkflow(input: ClusterWorkflowInput): Promise<Clus
  */
 async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
   const { cycle, clusterId } = input;
-  // Clusters started before the local read replay their activity.
-  const plan = await (patched('cluster-plan-local-activity') ? local.getClusterPlan : getClusterPlan)({ cycleId: cycle.cycleId, clusterId });
+  const plan = await getClusterPlan({ cycleId: cycle.cycleId, clusterId });
   const state: ClusterState = {
     cycleId: cycle.cycleId,
     clusterId,
