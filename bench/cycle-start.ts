@@ -24,27 +24,15 @@
  * Usage: tsx bench/cycle-start.ts [--quick] [--n 200,1000]
  */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { PageRenderer } from '../api/pages';
-import type { AppDeps } from '../api/deps';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { launchCycle, preparePlan } from '../api/services/start-cycle';
-import type { AppConfig } from '../config';
-import { parseEnv } from '../config/env';
-import { createLogger } from '../lib/logger';
-import { MailRenderer } from '../lib/mail/render';
-import { startSmtpSink } from '../lib/mail/smtp-sink';
-import { createTransport } from '../lib/mail/transport';
-import { canConnect, hostPortOf } from '../lib/net';
-import { templatesDir, workflowsPath } from '../lib/paths';
-import { createWorker } from '../worker/create-worker';
 import { SA } from '../workflows/search-attributes';
 import { generatePlan } from './fixtures/generated-plan';
-import { connectMonitoredDb, statLines } from './lib/db';
+import { statLines } from './lib/db';
 import { cpuDelta, cpuSnapshot } from './lib/machine';
 import { runPool, sleep } from './lib/pool';
 import { printMachine, printRow, recordResults, type ResultRow } from './lib/report';
-import { startBenchServers, type BenchServers } from './lib/servers';
+import { ourWorkflowBundle, startStack } from './lib/stack';
 
 /** Activity failures (retried by Temporal) are counted by type and cause, not printed one by one. */
 const activityFailures = new Map<string, number>();
@@ -68,7 +56,6 @@ const POLL_MS = 200;
 /** A phase that has not finished after this long is stopped and reported as a bound (--max-s). */
 const maxArg = process.argv.indexOf('--max-s');
 const PHASE_TIMEOUT_MS = (maxArg > 0 ? Number(process.argv[maxArg + 1]) : 30 * 60) * 1000;
-const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 interface Figures {
   [figure: string]: number | undefined; // ms from t0 until the count reached N
@@ -113,17 +100,10 @@ async function waitFigures(
   return done;
 }
 
-async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: ReturnType<typeof bundleWorkflowCode>): Promise<ResultRow[]> {
+async function runSize(n: number, mode: ResultRow['mode']): Promise<ResultRow[]> {
   console.log(`\n── cycle-start, N = ${n} units (${Math.ceil(n / 10)} clusters, ${Math.ceil(n / 20)} reviewers): starting fresh servers`);
-  const servers: BenchServers = await startBenchServers('cycle-start');
-  const connection = await Connection.connect({ address: servers.temporal.address });
-  const native = await NativeConnection.connect({ address: servers.temporal.address });
-  const client = new Client({ connection });
-  const db = await connectMonitoredDb(`${servers.mongo.uri}bench_cycle_start`);
-  const log = createLogger('bench', 'warn');
-  const sink = await startSmtpSink(db, { port: 0, log });
-  const transport = createTransport(sink.url);
-  console.log(`   temporal ${servers.temporal.address}, ${servers.mongo.kind} ${servers.mongo.uri}, sink ${sink.url}, dir ${servers.dir}`);
+  const stack = await startStack('cycle-start');
+  const { client, native, db, deps } = stack;
   try {
     // ── Baseline: raw starts of a trivial workflow.
     const rawBody = `raw-${n}`;
@@ -159,39 +139,9 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
     console.log(`   baseline CPU s: ${JSON.stringify(rawCpu)}`);
 
     // ── Ours: launchCycle with a real worker, activities and SMTP sink.
-    const config: AppConfig = {
-      ...parseEnv({ DATA_DIR: path.join(servers.dir, 'unused'), PUBLIC_BASE_URL: 'http://thidua.bench', TASK_QUEUE: 'bench-cycle', LOG_LEVEL: 'warn' }),
-      LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
-      API_TOKEN: 'bench-api-token-0123456789',
-    };
-    const smtp = hostPortOf(sink.url);
-    const deps: AppDeps = {
-      config,
-      db,
-      temporal: client,
-      pages: new PageRenderer(`${templatesDir}/pages`),
-      log,
-      mailboxEnabled: true,
-      smtpUp: () => canConnect(smtp.host, smtp.port),
-      now: () => new Date(),
-    };
     const bodyId = `bench-${n}`;
     const { plan, compiled } = preparePlan(generatePlan(n, bodyId), new Date());
-    const worker = await createWorker({
-      connection: native,
-      namespace: 'default',
-      taskQueue: config.TASK_QUEUE,
-      workflowBundle: await bundlePromise,
-      deps: {
-        models: db.models,
-        conn: db.conn,
-        transport,
-        renderer: new MailRenderer(`${templatesDir}/email`),
-        linkSecret: config.LINK_SECRET,
-        publicBaseUrl: config.PUBLIC_BASE_URL,
-        mailFrom: config.MAIL_FROM,
-      },
-    });
+    const worker = await stack.newWorker();
     const run = worker.run();
     let projected = 0;
     let mailed = 0;
@@ -288,12 +238,7 @@ async function runSize(n: number, mode: ResultRow['mode'], bundlePromise: Return
       { ...base, figure: 'request emails accepted (SMTP sink)', ours: n / (fig.mailed! / 1000), note: `${(fig.mailed! / 1000).toFixed(1)} s` },
     ];
   } finally {
-    transport.close();
-    await sink.close();
-    await db.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
-    await native.close().catch(() => undefined);
-    await servers.stop();
+    await stack.close();
   }
 }
 
@@ -305,10 +250,10 @@ async function main(): Promise<void> {
   const mode = quick ? 'quick' : sizes.every((n) => n === 1000 || n === 5000) ? 'full' : 'custom';
   console.log(`cycle-start benchmark (${mode}: N = ${sizes.join(', ')})`);
   printMachine();
-  const bundle = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  void ourWorkflowBundle(); // bundled while the first baseline runs
   const rows: ResultRow[] = [];
   for (const n of sizes) {
-    const r = await runSize(n, mode, bundle);
+    const r = await runSize(n, mode);
     r.forEach(printRow);
     rows.push(...r);
     recordResults(r); // after each size, so a long run keeps what it measured

@@ -66,13 +66,15 @@ async function sendUpdate<T>(deps: AppDeps, workflowId: string, updateId: string
 async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId' | 'audit'>, via: 'link' | 'inbox') {
   const { LinkUse, Audit } = deps.db.models;
   const at = deps.now();
-  try {
-    await LinkUse.create({ _id: u.updateId, workflowId: u.claims.w, step: u.claims.s, action: u.audit.action, by: u.claims.p, usedAt: at });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
-  // A substitute acting under a delegation: the audit says whom for ("X on behalf of Y").
-  const row = await deps.db.models.StepState.findById(`${u.claims.w}:${u.claims.s}`, { people: 1 }).lean();
+  const used = LinkUse.create({ _id: u.updateId, workflowId: u.claims.w, step: u.claims.s, action: u.audit.action, by: u.claims.p, usedAt: at }).then(
+    () => undefined,
+    (err: unknown) => {
+      if (!isDuplicateKey(err)) throw err;
+    },
+  );
+  // A substitute acting under a delegation: the audit says whom for ("X on behalf of Y"). Read while
+  // the use is recorded (independent writes and reads: one round trip less for the click's answer).
+  const [row] = await Promise.all([deps.db.models.StepState.findById(`${u.claims.w}:${u.claims.s}`, { people: 1 }).lean(), used]);
   const role = u.claims.r === 'unit' ? 'contact' : u.claims.r === 'reviewer' ? 'reviewer' : undefined;
   // A unit's substitute is projected with its steps; a head's, leader's, council member's or inspector's is in the audit.
   const standsFor = (row?.people as { acting?: ActingNow[] } | undefined)?.acting?.find((a) => a.email === u.claims.p && a.role === role)?.for ?? (await roleStandIn(deps, u.claims));
@@ -82,9 +84,10 @@ async function recordUse(deps: AppDeps, u: Pick<LinkUpdate, 'claims' | 'updateId
 
 /** Sends one update for a link; an unanswered one is kept in the inbox (unless the caller forbids it). */
 export async function performUpdate<T>(deps: AppDeps, u: LinkUpdate): Promise<UpdateOutcome<T>> {
-  const used = await deps.db.models.LinkUse.findById(u.updateId).lean();
+  // Both checks at once (two reads, one round trip of waiting).
+  const [used, archived] = await Promise.all([deps.db.models.LinkUse.findById(u.updateId).lean(), isArchived(deps, cycleIdOfWorkflow(u.claims.w))]);
   if (used) return { kind: 'gone', reason: `already used on ${new Date(used.usedAt).toISOString()}` };
-  if (await isArchived(deps, cycleIdOfWorkflow(u.claims.w))) return { kind: 'rejected', reason: 'the cycle is archived; it is read-only' };
+  if (archived) return { kind: 'rejected', reason: 'the cycle is archived; it is read-only' };
   try {
     const result = await sendUpdate<T>(deps, u.claims.w, u.updateId, u.name, u.args);
     await recordUse(deps, u, 'link');

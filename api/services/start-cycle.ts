@@ -6,6 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { isDuplicateKey } from '../../lib/db';
+import { gatheredInsert } from '../../lib/db/gathered-insert';
 import { compilePlan, PlanCompileError, type CompiledPlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { SA } from '../../workflows/search-attributes';
@@ -73,25 +74,23 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
     }
   }
 
-  await models.ClusterPlan.bulkWrite(
-    compiled.clusters.map((c) => ({
-      updateOne: {
-        filter: { _id: `${cycleId}:${c.clusterId}` },
-        update: {
-          $setOnInsert: {
-            cycleId,
-            clusterId: c.clusterId,
-            name: c.name,
-            status: 'pending',
-            units: c.units,
-            ...(c.yearEnd ? { yearEnd: c.yearEnd } : {}),
-            ...(c.nominations ? { nominations: c.nominations } : {}),
-            ...(c.clusterSteps ? { clusterSteps: c.clusterSteps } : {}),
-          },
-        },
-        upsert: true,
-      },
-    })),
+  // Each cluster's plan is inserted once: a row that exists (a retried launch) is kept as it is. Inserts,
+  // not upserts: on FerretDB/SQLite an upsert of a new row scans the collection first, and these rows
+  // hold every unit's compiled input (quadratic in the clusters of a 5,000-unit plan; BENCHMARKS.md).
+  await Promise.all(
+    compiled.clusters.map((c) =>
+      gatheredInsert(models.ClusterPlan, {
+        _id: `${cycleId}:${c.clusterId}`,
+        cycleId,
+        clusterId: c.clusterId,
+        name: c.name,
+        status: 'pending',
+        units: c.units,
+        ...(c.yearEnd ? { yearEnd: c.yearEnd } : {}),
+        ...(c.nominations ? { nominations: c.nominations } : {}),
+        ...(c.clusterSteps ? { clusterSteps: c.clusterSteps } : {}),
+      }),
+    ),
   );
 
   // The plan's DOCX and HTML exist before the workflows start: each unit's launch notice links them

@@ -5,7 +5,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
-import { isDuplicateKey, type Models } from '../db';
+import type { Models } from '../db';
+import { gatheredFindById } from '../db/gathered-find';
+import { gatheredInsert } from '../db/gathered-insert';
 
 export interface OutgoingMail {
   key: string;
@@ -39,20 +41,26 @@ export const messageIdFor = (key: string): string =>
 const CLAIM_MS = 60_000;
 const POLL_MS = 200;
 
+/** What the outbox row says, when there is one. */
+type Row = { status: string; messageId: string; lastError?: string | null };
+
+/** Gathered with the concurrent reads of other messages' rows (one scan for many on FerretDB: lib/db/gathered-find.ts). */
+const readRow = (models: Models, key: string) => gatheredFindById<Row>(models.Outbox, key);
+
 /** What an attempt knows about the row once it holds the lease: absent (never recorded) or its Message-ID. */
 type Held = { row: false } | { row: true; messageId: string };
 
 export async function sendOnce(models: Models, transport: Transporter, mail: OutgoingMail): Promise<SendResult> {
-  const { Outbox } = models;
   const owner = randomUUID();
   // The common case is write-once: take the lease (an insert), see that no row exists, send, then
-  // insert the row already 'sent'. On FerretDB/SQLite an insert or an _id read costs ~1 ms while an
-  // update or delete on a large collection costs tens of ms (bench/reminder-burst.ts), so the row is
-  // only updated on the rare paths (a retry, a failure, an overlapping attempt).
+  // insert the row already 'sent'. On FerretDB/SQLite an insert costs ~1 ms (its unique index is used)
+  // while a read, update or delete by _id scans the collection (tens of ms next to 5,000 rows:
+  // bench/probe-ferretdb.ts), so the row is only updated on the rare paths (a retry, a failure, an
+  // overlapping attempt). The inserts and the read are gathered with those of concurrent sends: under
+  // a burst one command (one scan) serves many messages.
   let held: Held | 'already-sent';
   if (await claim(models, mail.key, owner)) {
-    const row = await Outbox.findById(mail.key).lean();
-    held = await settledOrHeld(models, mail.key, owner, row);
+    held = await settledOrHeld(models, mail.key, owner, await readRow(models, mail.key));
   } else {
     held = await claimOrSettle(models, mail.key, owner);
   }
@@ -102,22 +110,18 @@ async function record(
 ): Promise<void> {
   const { Outbox } = models;
   if (!rowExists) {
-    try {
-      await Outbox.create({
-        _id: mail.key,
-        cycleId: mail.cycleId,
-        kind: mail.kind,
-        to: mail.to,
-        subject: mail.subject,
-        messageId,
-        attempts: 1,
-        createdAt: new Date(),
-        ...outcome,
-      });
-      return;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    const inserted = await gatheredInsert(Outbox, {
+      _id: mail.key,
+      cycleId: mail.cycleId,
+      kind: mail.kind,
+      to: mail.to,
+      subject: mail.subject,
+      messageId,
+      attempts: 1,
+      createdAt: new Date(),
+      ...outcome,
+    });
+    if (inserted === 'inserted') return;
   }
   await Outbox.updateOne({ _id: mail.key }, { $set: outcome, $inc: { attempts: 1 } });
 }
@@ -127,7 +131,7 @@ async function settledOrHeld(
   models: Models,
   key: string,
   owner: string,
-  row: { status: string; messageId: string; lastError?: string | null } | null,
+  row: Row | null,
 ): Promise<Held | 'already-sent'> {
   if (!row) return { row: false };
   if (row.status === 'pending') return { row: true, messageId: row.messageId };
@@ -141,16 +145,15 @@ async function settledOrHeld(
  * (→ 'already-sent', or a PermanentMailError).
  */
 async function claimOrSettle(models: Models, key: string, owner: string): Promise<Held | 'already-sent'> {
-  const { Outbox } = models;
   const waitUntil = Date.now() + CLAIM_MS + 5_000;
   for (;;) {
     // A settled row needs no lease (the lease of a sent message stays in place, expired).
-    const row = await Outbox.findById(key).lean();
+    const row = await readRow(models, key);
     if (row && row.status === 'sent') return 'already-sent';
     if (row && row.status === 'failed') throw new PermanentMailError(`refused earlier: ${row.lastError ?? 'unknown reason'}`);
     if (await claim(models, key, owner)) {
       // Read again under the lease: the previous holder may have just finished.
-      return settledOrHeld(models, key, owner, await Outbox.findById(key).lean());
+      return settledOrHeld(models, key, owner, await readRow(models, key));
     }
     if (Date.now() > waitUntil) throw new Error(`outbox row ${key} is held by another attempt; retry later`);
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -172,22 +175,13 @@ async function withRetries<T>(op: () => Promise<T>, attempts = 5): Promise<T> {
 async function claim(models: Models, key: string, owner: string): Promise<boolean> {
   const { OutboxClaim } = models;
   const until = new Date(Date.now() + CLAIM_MS);
-  try {
-    await OutboxClaim.create({ _id: key, owner, until });
-    return true;
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
+  // Gathered with the concurrent claims of other messages into one insert (lib/db/gathered-insert.ts).
+  if ((await gatheredInsert(OutboxClaim, { _id: key, owner, until })) === 'inserted') return true;
   const held = await OutboxClaim.findById(key).lean();
   if (held && held.until.getTime() < Date.now()) {
     // Only the stealer whose delete matched the stale lease exactly may try to insert; the insert decides.
     await OutboxClaim.deleteOne({ _id: key, owner: held.owner });
-    try {
-      await OutboxClaim.create({ _id: key, owner, until });
-      return true;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    return (await gatheredInsert(OutboxClaim, { _id: key, owner, until })) === 'inserted';
   }
   return false;
 }
