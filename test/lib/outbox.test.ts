@@ -390,8 +390,13 @@ describe('MailRenderer over templates/email', () => {
     // staff.password-reset is rendered and delivered in test/api/staff.test.ts; the digests in
     // test/lib/digest.test.ts and test/workflows/digest.test.ts; link.code in test/workflows/year-end-codes.test.ts;
     // the nominations and forward mails in test/workflows/year-end-{nominations,forward}.test.ts, the inspection's
-    // escalation in test/workflows/year-end-escalations.test.ts; link.lost in test/api/api.test.ts.
-    const elsewhere = ['staff.password-reset', 'digest.daily', 'secretariat.digest', 'link.code', 'nominations.council', 'nominations.decision', 'forward.received', 'inspection.escalation', 'link.lost'];
+    // escalation in test/workflows/year-end-escalations.test.ts; link.lost in test/api/api.test.ts; the launch
+    // and overdue notices in test/lib/mail-notices.test.ts; the parent council's reminder and its outcome in
+    // test/workflows/forward-decision.test.ts.
+    const elsewhere = [
+      ...['staff.password-reset', 'digest.daily', 'secretariat.digest', 'link.code', 'nominations.council', 'nominations.decision', 'forward.received', 'inspection.escalation', 'link.lost'],
+      ...['launch.notice', 'step.overdue', 'forward.reminder', 'forward.outcome'],
+    ];
     expect(files.sort()).toEqual([...Object.keys(kinds), ...Object.keys(yearEndKinds), ...elsewhere].sort());
   });
 
