@@ -1,7 +1,8 @@
 /**
  * "I lost my link": a person enters their email address and gets one message listing the links of
  * every step that waits for them — the same tokens their request and reminders carried (the tokens
- * are deterministic). It goes only to that address, and only if the plan holds it for an open step
+ * are deterministic) — and, for a council member, every forward from a body below the council is still
+ * deciding (lib/lost-links-forward.ts). It goes only to that address, and only if the plan holds it for an open step
  * (the page answers the same either way, so nobody learns whose addresses are known). One message per
  * address per hour at most: the outbox's business key holds the hour.
  */
@@ -10,6 +11,7 @@ import { STEP_KINDS, type StepName } from '../rules/steps';
 import { linkExpiry } from '../rules/link-expiry';
 import type { Models } from './db';
 import { createLinkToken, linkUrl } from './links';
+import { forwardLinksFor } from './lost-links-forward';
 import { sendOnce } from './mail/outbox';
 import type { Lang, MailRenderer } from './mail/render';
 
@@ -25,12 +27,16 @@ export interface FoundLink {
   unitName: string;
   step: string;
   stepTitle: string;
-  role: 'unit' | 'reviewer';
+  role: 'unit' | 'reviewer' | 'council';
   link: string;
-  dueAt: Date;
+  /** A council's decision may have no deadline (the plan sets none). */
+  dueAt?: Date;
 }
 
-/** The open steps where `email` must act now: as a contact while the unit answers, as the reviewer while a submission waits. */
+/**
+ * The open steps where `email` must act now: as a contact while the unit answers, as the reviewer while
+ * a submission waits, as a council member while a forward waits; soonest due first, undated last.
+ */
 export async function linksFor(models: Models, mailer: Pick<LostLinkMailer, 'publicBaseUrl' | 'linkSecret'>, email: string, lang: Lang, now: Date): Promise<FoundLink[]> {
   const rows = await models.StepState.find({
     status: { $in: ['open', 'returned', 'submitted'] },
@@ -48,7 +54,9 @@ export async function linksFor(models: Models, mailer: Pick<LostLinkMailer, 'pub
     const token = createLinkToken(mailer.linkSecret, { w: row.workflowId, s: row.step, r: role, p: email, x });
     out.push({ unitName: row.unitName, step: row.step, stepTitle: STEP_KINDS[row.step as StepName]?.title[lang] ?? row.step, role, link: linkUrl(mailer.publicBaseUrl, token), dueAt: row.dueAt });
   }
-  return out.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  out.push(...(await forwardLinksFor(models, mailer, email, lang, now)));
+  const due = (l: FoundLink) => l.dueAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  return out.sort((a, b) => due(a) - due(b) || a.link.localeCompare(b.link));
 }
 
 /** Sends the links to `email` if it has any; returns how many it listed (0: nothing sent). */

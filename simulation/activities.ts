@@ -6,7 +6,7 @@
  * api's ballot page does it, and never into an activity's input or result, so no Temporal history
  * ever holds them.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { castBallot, discardBallot, receiptOf, sealBallot } from '../lib/ballot-box';
 import type { Models } from '../lib/db';
@@ -16,12 +16,14 @@ import {
   ballotBoxId,
   castVoteUpdate,
   clusterStateQuery,
+  decideNominationsUpdate,
   decideTieUpdate,
   enterInspectionUpdate,
   reviewStepUpdate,
   submitCrossCheckUpdate,
   submitStepUpdate,
   unitStateQuery,
+  type ClusterNominationsInput,
   type ClusterYearEndInput,
   type IndividualAwardRule,
   type StepName,
@@ -29,7 +31,7 @@ import {
   type YearEndPhase,
 } from '../workflows/cycle/definitions';
 import { ballotConfig } from '../workflows/cycle/year-end';
-import { drawChairChoice, drawFindings, drawInspection, drawMarks, drawNominations, drawSelfScores, rngFor, type ScoringRules } from './policies';
+import { drawChairChoice, drawCouncilDecisions, drawFindings, drawInspection, drawMarks, drawNominations, drawSelfScores, rngFor, type ScoringRules } from './policies';
 
 export interface SimulationContext {
   /** The ballot box, for the delegates' ballots. */
@@ -41,6 +43,8 @@ export interface SimulationContext {
   yearEnds?: Record<string, ClusterYearEndInput>;
   /** The plan's individual award titles: a nominations step carries persons drawn within their per-unit quotas. */
   individualAwards?: IndividualAwardRule[];
+  /** Each cluster's compiled nominations, by cluster workflow ID: the council deciding them, the titles' quotas. */
+  nominations?: Record<string, ClusterNominationsInput>;
 }
 
 /** What the year-end participant needs to see of the cluster: participation and statuses, never a ballot. */
@@ -201,6 +205,38 @@ export function createSimulationActivities(client: Client, ctx: SimulationContex
       }
       await castBallot(ctx.models, boxId, nonce);
       return { ok: true };
+    },
+
+    /** Where the cluster's list of nominations stands: its phase and how many wait for the council. */
+    async simNominationsView(input: { clusterWorkflowId: string }): Promise<{ phase: string; pending: number } | undefined> {
+      const list = (await client.workflow.getHandle(input.clusterWorkflowId).query(clusterStateQuery)).nominations;
+      return list && { phase: list.phase, pending: list.items.filter((x) => !x.decision).length };
+    },
+
+    /**
+     * The council decides every undecided nomination at once, as its page sends the form: the
+     * cluster's `decideNominations` update, with decisions drawn by seed within the cluster quotas.
+     * Keyed by the ids decided, so a retry is the same update and a later list gets its own.
+     */
+    async simDecideNominations(input: { clusterWorkflowId: string }): Promise<{ ok: true; decided: number } | { ok: false; reason: string }> {
+      const n = ctx.nominations?.[input.clusterWorkflowId];
+      if (!n) return { ok: false, reason: 'no nominations are planned for this cluster' };
+      const list = (await client.workflow.getHandle(input.clusterWorkflowId).query(clusterStateQuery)).nominations;
+      if (list?.phase !== 'deciding') return { ok: false, reason: 'the list is not with the council' };
+      const ids = list.items.filter((x) => !x.decision).map((x) => x.id);
+      if (ids.length === 0) return { ok: true, decided: 0 };
+      const decisions = drawCouncilDecisions(n.titles, list.items, n.forwardTo !== undefined, rngFor(seed, 'council', input.clusterWorkflowId, ...ids));
+      try {
+        await client.workflow.getHandle(input.clusterWorkflowId).executeUpdate(decideNominationsUpdate, {
+          args: [{ by: n.council.email, decisions }],
+          updateId: `sim:nominations:decide:${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16)}`,
+        });
+        return { ok: true, decided: decisions.length };
+      } catch (err) {
+        const reason = refused(err);
+        if (reason === undefined) throw err;
+        return { ok: false, reason };
+      }
     },
 
     /** The chair decides an award's tie: `seats` of the tied units, drawn by seed. */

@@ -5,8 +5,8 @@
  * A unit's policy covers everything its own people do: its reviewed steps (the self-scoring among
  * them), its delegate's ballots at the cluster meeting (a `never` unit stays away: its delegate casts
  * no ballot) and, for the cluster's head, the award proposal. Staff always act: inspectors enter every
- * unit's final scores, the chair decides a tie, the council reviews the proposal (it returns it once
- * when the head's policy is `returned-once`).
+ * unit's final scores, the chair decides a tie, the council decides the nominations and reviews the
+ * proposal (it returns it once when the head's policy is `returned-once`).
  */
 import { mulberry32, shuffled } from '../rules/cross-check';
 import { DEFAULT_SCORE_STEP, fromHundredths, toHundredths, validateEntry, type Scores, type SheetInput } from '../rules/scoring';
@@ -195,4 +195,39 @@ export function drawNominations(
       achievements: `(mô phỏng) Thành tích đề nghị ${t.name}.`,
     }));
   });
+}
+
+/**
+ * The council's decisions on a cluster's undecided nominations (xét đề nghị khen thưởng cá nhân), in
+ * a seeded order: a title the parent body decides is forwarded (refused when the plan names no
+ * parent); any other is approved while the title's cluster quota lasts (counting those already
+ * granted), four times in five, and otherwise refused with a reason — so every decision passes the
+ * checks the cluster workflow makes (rules/nominations.ts).
+ */
+export function drawCouncilDecisions(
+  titles: readonly { id: string; quota: { perCluster?: number }; decidedBy: 'council' | 'parent' }[],
+  items: readonly { id: string; titleId: string; decision?: 'approve' | 'forward' | 'refuse' }[],
+  hasParent: boolean,
+  next: () => number,
+): { id: string; decision: 'approve' | 'forward' | 'refuse'; reason?: string }[] {
+  const granted = new Map<string, number>();
+  for (const x of items) if (x.decision === 'approve' || x.decision === 'forward') granted.set(x.titleId, (granted.get(x.titleId) ?? 0) + 1);
+  const undecided = items.filter((x) => !x.decision);
+  const order = shuffled(undecided.map((x) => x.id), next);
+  const out = new Map<string, { id: string; decision: 'approve' | 'forward' | 'refuse'; reason?: string }>();
+  for (const id of order) {
+    const item = undecided.find((x) => x.id === id)!;
+    const t = titles.find((x) => x.id === item.titleId);
+    const room = (granted.get(item.titleId) ?? 0) < (t?.quota.perCluster ?? Number.POSITIVE_INFINITY);
+    const chosen = next() < 0.8;
+    if (t?.decidedBy === 'parent' && !hasParent) out.set(id, { id, decision: 'refuse', reason: '(mô phỏng) Kế hoạch không có cấp trên để trình' });
+    else if (!room) out.set(id, { id, decision: 'refuse', reason: '(mô phỏng) Vượt chỉ tiêu của cụm' });
+    else if (!chosen) out.set(id, { id, decision: 'refuse', reason: '(mô phỏng) Thành tích chưa đủ tiêu chuẩn' });
+    else {
+      out.set(id, { id, decision: t?.decidedBy === 'parent' ? 'forward' : 'approve' });
+      granted.set(item.titleId, (granted.get(item.titleId) ?? 0) + 1);
+    }
+  }
+  // In the list's order, as the council's page sends them.
+  return undecided.map((x) => out.get(x.id)!);
 }

@@ -42,6 +42,7 @@ import {
   type YearEndState,
 } from '../workflows/cycle/definitions';
 import { createSimulationActivities } from './activities';
+import type { CouncilParticipantInput } from './council-participant';
 import { simulationLogQuery, type SimulatedAction, type YearEndParticipantInput } from './participant-workflow';
 import { assignPolicies, type Policy } from './policies';
 
@@ -95,6 +96,8 @@ export interface SimulatedNominations {
   /** Units whose verified list arrived. */
   received: string[];
   items: { id: string; unitId: string; titleId: string; name: string; decision?: string }[];
+  /** The council's decisions so far, by kind (approve, forward, refuse); the undecided under `pending`. */
+  decisions: Record<string, number>;
 }
 
 export interface SimulatedScore {
@@ -205,6 +208,8 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
     }
     const units = compiled.clusters.flatMap((c) => c.units);
     const cycleId = compiled.cycle.cycleId;
+    // Clusters whose units nominate persons: a simulated council decides their lists.
+    const listed = compiled.clusters.filter((c) => c.nominations);
     const yearEnds = compiled.clusters.filter((c) => c.yearEnd).map((c) => ({ clusterId: c.clusterId, workflowId: clusterWorkflowId(cycleId, c.clusterId), yearEnd: c.yearEnd! }));
     const schedules = [
       ...units.flatMap((u) => Object.values(u.steps)),
@@ -244,6 +249,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
           scoring: plan.scoring && { sheet: plan.scoring.sheet, step: plan.scoring.step },
           yearEnds: Object.fromEntries(yearEnds.map((y) => [y.workflowId, y.yearEnd])),
           individualAwards: units.find((u) => u.individualAwards)?.individualAwards,
+          nominations: Object.fromEntries(listed.map((c) => [clusterWorkflowId(cycleId, c.clusterId), c.nominations!])),
         }),
       },
     });
@@ -271,6 +277,10 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
           endsAt: new Date(end).toISOString(),
         };
         await env.client.workflow.start('yearEndParticipantWorkflow', { taskQueue: TASK_QUEUE, workflowId: `simulation:year-end:${clusterId}`, args: [input] });
+      }
+      for (const c of listed) {
+        const input: CouncilParticipantInput = { clusterWorkflowId: clusterWorkflowId(cycleId, c.clusterId), opensAt: c.nominations!.schedule.opensAt, endsAt: new Date(end).toISOString() };
+        await env.client.workflow.start('councilParticipantWorkflow', { taskQueue: TASK_QUEUE, workflowId: `simulation:council:${c.clusterId}`, args: [input] });
       }
       // Time skips to the end of the year; every timer of every workflow fires on the way.
       await env.sleep(end - (await env.currentTimeMs()));
@@ -388,6 +398,7 @@ async function summarize(db: Awaited<ReturnType<typeof connectDb>>, input: Summa
       ...(st.sentAt ? { sentAt: st.sentAt } : {}),
       received: [...st.received].sort(),
       items: st.items.map((x) => ({ id: x.id, unitId: x.unitId, titleId: x.titleId, name: x.name, ...(x.decision ? { decision: x.decision } : {}) })),
+      decisions: sortedKeys(st.items.reduce<Record<string, number>>((acc, x) => ((acc[x.decision ?? 'pending'] = (acc[x.decision ?? 'pending'] ?? 0) + 1), acc), {})),
     };
   });
 

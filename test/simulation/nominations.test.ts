@@ -1,12 +1,13 @@
 /**
  * `thidua simulate` on a plan with individual awards: the simulated units nominate persons (within each
  * title's per-unit quota) in their nominations step, their followers verify the lists, and each
- * cluster's list goes to the council once every member's list is in or the stage's grace has ended.
+ * cluster's list goes to the council once every member's list is in or the stage's grace has ended;
+ * the simulated council decides every nomination (a later list too) within the cluster quotas, by seed.
  */
 import { simulate } from '../../simulation/run';
 import { marchDays, smallPlan } from '../helpers/plans';
 
-test('simulated units nominate persons within quotas; the lists reach the council', async () => {
+test('simulated units nominate persons within quotas; the council decides every list, the same way for the same seed', async () => {
   const year = new Date().getUTCFullYear() + 1;
   const { day } = marchDays(year);
   const base = smallPlan();
@@ -41,9 +42,18 @@ test('simulated units nominate persons within quotas; the lists reach the counci
   // Gia Canh's list was added afterwards.
   expect(cum1.received).toEqual(['xa-phu-tan', 'xa-phu-vinh']);
   expect(cum2.received).toEqual(['tt-dinh-quan', 'xa-gia-canh', 'xa-ngoc-dinh']);
+  // Every list ends decided, the late one too, and the summary's counts are its items' decisions.
   for (const n of s.nominations) {
-    expect(n.phase).toBe('deciding');
+    expect(n.phase).toBe('decided');
     expect(n.sentAt).toBeDefined();
+    const counted: Record<string, number> = {};
+    for (const x of n.items) counted[x.decision!] = (counted[x.decision!] ?? 0) + 1;
+    expect(n.decisions).toEqual(counted);
+    expect(Object.values(n.decisions).reduce((a, b) => a + b, 0)).toBe(n.items.length);
+    expect(n.decisions.pending).toBeUndefined();
+    // The plan names no parent body: nothing is forwarded; the medal's cluster quota (3) holds.
+    expect(n.decisions.forward).toBeUndefined();
+    expect(n.items.filter((x) => x.titleId === 'ky-niem-chuong' && x.decision === 'approve').length).toBeLessThanOrEqual(3);
   }
   const items = s.nominations.flatMap((n) => n.items);
   for (const u of nominating) {
@@ -54,10 +64,21 @@ test('simulated units nominate persons within quotas; the lists reach the counci
     expect(medal.length).toBeLessThanOrEqual(2);
     expect(new Set(medal.map((x) => x.name)).size).toBe(medal.length);
     expect(mine.filter((x) => x.titleId === 'giay-khen-ca-nhan')).toHaveLength(1);
-    expect(mine.every((x) => x.name.startsWith('(mô phỏng) ') && x.decision === undefined)).toBe(true);
+    expect(mine.every((x) => x.name.startsWith('(mô phỏng) ') && ['approve', 'refuse'].includes(x.decision!))).toBe(true);
   }
   expect(items.some((x) => x.unitId === 'xa-phu-loi')).toBe(false);
   // The council is asked once per cluster, with its link, and again for Gia Canh's late list.
   expect(s.emails.byKind['nominations.council']).toBe(3);
   expect(s.emails.byRecipient['council@mttq.test']).toBe(3);
+  // Each unit is told the decisions on its nominations, once per decision: Gia Canh's list came after
+  // cluster 2's first decision, so it is decided (and told) on its own.
+  expect(s.emails.byKind['nominations.decision']).toBe(nominating.length);
+
+  // The same seed decides the same way.
+  const again = await simulate({
+    plan,
+    seed: 3,
+    policies: { 'xa-phu-tan': 'on-time', 'xa-phu-vinh': 'returned-once', 'xa-phu-loi': 'never', 'xa-gia-canh': 'late', 'xa-ngoc-dinh': 'on-time', 'tt-dinh-quan': 'on-time' },
+  });
+  expect(again.nominations.map((n) => n.items.map((x) => [x.id, x.decision]))).toEqual(s.nominations.map((n) => n.items.map((x) => [x.id, x.decision])));
 });

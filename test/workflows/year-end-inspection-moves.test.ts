@@ -95,8 +95,11 @@ describe("a cluster's inspection follows its meeting (time-skipping)", () => {
       const again = await moveTo(m3);
       expect(again.status).toBe(200);
       expect(again.body.replanned.updated).toContainEqual({ workflowId: clusterWorkflowId(cycleId, 'cum-1'), step: 'inspection', dueAt: at(wd(m3, -5), '17:00') });
-      await eventually(async () => (await mailsTo('an@mttq.test', /\[Kiểm tra \d+\] Chấm điểm/)).length === 6, 'the requests with the new deadline');
-      const request = (await mailsTo('an@mttq.test', /\[Kiểm tra \d+\] Chấm điểm.*Phú Tân/)).at(-1)!;
+      // Sent again, they say the dates changed and why (the reason given with the move).
+      await eventually(async () => (await mailsTo('an@mttq.test', /\[Kiểm tra \d+\]( \[Thay đổi thời gian\])? Chấm điểm/)).length === 6, 'the requests with the new deadline');
+      const request = (await mailsTo('an@mttq.test', /\[Kiểm tra \d+\] \[Thay đổi thời gian\] Chấm điểm.*Phú Tân/)).at(-1)!;
+      expect(request.text).toContain('Lịch kiểm tra đã thay đổi (lý do: Trùng lịch)');
+      expect(request.html).toContain('Lịch kiểm tra đã thay đổi');
       const requestIcs = await icsOf(request._id);
       expect(requestIcs).toContain('SEQUENCE:2');
       expect(requestIcs).toContain(`DTSTART:${stamp(at(wd(m3, -5), '17:00'))}`);
@@ -104,7 +107,12 @@ describe("a cluster's inspection follows its meeting (time-skipping)", () => {
         const v = await mailsTo('xa-phu-tan@units.test', /\[Lịch kiểm tra\]/);
         return v.length === 2 && v;
       }, 'the visit moved');
+      expect(visits[0].text).not.toContain('Lịch kiểm tra đã thay đổi');
+      expect(visits[1].subject).toContain('[Thay đổi thời gian]');
+      expect(visits[1].text).toContain('Lịch kiểm tra đã thay đổi (lý do: Trùng lịch)');
       const visitIcs = await icsOf(visits[1]._id);
+      const timetable = await eventually(async () => (await mailsTo('lead@mttq.test', /\[Lịch kiểm tra\] \[Thay đổi thời gian\] Cụm/))[0], 'the new timetable');
+      expect(timetable.text).toContain('Lịch kiểm tra đã thay đổi (lý do: Trùng lịch)');
       expect(visitIcs).toContain('SEQUENCE:2');
       expect(visitIcs).toContain(`DTSTART:${stamp(at(wd(visitDay, 6), '07:30'))}`);
 
