@@ -17,7 +17,7 @@ import { localDate, shiftDate } from '../../rules/calendar';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
 import { nominationForm, nominationsPlan } from '../helpers/awards';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { mailOf } from '../helpers/year-end';
 
@@ -34,31 +34,22 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
   const ts = useTimeSkipping('forward-decision');
 
   test('council members decide through their links; the cycle below learns the outcome', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const district = nominationsPlan(year, {
       body: { id: 'mttq-dinh-quan', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
       notifications: { secretariat: ['vanphong@huyen.test'] },
     });
     district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
-    const base = smallPlan();
+    const tinh = provincePlan(year, `${year}-06-01`, `${year}-06-26`);
     const province = {
-      ...base,
-      year,
-      calendar: { holidays: [] },
-      body: { id: 'mttq-dong-nai', name: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      staff: [...base.staff, { id: 'hd-tinh', name: 'Hội đồng TĐKT tỉnh', email: 'council@tinh.test' }, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
-      council: 'hd-tinh',
+      ...tinh,
+      staff: [...tinh.staff, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
       // Five working days to decide, a reminder two working days before.
       forwards: { council: ['hd-tinh', 'pct-tinh'], decideWithin: 5, reminders: [2] },
-      units: base.units.map((u) => ({ ...u, contacts: u.contacts.map((c) => ({ ...c, email: `tinh-${c.email}` })) })),
-      stages: { registration: { opensOn: `${year}-06-01`, deadline: `${year}-06-26`, reminders: [], escalations: [] } },
     };
     const child = `thidua:mttq-dinh-quan:${year}`;
     const parent = `thidua:mttq-dong-nai:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
     const forwards = async (cycleId: string) => {
