@@ -15,11 +15,11 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { localDate, shiftDate } from '../../rules/calendar';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationForm, nominationsPlan } from '../helpers/awards';
-import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
+import { nominationsPlan } from '../helpers/awards';
+import { nominateTanAndVinh } from '../helpers/forwarding';
+import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
-import { mailOf } from '../helpers/year-end';
 
 interface DecisionView {
   status: string;
@@ -57,24 +57,13 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
       expect(r.status).toBe(200);
       return r.body as { outgoing: { forwardId: string; decision?: DecisionView }[]; incoming: { forwardId: string; decision?: DecisionView }[] };
     };
-    const knc = { title: 'ky-niem-chuong' };
     const cal = { timeZone: 'Asia/Ho_Chi_Minh', holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] };
 
     await h.runWorker(async () => {
       await startCycle(h.deps, province, 'test');
       await startCycle(h.deps, district, 'test');
       await sleepUntil(Date.parse(`${year}-04-01T04:00:00Z`));
-      for (const [unit, person] of [
-        ['xa-phu-tan', 'Nguyễn Văn An'],
-        ['xa-phu-vinh', 'Trần Văn Cường'],
-      ]) {
-        const link = linkIn((await nthMail(mailOf(unit), /Đề nghị khen thưởng cá nhân/)).text);
-        expect((await actThroughLink(h, link, { action: 'submit', ...nominationForm([{ ...knc, name: person, position: 'Chủ tịch', achievements: '15 năm công tác Mặt trận' }]) })).status).toBe(200);
-      }
-      for (const unit of ['Phú Tân', 'Phú Vinh']) {
-        const review = await nthMail('an@mttq.test', new RegExp(`Đề nghị khen thưởng cá nhân.*MTTQ xã ${unit}`));
-        expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
-      }
+      await nominateTanAndVinh(h);
       // The district council's member is away on 20 April: a substitute decides the nominations for them.
       const districtSub = { name: 'Ủy viên Hội đồng huyện', email: 'uyvien@huyen.test' };
       const named0 = await supertest(h.app)

@@ -12,8 +12,9 @@ import { startCycle } from '../../api/services/start-cycle';
 import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationForm, nominationsPlan } from '../helpers/awards';
-import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
+import { nominationsPlan } from '../helpers/awards';
+import { nominateTanAndVinh } from '../helpers/forwarding';
+import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { mailOf } from '../helpers/year-end';
@@ -48,22 +49,11 @@ describe('forwarding to the parent body (time-skipping, two cycles)', () => {
       expect(r.status).toBe(200);
       return r.body as { outgoing: ForwardView[]; incoming: ForwardView[] };
     };
-    const knc = { title: 'ky-niem-chuong' };
 
     await h.runWorker(async () => {
       await startCycle(h.deps, district, 'test');
       await sleepUntil(Date.parse(schedule.opensAt) + 3600_000);
-      for (const [unit, person] of [
-        ['xa-phu-tan', 'Nguyễn Văn An'],
-        ['xa-phu-vinh', 'Trần Văn Cường'],
-      ]) {
-        const link = linkIn((await nthMail(mailOf(unit), /Đề nghị khen thưởng cá nhân/)).text);
-        expect((await actThroughLink(h, link, { action: 'submit', ...nominationForm([{ ...knc, name: person, position: 'Chủ tịch', achievements: '15 năm công tác Mặt trận' }]) })).status).toBe(200);
-      }
-      for (const unit of ['Phú Tân', 'Phú Vinh']) {
-        const review = await nthMail('an@mttq.test', new RegExp(`Đề nghị khen thưởng cá nhân.*MTTQ xã ${unit}`));
-        expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
-      }
+      await nominateTanAndVinh(h);
       await sleepUntil(Date.parse(schedule.graceEndsAt) + 3600_000);
       const councilLink = linkIn((await nthMail('council@mttq.test', /\[Khen thưởng cá nhân\] Cụm thi đua số 1/)).text);
       const page = await supertest(h.app).get(councilLink);
