@@ -7,7 +7,7 @@
 import supertest from 'supertest';
 import { cycleStateQuery, type CycleState, reviewStepUpdate, submitStepUpdate, unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { eventually, TEST_TOKEN } from '../helpers/harness';
-import { marchDays, smallPlan } from '../helpers/plans';
+import { marchDays, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -16,15 +16,10 @@ describe('dashboard: terminating a cluster (time-skipping)', () => {
   const ts = useTimeSkipping('dash-terminate-cluster');
 
   test('the cycle is told, and completes when the other cluster has', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year } = await ts.begin();
     const { day } = marchDays(year);
     // Registration only, open from the start: a unit's year ends with its approval.
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
-      body: { ...smallPlan().body, id: 'dash-terminate' },
+    const plan = smallPlanFor(year, 'dash-terminate', {
       stages: { registration: { deadline: day(4), reminders: [], escalations: [] } },
     });
     const cycleId = `thidua:dash-terminate:${year}`;

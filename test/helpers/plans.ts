@@ -128,6 +128,24 @@ export function marchDays(year: number): { day: (n: number) => string; local: (n
   return { day, local: (n, hhmm) => Date.parse(`${day(n)}T${hhmm}:00+07:00`) };
 }
 
+/**
+ * The province above the small plan's district, for forwarding tests: body 'mttq-dong-nai' with its
+ * council ('hd-tinh', council@tinh.test), the same units under contacts of its own ('tinh-…'), and only
+ * a registration from `opensOn` to `deadline` (in `year`, no holidays).
+ */
+export function provincePlan(year: number, opensOn: string, deadline: string): PlanInput {
+  const base = smallPlan();
+  return smallPlan({
+    year,
+    calendar: { holidays: [] },
+    body: { id: 'mttq-dong-nai', name: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
+    staff: [...base.staff, { id: 'hd-tinh', name: 'Hội đồng TĐKT tỉnh', email: 'council@tinh.test' }],
+    council: 'hd-tinh',
+    units: base.units.map((u) => ({ ...u, contacts: u.contacts.map((c) => ({ ...c, email: `tinh-${c.email}` })) })),
+    stages: { registration: { opensOn, deadline, reminders: [], escalations: [] } },
+  });
+}
+
 type AwardInput = NonNullable<PlanInput['awards']>[number];
 
 /** The cờ thi đua as the ballot tests vote on it: one seat, open to every band that completed its tasks. */

@@ -15,8 +15,8 @@ export interface TimeSkippingTest {
   h: Harness;
   /** The year after the test server's current one: a plan for it starts in the future. */
   year: number;
-  /** Skips the test server's clock to `iso` (at once if it is already past). */
-  sleepUntil(iso: string): Promise<void>;
+  /** Skips the test server's clock to `at`, an ISO instant or epoch milliseconds (at once if it is already past). */
+  sleepUntil(at: string | number): Promise<void>;
 }
 
 export function useTimeSkipping(label: string): { env: () => TestWorkflowEnvironment; h: () => Harness; begin: () => Promise<TimeSkippingTest> } {
@@ -45,7 +45,7 @@ export function useTimeSkipping(label: string): { env: () => TestWorkflowEnviron
     async begin() {
       const e = getEnv();
       const year = new Date(await e.currentTimeMs()).getUTCFullYear() + 1;
-      return { env: e, h: getH(), year, sleepUntil: async (iso: string) => e.sleep(Math.max(Date.parse(iso) - (await e.currentTimeMs()), 0)) };
+      return { env: e, h: getH(), year, sleepUntil: async (at: string | number) => e.sleep(Math.max((typeof at === 'number' ? at : Date.parse(at)) - (await e.currentTimeMs()), 0)) };
     },
   };
 }

@@ -7,7 +7,7 @@
 import supertest from 'supertest';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { eventually, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { marchDays, smallPlan } from '../helpers/plans';
+import { marchDays, smallPlan, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -16,16 +16,11 @@ describe("moving a deadline moves the cluster's registration steps (time-skippin
   const ts = useTimeSkipping('cluster-registration-move');
 
   test('the pact follows the registration deadline, and moves with its own', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const { day, local } = marchDays(year);
     const base = smallPlan();
     const quiet = { reminders: [], escalations: [] };
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
-      body: { ...base.body, id: 'mttq-doi-han-cum' },
+    const plan = smallPlanFor(year, 'mttq-doi-han-cum', {
       staff: [...base.staff, { id: 'cb-hd', name: 'Hội đồng TĐKT', email: 'council@mttq.test' }],
       council: 'cb-hd',
       stages: {
@@ -36,7 +31,6 @@ describe("moving a deadline moves the cluster's registration steps (time-skippin
     });
     const cycleId = `thidua:mttq-doi-han-cum:${year}`;
     const pactOf = async (cluster: string) => (await env.client.workflow.getHandle(clusterWorkflowId(cycleId, cluster)).query(clusterStateQuery).catch(() => undefined))?.steps?.['pact-signing'];
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const move = (stage: string, body: Record<string, unknown>) => supertest(h.app).post(`/api/cycles/${cycleId}/stages/${stage}/deadline`).set(auth).send(body);
     const iso = (ms: number) => new Date(ms).toISOString();

@@ -6,7 +6,7 @@
 import supertest from 'supertest';
 import { cycleStateQuery, unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { marchDays, smallPlan } from '../helpers/plans';
+import { marchDays, smallPlan, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -15,18 +15,13 @@ describe('coordinator changes to a running cycle (time-skipping)', () => {
   const ts = useTimeSkipping('coordinator');
 
   test('move a deadline, then cancel the cycle', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     // Mondays in March of next year: the plan opens on the first, is due on the Friday 18 days later.
     const { day, local } = marchDays(year);
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
+    const plan = smallPlanFor(year, 'mttq-dinh-quan', {
       stages: { registration: { opensOn: day(0), deadline: day(18), reminders: [1], grace: 0, escalations: [0] } },
     });
     const cycleId = `thidua:mttq-dinh-quan:${year}`;
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const state = (unitId: string) => env.client.workflow.getHandle(unitWorkflowId(cycleId, unitId)).query(unitStateQuery);
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
 
@@ -99,11 +94,9 @@ describe('coordinator changes to a running cycle (time-skipping)', () => {
   });
 
   test('cancelling twice (or twice at once) is one cancellation, audited once', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { h, year } = await ts.begin();
     const { day } = marchDays(year);
-    const plan = smallPlan({ year, calendar: { holidays: [] }, body: { ...smallPlan().body, id: 'mttq-huy-hai-lan' }, stages: { registration: { deadline: day(18), reminders: [], escalations: [] } } });
+    const plan = smallPlanFor(year, 'mttq-huy-hai-lan', { stages: { registration: { deadline: day(18), reminders: [], escalations: [] } } });
     const cycleId = `thidua:mttq-huy-hai-lan:${year}`;
     const cancel = (reason: string) => supertest(h.app).post(`/api/cycles/${cycleId}/cancel`).set(auth).send({ reason });
     await h.runWorker(async () => {

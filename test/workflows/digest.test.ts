@@ -12,7 +12,7 @@ import supertest from 'supertest';
 import { createAccount } from '../../lib/staff';
 import { dailyMailWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { marchDays, smallPlan } from '../helpers/plans';
+import { marchDays, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -21,16 +21,11 @@ describe('daily digests (time-skipping)', () => {
   const ts = useTimeSkipping('digest');
 
   test('one email per person and day; the secretariat gets only what is new', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const { day, local } = marchDays(year);
     // Two steps with the same dates: each unit is reminded of both on day 3, escalated on day 7.
     const schedule = { opensOn: day(0), deadline: day(4), reminders: [1], grace: 0, escalations: [0] };
-    const plan = smallPlan({
-      year,
-      body: { ...smallPlan().body, id: 'digest' },
-      calendar: { holidays: [] },
+    const plan = smallPlanFor(year, 'digest', {
       notifications: { digest: true, digestTime: '08:30', secretariat: ['thuky@mttq.test'] },
       stages: { registration: schedule, midYear: schedule },
     });
@@ -38,7 +33,6 @@ describe('daily digests (time-skipping)', () => {
     await createAccount(h.db.models, { email: 'vp@mttq.test', name: 'Văn phòng', roles: ['secretariat'], password: 'mật-khẩu-đủ-dài-1' });
     await createAccount(h.db.models, { email: 'vp2@mttq.test', name: 'Văn phòng cụm 2', roles: ['secretariat'], clusters: ['cum-2'], password: 'mật-khẩu-đủ-dài-1' });
     await createAccount(h.db.models, { email: 'xem@mttq.test', name: 'Người xem', roles: ['viewer'], password: 'mật-khẩu-đủ-dài-1' });
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const subjects = async (to: string) => (await mailbox(h, to)).map((m) => m.subject ?? '');
 
     await h.runWorker(async () => {

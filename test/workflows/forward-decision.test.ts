@@ -15,11 +15,11 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { localDate, shiftDate } from '../../rules/calendar';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationForm, nominationsPlan } from '../helpers/awards';
-import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { nominationsPlan } from '../helpers/awards';
+import { nominateTanAndVinh } from '../helpers/forwarding';
+import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
+import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
-import { mailOf } from '../helpers/year-end';
 
 interface DecisionView {
   status: string;
@@ -34,31 +34,22 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
   const ts = useTimeSkipping('forward-decision');
 
   test('council members decide through their links; the cycle below learns the outcome', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const district = nominationsPlan(year, {
       body: { id: 'mttq-dinh-quan', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
       notifications: { secretariat: ['vanphong@huyen.test'] },
     });
     district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
-    const base = smallPlan();
+    const tinh = provincePlan(year, `${year}-06-01`, `${year}-06-26`);
     const province = {
-      ...base,
-      year,
-      calendar: { holidays: [] },
-      body: { id: 'mttq-dong-nai', name: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      staff: [...base.staff, { id: 'hd-tinh', name: 'Hội đồng TĐKT tỉnh', email: 'council@tinh.test' }, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
-      council: 'hd-tinh',
+      ...tinh,
+      staff: [...tinh.staff, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
       // Five working days to decide, a reminder two working days before.
       forwards: { council: ['hd-tinh', 'pct-tinh'], decideWithin: 5, reminders: [2] },
-      units: base.units.map((u) => ({ ...u, contacts: u.contacts.map((c) => ({ ...c, email: `tinh-${c.email}` })) })),
-      stages: { registration: { opensOn: `${year}-06-01`, deadline: `${year}-06-26`, reminders: [], escalations: [] } },
     };
     const child = `thidua:mttq-dinh-quan:${year}`;
     const parent = `thidua:mttq-dong-nai:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
     const forwards = async (cycleId: string) => {
@@ -66,24 +57,13 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
       expect(r.status).toBe(200);
       return r.body as { outgoing: { forwardId: string; decision?: DecisionView }[]; incoming: { forwardId: string; decision?: DecisionView }[] };
     };
-    const knc = { title: 'ky-niem-chuong' };
     const cal = { timeZone: 'Asia/Ho_Chi_Minh', holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] };
 
     await h.runWorker(async () => {
       await startCycle(h.deps, province, 'test');
       await startCycle(h.deps, district, 'test');
       await sleepUntil(Date.parse(`${year}-04-01T04:00:00Z`));
-      for (const [unit, person] of [
-        ['xa-phu-tan', 'Nguyễn Văn An'],
-        ['xa-phu-vinh', 'Trần Văn Cường'],
-      ]) {
-        const link = linkIn((await nthMail(mailOf(unit), /Đề nghị khen thưởng cá nhân/)).text);
-        expect((await actThroughLink(h, link, { action: 'submit', ...nominationForm([{ ...knc, name: person, position: 'Chủ tịch', achievements: '15 năm công tác Mặt trận' }]) })).status).toBe(200);
-      }
-      for (const unit of ['Phú Tân', 'Phú Vinh']) {
-        const review = await nthMail('an@mttq.test', new RegExp(`Đề nghị khen thưởng cá nhân.*MTTQ xã ${unit}`));
-        expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
-      }
+      await nominateTanAndVinh(h);
       // The district council's member is away on 20 April: a substitute decides the nominations for them.
       const districtSub = { name: 'Ủy viên Hội đồng huyện', email: 'uyvien@huyen.test' };
       const named0 = await supertest(h.app)

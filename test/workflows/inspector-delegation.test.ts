@@ -16,13 +16,10 @@ describe('delegation for an inspector (time-skipping)', () => {
   const ts = useTimeSkipping('inspector-delegation');
 
   test("the substitute inspects on the inspector's behalf during the period, and only then", async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const base = yearEndPlan(year, 'mttq-uy-quyen-kt');
     const plan = {
       ...base,
-      body: { ...base.body, id: 'mttq-uy-quyen-kt' },
       awards: [],
       stages: {
         registration: base.stages.registration,
@@ -32,7 +29,6 @@ describe('delegation for an inspector (time-skipping)', () => {
     };
     const cycleId = `thidua:mttq-uy-quyen-kt:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const first = (to: string, re: RegExp) => eventually(async () => (await mailsTo(to, re))[0], `${re} to ${to}`);
     const substitute = { name: 'Nguyễn Thị Thay', email: 'thay-kt@mttq.test' };

@@ -12,7 +12,7 @@ import { createDocumentToken, documentLinkExpiry } from '../../lib/document-link
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { documentLinksIn } from '../helpers/document-links';
 import { actThroughLink, eventually, linkIn, mailbox } from '../helpers/harness';
-import { marchDays, smallPlan } from '../helpers/plans';
+import { marchDays, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 type Mail = Awaited<ReturnType<typeof mailbox>>[number];
@@ -28,24 +28,18 @@ describe('launch and overdue notices (time-skipping)', () => {
   const ts = useTimeSkipping('launch-overdue');
 
   test('one launch notice per contact with the plan and its deadlines; one overdue notice per late unit', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const { day, local } = marchDays(year);
     // Registration: Monday day 0 to Friday day 18, 2 working days' grace: escalations Wednesday day 23 and Monday day 28.
-    const plan = smallPlan({
-      year,
-      body: { id: 'mttq-phat-dong', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', place: 'Định Quán' },
-      calendar: { holidays: [] },
+    const plan = smallPlanFor(year, 'mttq-phat-dong', {
       document: { number: '12', symbol: 'KH-MTTQ-BTT' },
       stages: {
         registration: { opensOn: day(0), deadline: day(18), reminders: [3], grace: 2, escalations: [0, 3] },
         midYear: { opensOn: `${year}-06-01`, deadline: `${year}-06-15`, reminders: [], escalations: [] },
       },
-    } as Parameters<typeof smallPlan>[0]);
+    } as Parameters<typeof smallPlanFor>[2]);
     const cycleId = `thidua:mttq-phat-dong:${year}`;
     const wf = (u: string) => unitWorkflowId(cycleId, u);
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mails = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const dueAt = new Date(local(18, '17:00')).toISOString();
     const midYearDue = new Date(`${year}-06-15T17:00:00+07:00`).toISOString();

@@ -15,9 +15,7 @@ describe('people and paper (time-skipping)', () => {
   const ts = useTimeSkipping('people');
 
   test('replace a contact and a reviewer; record a paper submission', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year } = await ts.begin();
     const plan = smallPlan({ year, stages: { registration: { deadline: `${year}-12-10` } } });
     const cycleId = `thidua:mttq-dinh-quan:${year}`;
     const api = (path: string) => supertest(h.app).post(`/api/cycles/${cycleId}${path}`).set(auth);

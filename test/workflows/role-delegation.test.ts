@@ -12,21 +12,16 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { smallPlan, smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 describe('delegation for a cluster head and leader (time-skipping)', () => {
   const ts = useTimeSkipping('role-delegation');
 
   test("the substitutes get the heads step's mail and links during the period, and act on the people's behalf", async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const base = smallPlan();
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
-      body: { ...base.body, id: 'mttq-uy-quyen-cum' },
+    const plan = smallPlanFor(year, 'mttq-uy-quyen-cum', {
       staff: [...base.staff, { id: 'cb-lead', name: 'Lê Văn Chủ Trì', email: 'lead@mttq.test' }, { id: 'cb-hd', name: 'Hội đồng TĐKT', email: 'council@mttq.test' }],
       council: 'cb-hd',
       clusters: base.clusters.map((c) => ({ ...c, leader: 'cb-lead' })),
@@ -38,7 +33,6 @@ describe('delegation for a cluster head and leader (time-skipping)', () => {
     });
     const cycleId = `thidua:mttq-uy-quyen-cum:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const first = (to: string, re: RegExp) => eventually(async () => (await mailsTo(to, re))[0], `${re} to ${to}`);
     const del = (body: object) => supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/delegations`).set(auth).send(body);

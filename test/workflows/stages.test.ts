@@ -6,19 +6,15 @@
 import { startCycle } from '../../api/services/start-cycle';
 import { unitStateQuery, unitWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { smallPlanFor } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 describe('a year of reviewed steps (time-skipping)', () => {
   const ts = useTimeSkipping('stages');
 
   test('each stage opens on its date with its own form; the current stage follows approvals', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const plan = smallPlan({
-      year,
-      calendar: { holidays: [] },
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = smallPlanFor(year, 'mttq-dinh-quan', {
       stages: {
         registration: { opensOn: `${year}-02-01`, deadline: `${year}-02-26`, reminders: [], escalations: [] },
         midYear: { opensOn: `${year}-06-01`, deadline: `${year}-06-15`, reminders: [], escalations: [] },
@@ -27,7 +23,6 @@ describe('a year of reviewed steps (time-skipping)', () => {
     });
     const cycleId = `thidua:mttq-dinh-quan:${year}`;
     const wid = unitWorkflowId(cycleId, 'xa-phu-vinh');
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const approve = async (subject: RegExp) => {
       const review = await eventually(async () => (await mailsTo('an@mttq.test', subject))[0], `review request ${subject}`);

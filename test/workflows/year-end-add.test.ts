@@ -12,12 +12,9 @@ describe("a cluster's year-end (time-skipping)", () => {
   const ts = useTimeSkipping('year-end-add');
 
   test('a coordinator adds a unit: it is asked for the open steps and joins the inspection', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = yearEndPlan(year, 'mttq-them-don-vi');
     const cycleId = `thidua:mttq-them-don-vi:${year}`;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const add = (cluster: string, body: object) => supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/clusters/${cluster}/units`).set(auth).send(body);
     const newUnit = { id: 'xa-phu-moi', name: 'MTTQ xã Phú Mới', reviewer: 'cb-an', contacts: [{ name: 'Chủ tịch Phú Mới', email: 'xa-phu-moi@units.test' }] };
@@ -25,7 +22,7 @@ describe("a cluster's year-end (time-skipping)", () => {
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? '') && m.receivedAt.getTime() >= since);
 
     await h.runWorker(async () => {
-      await startCycle(h.deps, { ...base, body: { ...base.body, id: 'mttq-them-don-vi' } }, 'test');
+      await startCycle(h.deps, plan, 'test');
       await sleepUntil(`${year}-02-02T03:00:00Z`);
       await eventually(async () => (await mailsTo(mailOf('xa-phu-tan'), /Đề nghị đăng ký thi đua/))[0], 'the registration requests');
 

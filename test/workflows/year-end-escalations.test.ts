@@ -14,15 +14,12 @@ describe("a cluster's year-end: inspection escalations (time-skipping)", () => {
   const ts = useTimeSkipping('year-end-escalations');
 
   test('the units not inspected are escalated at the planned levels, until the ballots open', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const base = yearEndPlan(year, 'mttq-kiem-tra-cham');
     const inspection = base.stages.inspection!;
     // Level 1 the working day after the deadline, level 2 two working days later, level 3 after the meeting.
-    const plan = { ...base, body: { ...base.body, id: 'mttq-kiem-tra-cham' }, stages: { ...base.stages, inspection: { ...inspection, escalations: [0, 2, 10] } } };
+    const plan = { ...base, stages: { ...base.stages, inspection: { ...inspection, escalations: [0, 2, 10] } } };
     const cycleId = `thidua:mttq-kiem-tra-cham:${year}`;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const escalations = async (to: string) => (await mailbox(h, to)).filter((m) => /\[Quá hạn kiểm tra|\[Inspection overdue/.test(m.subject ?? ''));
     const cluster = (id: string) => env.client.workflow.getHandle(clusterWorkflowId(cycleId, id));
 

@@ -7,38 +7,25 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
 import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan, yearEndPlan } from '../helpers/plans';
+import { provincePlan, yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
-import { mailOf, UNITS, vote } from '../helpers/year-end';
+import { mailOf, submitSelfScores, UNITS, vote } from '../helpers/year-end';
 
 describe('forwarding a cluster proposal to the parent body (time-skipping, two cycles)', () => {
   const ts = useTimeSkipping('forward-proposal');
 
   test("the council's approve-and-forward sends the elected units and titles to the parent's cycle", async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const base = yearEndPlan(year);
     const district = {
       ...base,
       body: { ...base.body, parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
       awards: [base.awards![0]], // the flag only: one ballot, no tie
     };
-    const small = smallPlan();
-    const province = {
-      ...small,
-      year,
-      calendar: { holidays: [] },
-      body: { id: 'mttq-dong-nai', name: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      staff: [...small.staff, { id: 'hd-tinh', name: 'Hội đồng TĐKT tỉnh', email: 'council@tinh.test' }],
-      council: 'hd-tinh',
-      units: small.units.map((u) => ({ ...u, contacts: u.contacts.map((c) => ({ ...c, email: `tinh-${c.email}` })) })),
-      stages: { registration: { opensOn: `${year}-02-01`, deadline: `${year}-02-26`, reminders: [], escalations: [] } },
-    };
+    const province = provincePlan(year, `${year}-02-01`, `${year}-02-26`);
     const child = `thidua:mttq-dinh-quan:${year}`;
     const parent = `thidua:mttq-dong-nai:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailsTo(to, re))[0], `${re} to ${to}`);
 
@@ -53,10 +40,7 @@ describe('forwarding a cluster proposal to the parent body (time-skipping, two c
         'xa-phu-vinh': { 'c.1.1': '25', 'c.1.2': '15', 'c.2.1': '40' },
         'xa-phu-loi': { 'c.1.1': '20', 'c.1.2': '10', 'c.2.1': '30' },
       };
-      for (const u of UNITS) {
-        const link = linkIn((await firstMail(mailOf(u), /Báo cáo tự chấm điểm/)).text);
-        expect((await actThroughLink(h, link, { action: 'submit', ...scores[u] })).status).toBe(200);
-      }
+      await submitSelfScores(h, scores);
 
       // The meeting: Phú Tân gets the flag (2 of 3 valid ballots).
       await sleepUntil(`${year}-12-03T01:30:00Z`);

@@ -12,9 +12,10 @@ import { startCycle } from '../../api/services/start-cycle';
 import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationForm, nominationsPlan } from '../helpers/awards';
-import { actThroughLink, eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { smallPlan } from '../helpers/plans';
+import { nominationsPlan } from '../helpers/awards';
+import { nominateTanAndVinh } from '../helpers/forwarding';
+import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
+import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 import { mailOf } from '../helpers/year-end';
 
@@ -30,30 +31,17 @@ describe('forwarding to the parent body (time-skipping, two cycles)', () => {
   const ts = useTimeSkipping('forward');
 
   test('a forward to a parent whose cycle has not started waits as pending and is delivered when it starts', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const district = nominationsPlan(year, {
       body: { id: 'mttq-dinh-quan', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
     });
     district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
-    const base = smallPlan();
-    const province = {
-      ...base,
-      year,
-      calendar: { holidays: [] },
-      body: { id: 'mttq-dong-nai', name: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      staff: [...base.staff, { id: 'hd-tinh', name: 'Hội đồng TĐKT tỉnh', email: 'council@tinh.test' }],
-      council: 'hd-tinh',
-      units: base.units.map((u) => ({ ...u, contacts: u.contacts.map((c) => ({ ...c, email: `tinh-${c.email}` })) })),
-      stages: { registration: { opensOn: `${year}-06-01`, deadline: `${year}-06-26`, reminders: [], escalations: [] } },
-    };
+    const province = provincePlan(year, `${year}-06-01`, `${year}-06-26`);
     const plan = (validatePlan(district) as { ok: true; plan: Plan }).plan;
     const schedule = compilePlan(plan, new Date(`${year}-01-01T00:00:00Z`)).clusters[0].units[0].steps.nominations!;
     const child = `thidua:mttq-dinh-quan:${year}`;
     const parent = `thidua:mttq-dong-nai:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
     const forwards = async (cycleId: string) => {
@@ -61,22 +49,11 @@ describe('forwarding to the parent body (time-skipping, two cycles)', () => {
       expect(r.status).toBe(200);
       return r.body as { outgoing: ForwardView[]; incoming: ForwardView[] };
     };
-    const knc = { title: 'ky-niem-chuong' };
 
     await h.runWorker(async () => {
       await startCycle(h.deps, district, 'test');
       await sleepUntil(Date.parse(schedule.opensAt) + 3600_000);
-      for (const [unit, person] of [
-        ['xa-phu-tan', 'Nguyễn Văn An'],
-        ['xa-phu-vinh', 'Trần Văn Cường'],
-      ]) {
-        const link = linkIn((await nthMail(mailOf(unit), /Đề nghị khen thưởng cá nhân/)).text);
-        expect((await actThroughLink(h, link, { action: 'submit', ...nominationForm([{ ...knc, name: person, position: 'Chủ tịch', achievements: '15 năm công tác Mặt trận' }]) })).status).toBe(200);
-      }
-      for (const unit of ['Phú Tân', 'Phú Vinh']) {
-        const review = await nthMail('an@mttq.test', new RegExp(`Đề nghị khen thưởng cá nhân.*MTTQ xã ${unit}`));
-        expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
-      }
+      await nominateTanAndVinh(h);
       await sleepUntil(Date.parse(schedule.graceEndsAt) + 3600_000);
       const councilLink = linkIn((await nthMail('council@mttq.test', /\[Khen thưởng cá nhân\] Cụm thi đua số 1/)).text);
       const page = await supertest(h.app).get(councilLink);

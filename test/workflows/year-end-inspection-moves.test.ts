@@ -16,10 +16,8 @@ describe("a cluster's inspection follows its meeting (time-skipping)", () => {
   const ts = useTimeSkipping('year-end-inspection-moves');
 
   test('an inspection written relative to the meeting moves with it: requests, deadline, reminders and visits', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const base = yearEndPlan(year, 'mttq-kiem-tra-theo-hop');
     const cal = { timeZone: 'Asia/Ho_Chi_Minh', holidays: [] };
     const meeting = nextWorkingDay(`${year}-12-03`, cal);
     const wd = (from: string, n: number) => addWorkingDays(from, n, cal);
@@ -27,7 +25,6 @@ describe("a cluster's inspection follows its meeting (time-skipping)", () => {
     const visitDay = wd(meeting, -8);
     const plan = {
       ...base,
-      body: { ...base.body, id: 'mttq-kiem-tra-theo-hop' },
       stages: {
         ...base.stages,
         // Inspected from 12 working days before the meeting, scores due 5 before; reminded the day before.
@@ -48,7 +45,6 @@ describe("a cluster's inspection follows its meeting (time-skipping)", () => {
     const cycleId = `thidua:mttq-kiem-tra-theo-hop:${year}`;
     const yearEndOf = async (cluster: string) =>
       (await env.client.workflow.getHandle(clusterWorkflowId(cycleId, cluster)).query(clusterStateQuery).catch(() => undefined))?.yearEnd;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const icsOf = async (id: unknown) => (await h.db.models.Mailbox.findById(id).lean())!.attachments.map((a) => a.content!.toString('utf8')).join('\n');
     const stamp = (iso: string) => iso.replace(/[-:]/g, '').replace('.000', '');

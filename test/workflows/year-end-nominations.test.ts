@@ -22,15 +22,12 @@ describe('individual awards (time-skipping)', () => {
   const ts = useTimeSkipping('nominations');
 
   test('units nominate persons, followers verify, the council decides each one, units are told', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const input = nominationsPlan(year);
     const plan = (validatePlan(input) as { ok: true; plan: Plan }).plan;
     const schedule = compilePlan(plan, new Date(`${year}-01-01T00:00:00Z`)).clusters[0].units[0].steps.nominations!;
     const cycleId = `thidua:mttq-dinh-quan:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-    const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
     const cluster = () => env.client.workflow.getHandle(clusterWorkflowId(cycleId, 'cum-1')).query(clusterStateQuery);

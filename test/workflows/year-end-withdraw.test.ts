@@ -12,19 +12,16 @@ describe("a cluster's year-end (time-skipping)", () => {
   const ts = useTimeSkipping('year-end-withdraw');
 
   test('a coordinator withdraws a unit: its open steps close, the year-end goes on without it', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
-    const base = yearEndPlan(year);
+    const { env, h, year, sleepUntil } = await ts.begin();
+    const plan = yearEndPlan(year, 'mttq-rut-don-vi');
     const cycleId = `thidua:mttq-rut-don-vi:${year}`;
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const withdraw = (unit: string, body: object) => supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/units/${unit}/withdraw`).set(auth).send(body);
     const since = Date.now();
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? '') && m.receivedAt.getTime() >= since);
 
     await h.runWorker(async () => {
-      await startCycle(h.deps, { ...base, body: { ...base.body, id: 'mttq-rut-don-vi' } }, 'test');
+      await startCycle(h.deps, plan, 'test');
       await sleepUntil(`${year}-02-02T03:00:00Z`);
       await eventually(async () => (await mailsTo(mailOf('xa-phu-loi'), /Đề nghị đăng ký thi đua/))[0], 'the registration request');
 

@@ -20,12 +20,9 @@ describe("a cluster's year-end (time-skipping)", () => {
   const ts = useTimeSkipping('year-end');
 
   test('scores, classes, secret ballots, results and the award proposal', async () => {
-    const env = ts.env();
-    const h = ts.h();
-    const year = new Date(await env.currentTimeMs()).getUTCFullYear() + 1;
+    const { env, h, year, sleepUntil } = await ts.begin();
     const cycleId = `thidua:mttq-dinh-quan:${year}`;
     const clusterWf = clusterWorkflowId(cycleId, 'cum-1');
-    const sleepUntil = async (iso: string) => env.sleep(Math.max(Date.parse(iso) - (await env.currentTimeMs()), 0));
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
     const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailsTo(to, re))[0], `${re} to ${to}`);
     const clusterState = () => env.client.workflow.getHandle(clusterWf).query(clusterStateQuery);
