@@ -11,8 +11,8 @@
  * `owner` is the document store's owner key: the cycle id for the cycle's own documents (the plan),
  * `<cycleId>:cluster:<clusterId>` for a cluster's year-end documents (activities/documents.ts).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { openToken, sealToken } from './signed-token';
 
 export const documentClaimsSchema = z.object({
   v: z.literal(1),
@@ -31,31 +31,19 @@ export type VerifiedDocumentLink =
   | { ok: true; claims: DocumentClaims }
   | { ok: false; status: 403 | 410; reason: 'malformed' | 'bad-signature' | 'expired' };
 
-const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`thidua-doc:${body}`).digest();
+const DOMAIN = 'thidua-doc:';
 
 /** Deterministic: the same document version and expiry always give the same token (retries send the same mail). */
 export function createDocumentToken(secret: string, claims: Omit<DocumentClaims, 'v'>): string {
   const { o, k, n, x } = claims;
-  const body = Buffer.from(JSON.stringify({ v: 1, o, k, n, x })).toString('base64url');
-  return `${body}.${sign(secret, body).toString('base64url')}`;
+  return sealToken(secret, DOMAIN, { v: 1, o, k, n, x });
 }
 
 export function verifyDocumentToken(secret: string, token: string, nowMs: number): VerifiedDocumentLink {
-  const parts = token.split('.');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, status: 403, reason: 'malformed' };
-  const [body, sig] = parts;
-  // As text, in its canonical encoding (decoding would ignore a last character's spare bits): see lib/links.ts.
-  const expected = Buffer.from(sign(secret, body).toString('base64url'));
-  const given = Buffer.from(sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 403, reason: 'bad-signature' };
-  let claims: DocumentClaims;
-  try {
-    claims = documentClaimsSchema.parse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
-  } catch {
-    return { ok: false, status: 403, reason: 'malformed' };
-  }
-  if (claims.x * 1000 <= nowMs) return { ok: false, status: 410, reason: 'expired' };
-  return { ok: true, claims };
+  const opened = openToken(secret, DOMAIN, token, documentClaimsSchema);
+  if (!opened.ok) return opened;
+  if (opened.claims.x * 1000 <= nowMs) return { ok: false, status: 410, reason: 'expired' };
+  return { ok: true, claims: opened.claims };
 }
 
 /** The document's page (HTML); `format` for the Word or PDF file of the same version. */

@@ -30,7 +30,6 @@
  *   the same bytes, so the ETag express computes lets clients revalidate cheaply.
  * - Feeds never carry personal links (a feed is a unit's or role's, not a person's) nor e-mail addresses.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Plan } from '../rules/plan';
@@ -48,6 +47,7 @@ import {
 } from '../workflows/cycle/definitions';
 import type { Models } from './db/models';
 import { cancelledItem, icsFeed, type CalendarItem } from './mail/ics';
+import { openToken, sealToken } from './signed-token';
 
 export type FeedKind = 'unit' | 'staff';
 
@@ -68,12 +68,11 @@ export type VerifiedFeed =
   | { ok: true; claims: FeedClaims }
   | { ok: false; status: 403 | 410; reason: 'malformed' | 'bad-signature' | 'expired'; claims?: FeedClaims };
 
-const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`thidua-feed:${body}`).digest();
+const DOMAIN = 'thidua-feed:';
 
 export function createFeedToken(secret: string, claims: Omit<FeedClaims, 'v'>): string {
   const { c, k, id, x } = claims;
-  const body = Buffer.from(JSON.stringify(x === undefined ? { v: 1, c, k, id } : { v: 1, c, k, id, x })).toString('base64url');
-  return `${body}.${sign(secret, body).toString('base64url')}`;
+  return sealToken(secret, DOMAIN, x === undefined ? { v: 1, c, k, id } : { v: 1, c, k, id, x });
 }
 
 /** The token of one unit's or staff member's feed; `expiresAt` only for a URL meant to stop working. */
@@ -82,19 +81,9 @@ export function feedTokenFor(secret: string, cycleId: string, kind: FeedKind, id
 }
 
 export function verifyFeedToken(secret: string, token: string, nowMs: number): VerifiedFeed {
-  const parts = token.split('.');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, status: 403, reason: 'malformed' };
-  const [body, sig] = parts;
-  const expected = Buffer.from(sign(secret, body).toString('base64url'));
-  // As text, in its canonical encoding (decoding would ignore a last character's spare bits): see lib/links.ts.
-  const given = Buffer.from(sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 403, reason: 'bad-signature' };
-  let claims: FeedClaims;
-  try {
-    claims = feedClaimsSchema.parse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
-  } catch {
-    return { ok: false, status: 403, reason: 'malformed' };
-  }
+  const opened = openToken(secret, DOMAIN, token, feedClaimsSchema);
+  if (!opened.ok) return opened;
+  const { claims } = opened;
   if (claims.x !== undefined && claims.x * 1000 <= nowMs) return { ok: false, status: 410, reason: 'expired', claims };
   return { ok: true, claims };
 }

@@ -12,10 +12,10 @@ import { quotaUse, type CouncilDecision } from '../../rules/nominations';
 import type { ClusterNominationsInput, NominationListState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import type { Lang } from '../pages';
-import { performUpdate } from '../services/link-actions';
+import { performUpdate, type UpdateOutcome } from '../services/link-actions';
 
-type Say = (res: Response, status: number, lang: Lang, vi: string, en: string, extra?: Record<string, unknown>) => void;
-type Page = (res: Response, status: number, lang: Lang, name: string, data: Record<string, unknown>) => void;
+export type Say = (res: Response, status: number, lang: Lang, vi: string, en: string, extra?: Record<string, unknown>) => void;
+export type Page = (res: Response, status: number, lang: Lang, name: string, data: Record<string, unknown>) => void;
 
 export interface VerifiedCouncilLink {
   claims: LinkClaims;
@@ -25,6 +25,22 @@ export interface VerifiedCouncilLink {
 }
 
 const DECISIONS = ['approve', 'forward', 'refuse'] as const;
+
+/** The answer page to a council's decision sent through its link: done, kept for later, refused or gone. */
+export function sayCouncilOutcome(say: Say, res: Response, lang: Lang, outcome: UpdateOutcome<unknown>, done: [vi: string, en: string]): void {
+  switch (outcome.kind) {
+    case 'done':
+      return say(res, 200, lang, done[0], done[1], { success: true });
+    case 'queued':
+      return say(res, 202, lang, 'Hệ thống đang bận: quyết định đã được ghi nhận và sẽ được xử lý tự động trong ít phút.', 'The system is busy: your decision has been saved and will be processed automatically within minutes.', { success: true });
+    case 'unavailable':
+      return say(res, 503, lang, 'Hệ thống đang bận, vui lòng thử lại.', 'The system is busy, please try again.');
+    case 'rejected':
+      return say(res, 409, lang, 'Không thực hiện được.', 'Not done.', { problems: [outcome.reason] });
+    case 'gone':
+      return say(res, 410, lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
+  }
+}
 
 export function councilLinks(deps: AppDeps, say: Say, page: Page) {
   const load = async (workflowId: string) => {
@@ -86,18 +102,7 @@ export function councilLinks(deps: AppDeps, say: Say, page: Page) {
         args,
         audit: { action: 'nominations.decide', details: { decisions: decisions.map((d) => `${d.id}=${d.decision}`) } },
       });
-      switch (outcome.kind) {
-        case 'done':
-          return say(res, 200, v.lang, 'Đã ghi nhận quyết định của Hội đồng. Các đơn vị sẽ được thông báo qua email.', "The council's decisions are recorded. The units will be told by email.", { success: true });
-        case 'queued':
-          return say(res, 202, v.lang, 'Hệ thống đang bận: quyết định đã được ghi nhận và sẽ được xử lý tự động trong ít phút.', 'The system is busy: your decision has been saved and will be processed automatically within minutes.', { success: true });
-        case 'unavailable':
-          return say(res, 503, v.lang, 'Hệ thống đang bận, vui lòng thử lại.', 'The system is busy, please try again.');
-        case 'rejected':
-          return say(res, 409, v.lang, 'Không thực hiện được.', 'Not done.', { problems: [outcome.reason] });
-        case 'gone':
-          return say(res, 410, v.lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
-      }
+      return sayCouncilOutcome(say, res, v.lang, outcome, ['Đã ghi nhận quyết định của Hội đồng. Các đơn vị sẽ được thông báo qua email.', "The council's decisions are recorded. The units will be told by email."]);
     },
   };
 }

@@ -14,10 +14,7 @@ import type { AppDeps } from '../deps';
 import type { Lang } from '../pages';
 import { performUpdate } from '../services/link-actions';
 import { roleStandIn } from '../services/role-delegation';
-import type { VerifiedCouncilLink } from './council-links';
-
-type Say = (res: Response, status: number, lang: Lang, vi: string, en: string, extra?: Record<string, unknown>) => void;
-type Page = (res: Response, status: number, lang: Lang, name: string, data: Record<string, unknown>) => void;
+import { sayCouncilOutcome, type Page, type Say, type VerifiedCouncilLink } from './council-links';
 
 export const isForwardLinkStep = (step: string): boolean => step.startsWith('forward:');
 
@@ -95,18 +92,7 @@ export function forwardLinks(deps: AppDeps, say: Say, page: Page) {
         args,
         audit: { action: 'forward.decide', details: { forwardId: args.forwardId, decisions: args.decisions.map((d) => `${d.n}=${d.decision}`) } },
       });
-      switch (outcome.kind) {
-        case 'done':
-          return say(res, 200, v.lang, 'Đã ghi nhận quyết định của Hội đồng. Cấp dưới sẽ được thông báo kết quả.', "The council's decision is recorded. The body below will be told.", { success: true });
-        case 'queued':
-          return say(res, 202, v.lang, 'Hệ thống đang bận: quyết định đã được ghi nhận và sẽ được xử lý tự động trong ít phút.', 'The system is busy: your decision has been saved and will be processed automatically within minutes.', { success: true });
-        case 'unavailable':
-          return say(res, 503, v.lang, 'Hệ thống đang bận, vui lòng thử lại.', 'The system is busy, please try again.');
-        case 'rejected':
-          return say(res, 409, v.lang, 'Không thực hiện được.', 'Not done.', { problems: [outcome.reason] });
-        case 'gone':
-          return say(res, 410, v.lang, 'Liên kết đã được sử dụng hoặc không còn hiệu lực.', 'This link was already used or is no longer valid.', { problems: [outcome.reason] });
-      }
+      return sayCouncilOutcome(say, res, v.lang, outcome, ['Đã ghi nhận quyết định của Hội đồng. Cấp dưới sẽ được thông báo kết quả.', "The council's decision is recorded. The body below will be told."]);
     },
   };
 }
