@@ -2,7 +2,8 @@
  * "I lost my link": a person enters their email address and gets one message listing the links of
  * every step that waits for them — the same tokens their request and reminders carried (the tokens
  * are deterministic) — and, for a council member, every forward from a body below the council is still
- * deciding (lib/lost-links-forward.ts). It goes only to that address, and only if the plan holds it for an open step
+ * deciding (lib/lost-links-forward.ts) and every cluster's nominations of persons it is still deciding
+ * (lib/lost-links-nominations.ts). It goes only to that address, and only if the plan holds it for an open step
  * (the page answers the same either way, so nobody learns whose addresses are known). One message per
  * address per hour at most: the outbox's business key holds the hour.
  */
@@ -12,6 +13,7 @@ import { linkExpiry } from '../rules/link-expiry';
 import type { Models } from './db';
 import { createLinkToken, linkUrl } from './links';
 import { forwardLinksFor } from './lost-links-forward';
+import { nominationsLinksFor } from './lost-links-nominations';
 import { sendOnce } from './mail/outbox';
 import type { Lang, MailRenderer } from './mail/render';
 
@@ -54,7 +56,7 @@ export async function linksFor(models: Models, mailer: Pick<LostLinkMailer, 'pub
     const token = createLinkToken(mailer.linkSecret, { w: row.workflowId, s: row.step, r: role, p: email, x });
     out.push({ unitName: row.unitName, step: row.step, stepTitle: STEP_KINDS[row.step as StepName]?.title[lang] ?? row.step, role, link: linkUrl(mailer.publicBaseUrl, token), dueAt: row.dueAt });
   }
-  out.push(...(await forwardLinksFor(models, mailer, email, lang, now)));
+  out.push(...(await forwardLinksFor(models, mailer, email, lang, now)), ...(await nominationsLinksFor(models, mailer, email, lang, now)));
   const due = (l: FoundLink) => l.dueAt?.getTime() ?? Number.POSITIVE_INFINITY;
   return out.sort((a, b) => due(a) - due(b) || a.link.localeCompare(b.link));
 }

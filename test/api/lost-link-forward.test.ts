@@ -3,12 +3,13 @@
  * mails the link of every forward from a body below that the council is still deciding — a link that
  * opens the forward's decision page — and not those decided or whose links expired, nor anyone else's.
  * The rows are the ones the parent cycle's workflow projects (activities/forward-decisions.ts); the
- * unit's and reviewer's lost links are in test/api/api.test.ts.
+ * unit's and reviewer's lost links are in test/api/api.test.ts. Also a council deciding a cluster's
+ * nominations of persons (lib/lost-links-nominations.ts), from the cluster's stored plan and list.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import supertest from 'supertest';
-import type { ForwardDecisionState, ForwardInput } from '../../workflows/cycle/definitions';
+import { clusterWorkflowId, type ClusterNominationsInput, type ForwardDecisionState, type ForwardInput, type NominationListState } from '../../workflows/cycle/definitions';
 import { appWithMailer, createHarness, eventually, mailbox, type Harness } from '../helpers/harness';
 import { required } from '../helpers/env';
 
@@ -51,7 +52,7 @@ const rows: [ForwardInput, ForwardDecisionState][] = [
   [expired, stateOf(expired, { expiresAt: '2020-01-01T00:00:00.000Z' })],
 ];
 
-describe('a lost link for the parent council', () => {
+describe('a lost link for a council (the parent body\'s, or the one deciding a cluster\'s nominations)', () => {
   let connection: NativeConnection;
   let client: Client;
   let h: Harness;
@@ -113,6 +114,45 @@ describe('a lost link for the parent council', () => {
       expect(en.subject).toContain('Your links (1 waiting)');
       expect(en.text).toContain("Decide the body below's proposal for collective awards – Ủy ban MTTQ Việt Nam huyện Định Quán – Cụm thi đua số 1 (council), due");
       expect(await mailbox(h, 'council@huyen.test')).toHaveLength(0);
+    } finally {
+      m.close();
+    }
+  });
+
+  test("a council deciding a cluster's nominations gets its list's link while something is undecided", async () => {
+    const cycleId = 'thidua:mttq-huyen-noms:2031';
+    const listOf = (name: string, graceEndsAt: string): ClusterNominationsInput => ({
+      clusterName: name,
+      titles: [{ id: 'bk', name: 'Bằng khen', criteria: 'Hoàn thành xuất sắc', documents: [], quota: { perUnit: 1 }, decidedBy: 'council' }],
+      schedule: { opensAt: '2031-10-01T01:00:00.000Z', dueAt: '2031-10-20T10:00:00.000Z', graceEndsAt, reminders: [], escalations: [] },
+      council: { name: 'Hội đồng huyện', email: 'HoiDong@Huyen.test', lang: 'vi' },
+      members: [],
+    });
+    const item = (decision?: 'approve') => ({ id: 'xa-phu-tan:1', unitId: 'xa-phu-tan', unitName: 'MTTQ xã Phú Tân', titleId: 'bk', titleName: 'Bằng khen', name: 'Nguyễn Văn A', position: 'Chủ tịch', achievements: '…', verifiedAt: '2031-10-10T01:00:00.000Z', ...(decision ? { decision } : {}) });
+    // Deciding with one undecided; deciding with all decided; still collecting; deciding but its links expired.
+    const lists: [string, string, NominationListState, string][] = [
+      ['cum-1', 'Cụm thi đua số 1', { phase: 'deciding', revision: 2, received: ['xa-phu-tan'], items: [item()] }, '2031-10-22T10:00:00.000Z'],
+      ['cum-2', 'Cụm thi đua số 2', { phase: 'deciding', revision: 3, received: ['xa-phu-tan'], items: [item('approve')] }, '2031-10-22T10:00:00.000Z'],
+      ['cum-3', 'Cụm thi đua số 3', { phase: 'collecting', revision: 1, received: [], items: [] }, '2031-10-22T10:00:00.000Z'],
+      ['cum-4', 'Cụm thi đua số 4', { phase: 'deciding', revision: 2, received: ['xa-phu-tan'], items: [item()] }, '2019-10-22T10:00:00.000Z'],
+    ];
+    for (const [clusterId, name, state, graceEndsAt] of lists) {
+      await h.db.models.ClusterPlan.create({ _id: `${cycleId}:${clusterId}`, cycleId, clusterId, name, units: [], nominations: listOf(name, graceEndsAt) });
+      await h.db.models.ClusterNominations.create({ _id: `${cycleId}:${clusterId}`, cycleId, clusterId, workflowId: clusterWorkflowId(cycleId, clusterId), phase: state.phase, revision: state.revision, state: JSON.stringify(state), updatedAt: new Date() });
+    }
+    const m = appWithMailer(h);
+    try {
+      await supertest(m.app).post('/links/lost').type('form').send({ email: 'hoidong@huyen.test' }).expect(200);
+      const mail = await eventually(async () => (await mailbox(h, 'hoidong@huyen.test')).find((x) => /Liên kết của đồng chí \(1 việc đang chờ\)/.test(x.subject ?? '')), 'the lost-link mail');
+      expect(mail.text).toContain('Quyết định đề nghị khen thưởng cá nhân của cụm – Cụm thi đua số 1 (Hội đồng), hạn');
+      for (const n of [2, 3, 4]) expect(mail.text).not.toContain(`Cụm thi đua số ${n}`);
+      const links = [...new Set([...mail.text!.matchAll(/http:\/\/thidua\.test(\/l\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)].map((x) => x[1]))];
+      expect(links).toHaveLength(1);
+      // It opens the list's decision page, with the undecided nomination's choice.
+      const page = await supertest(h.app).get(links[0]);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Nguyễn Văn A');
+      expect(page.text).toContain('name="d.xa-phu-tan:1"');
     } finally {
       m.close();
     }
