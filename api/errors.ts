@@ -23,10 +23,12 @@ export function isUnavailable(err: unknown): boolean {
   // Temporal's WorkflowNotReady (9 FAILED_PRECONDITION): the update met a failed workflow task (e.g. a
   // worker killed mid-task). The same update id succeeds once a later task does, so it is "try later".
   if (e?.code === 9 && /^Unable to perform workflow execution update/.test(e.details ?? e.message ?? '')) return true;
-  // gRPC: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 1 CANCELLED (our own deadline); Mongo: network/selection errors.
+  // gRPC: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 1 CANCELLED (our deadline, or a channel closing); Mongo: network/selection errors.
   return (
     e?.code === 14 ||
     e?.code === 4 ||
+    // (1 only from gRPC, which sets metadata: MongoDB's error code 1 is its InternalError.)
+    (e?.code === 1 && typeof e === 'object' && 'metadata' in e) ||
     e?.name === 'MongoServerSelectionError' ||
     e?.name === 'MongoNetworkError' ||
     e?.name === 'MongoNotConnectedError' ||

@@ -213,7 +213,9 @@ export function drawCouncilDecisions(
   const granted = new Map<string, number>();
   for (const x of items) if (x.decision === 'approve' || x.decision === 'forward') granted.set(x.titleId, (granted.get(x.titleId) ?? 0) + 1);
   const undecided = items.filter((x) => !x.decision);
-  const order = shuffled(undecided.map((x) => x.id), next);
+  // From the ids in a fixed order: the units' lists reach the cluster in whatever order the worker
+  // runs them, and the same seed must decide the same way whatever that order was.
+  const order = shuffled(undecided.map((x) => x.id).sort(), next);
   const out = new Map<string, { id: string; decision: 'approve' | 'forward' | 'refuse'; reason?: string }>();
   for (const id of order) {
     const item = undecided.find((x) => x.id === id)!;

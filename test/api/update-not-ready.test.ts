@@ -46,3 +46,8 @@ test('an update aborted by a failing workflow task counts as unavailable', async
 test('other failed preconditions are not mistaken for it', () => {
   expect(isUnavailable({ code: 9, details: 'namespace is not active' })).toBe(false);
 });
+
+test('a cancelled gRPC call is unavailable; MongoDB error code 1 (InternalError) is not', () => {
+  expect(isUnavailable({ code: 1, details: 'Call cancelled', metadata: {} })).toBe(true);
+  expect(isUnavailable({ name: 'MongoServerError', code: 1, message: 'internal error' })).toBe(false);
+});

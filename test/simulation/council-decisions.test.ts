@@ -27,6 +27,9 @@ test.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i: every undecided nomination decided
     for (const x of d.filter((y) => y.id === 'a:3' || y.id === 'b:3')) expect(x.decision).toBe(hasParent ? (x.reason ? 'refuse' : 'forward') : 'refuse');
     for (const x of d) if (x.decision === 'refuse') expect(x.reason).toMatch(/^\(mô phỏng\) /);
     expect(drawCouncilDecisions(titles, items, hasParent, rngFor(seed, 'council', 'cum-1'))).toEqual(d);
+    // The lists in another order (they reach the cluster as the worker runs them): the same decisions.
+    const reversed = drawCouncilDecisions(titles, [...items].reverse(), hasParent, rngFor(seed, 'council', 'cum-1'));
+    expect([...reversed].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...d].sort((a, b) => a.id.localeCompare(b.id)));
   }
 });
 
