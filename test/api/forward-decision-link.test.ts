@@ -5,13 +5,10 @@
  * asked, a decided forward shown without its form, and a decision for a cycle that no longer runs.
  * The whole flow with both cycles is test/workflows/forward-decision.test.ts.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import supertest from 'supertest';
 import type { ForwardDecisionState, ForwardInput } from '../../workflows/cycle/definitions';
-import { createHarness, type Harness } from '../helpers/harness';
+import { type Harness, useDevServer } from '../helpers/harness';
 import { signedLink } from '../helpers/link-attacks';
-import { required } from '../helpers/env';
 
 const parent = 'thidua:mttq-tinh-link:2031';
 const child = 'thidua:mttq-huyen-link:2031';
@@ -46,15 +43,10 @@ const deciding: ForwardDecisionState = {
 };
 
 describe("the parent council's link page to a forward", () => {
-  let connection: NativeConnection;
-  let client: Client;
   let h: Harness;
 
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    client = new Client({ connection: await Connection.connect({ address }) });
-    connection = await NativeConnection.connect({ address });
-    h = await createHarness({ label: 'forward-link', client, connection, taskQueue: 'forward-link-test', updateTimeoutMs: 3000 });
+  useDevServer({ label: 'forward-link', taskQueue: 'forward-link-test', updateTimeoutMs: 3000 }, async (s) => {
+    h = s.h;
     await h.db.models.Forward.create({
       _id: forwardId,
       fromCycleId: child,
@@ -66,11 +58,6 @@ describe("the parent council's link page to a forward", () => {
       deliveredAt: new Date(),
       decision: JSON.stringify(deciding),
     });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await connection?.close();
-    await client?.connection.close();
   });
 
   const link = (p: string, over: { w?: string; s?: string } = {}) => signedLink(h.config.LINK_SECRET, { w: `${parent}:cycle`, s: `forward:${forwardId}`, r: 'council', p, ...over });

@@ -6,12 +6,9 @@
  * unit's and reviewer's lost links are in test/api/api.test.ts. Also a council deciding a cluster's
  * nominations of persons (lib/lost-links-nominations.ts), from the cluster's stored plan and list.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import supertest from 'supertest';
 import { clusterWorkflowId, type ClusterNominationsInput, type ForwardDecisionState, type ForwardInput, type NominationListState } from '../../workflows/cycle/definitions';
-import { appWithMailer, createHarness, eventually, mailbox, type Harness } from '../helpers/harness';
-import { required } from '../helpers/env';
+import { appWithMailer, eventually, mailbox, type Harness, useDevServer } from '../helpers/harness';
 
 const parent = 'thidua:mttq-tinh-lost:2031';
 const child = 'thidua:mttq-huyen-lost:2031';
@@ -53,15 +50,10 @@ const rows: [ForwardInput, ForwardDecisionState][] = [
 ];
 
 describe('a lost link for a council (the parent body\'s, or the one deciding a cluster\'s nominations)', () => {
-  let connection: NativeConnection;
-  let client: Client;
   let h: Harness;
 
-  beforeAll(async () => {
-    const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-    client = new Client({ connection: await Connection.connect({ address }) });
-    connection = await NativeConnection.connect({ address });
-    h = await createHarness({ label: 'lost-link-forward', client, connection, taskQueue: 'lost-link-forward-test', updateTimeoutMs: 3000 });
+  useDevServer({ label: 'lost-link-forward', taskQueue: 'lost-link-forward-test', updateTimeoutMs: 3000 }, async (s) => {
+    h = s.h;
     for (const [f, d] of rows) {
       await h.db.models.Forward.create({
         _id: f.forwardId,
@@ -77,11 +69,6 @@ describe('a lost link for a council (the parent body\'s, or the one deciding a c
         ...(d.decidedAt ? { decidedAt: new Date(d.decidedAt) } : {}),
       });
     }
-  });
-  afterAll(async () => {
-    await h?.close();
-    await connection?.close();
-    await client?.connection.close();
   });
 
   test("a council member gets the links of the forwards still deciding, each opening its decision page", async () => {

@@ -719,14 +719,9 @@ export const forwardLinkStep = (forwardId: string) => `forward:${forwardId}`;
 
 export type RoleDelegationRole = 'head' | 'leader' | 'council' | 'inspector';
 
-export interface DelegateRoleInput {
+/** A delegation of one of the roles beyond a unit's contacts and reviewer; the same period and parties. */
+export interface DelegateRoleInput extends Omit<DelegateInput, 'role'> {
   role: RoleDelegationRole;
-  email: string;
-  substitute: Person;
-  fromAt: string;
-  untilAt: string;
-  by: string;
-  reason?: string;
 }
 
 export interface RoleDelegation extends DelegateRoleInput {
