@@ -6,11 +6,11 @@ import {
   isCancellation,
   ParentClosePolicy,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { proxyWorkflowActivities, PROJECTION_ACTIVITIES } from './activity-options';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
 import {
@@ -54,10 +54,7 @@ import { clusterRoleHolders, RoleDelegations } from './role-delegation';
 import { unitWorkflow } from './unit-workflow';
 import { YearEnd } from './year-end';
 
-const { getClusterPlan, projectCluster, projectStep } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumInterval: '1 minute' },
-});
+const { getClusterPlan, projectCluster, projectStep } = proxyWorkflowActivities<Activities>(PROJECTION_ACTIVITIES);
 
 /** Unit workflows are started this many at a time: no workflow task carries more child starts than this. */
 const UNIT_START_BATCH = 50;

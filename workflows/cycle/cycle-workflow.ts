@@ -8,11 +8,11 @@ import {
   isCancellation,
   ParentClosePolicy,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { proxyWorkflowActivities, PROJECTION_ACTIVITIES } from './activity-options';
 import type { Activities } from '../../activities';
 import { SA } from '../search-attributes';
 import {
@@ -30,7 +30,7 @@ import { clusterWorkflow } from './cluster-workflow';
 import { ForwardDecisions, ForwardOutcomes } from './forward-decision';
 import { RoleDelegations } from './role-delegation';
 
-const { projectCycle, receiveForward, takePendingForwards } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
+const { projectCycle, receiveForward, takePendingForwards } = proxyWorkflowActivities<Activities>(PROJECTION_ACTIVITIES);
 
 /** Children are started in batches so one workflow task never carries thousands of commands. */
 const START_BATCH = 50;

@@ -1,9 +1,9 @@
-import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DailyMailResult } from './definitions';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 
-const { dailyMail } = proxyActivities<Activities>(STEP_ACTIVITIES);
+const { dailyMail } = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 /**
  * One per cycle, started with it: wakes when the activity says something is due (the day's personal

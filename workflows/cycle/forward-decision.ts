@@ -17,9 +17,9 @@
  *
  * Calendar maths (the deadline, the reminders) happen in the activity that opens the decision.
  */
-import { condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import {
   cycleWorkflowId,
   decideForwardUpdate,
@@ -34,7 +34,7 @@ import {
 } from './definitions';
 import type { RoleDelegations } from './role-delegation';
 
-const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
+const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 const iso = (ms: number) => new Date(ms).toISOString();
 const COUNCIL = ['council'] as const;
 

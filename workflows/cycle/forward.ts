@@ -5,12 +5,12 @@
  * takes every pending forward addressed to it when it starts (cycle-workflow.ts). The parent takes each
  * forward once, by its id, so a forward that arrives both ways is counted once.
  */
-import { getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import { cycleWorkflowId, forwardSignal, type ForwardInput } from './definitions';
 
-const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
+const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 async function trySignal(f: ForwardInput): Promise<boolean> {
   try {

@@ -7,15 +7,15 @@
  * Business key `<cycleId>:launch:<unitId>` (+ `:<email>` per recipient): one per cycle, unit and
  * person, whatever retries or replays happen.
  */
-import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DeadlineItem } from '../../activities/notify';
 import { STEP_NAMES } from '../../rules/steps';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import type { UnitState, UnitWorkflowInput } from './definitions';
 import { uniqueByEmail } from './reviewed-step';
 
-const { notify } = proxyActivities<Activities>(STEP_ACTIVITIES);
+const { notify } = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 export const launchNoticeKey = (cycleId: string, unitId: string): string => `${cycleId}:launch:${unitId}`;
 

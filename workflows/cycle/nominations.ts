@@ -6,10 +6,10 @@
  * each nomination (approve, forward to the parent body, or refuse with a reason) through its link; each
  * unit is mailed the decisions on its nominations; forwarded ones go to the parent body's cycle.
  */
-import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { checkCouncilDecisions } from '../../rules/nominations';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import {
   nominationsLinkStep,
   type ClusterNominationsInput,
@@ -25,7 +25,7 @@ import { forwardToParent } from './forward';
 import { linkExpiry } from './reviewed-step';
 import type { RoleDelegations } from './role-delegation';
 
-const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
+const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class NominationList {

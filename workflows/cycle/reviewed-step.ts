@@ -6,7 +6,7 @@
  * Deterministic: time is Temporal's (Date.now() inside a workflow), every side effect is an activity
  * with a business key, so a replay or a retried activity never sends an email twice.
  */
-import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { checklistRefusal } from '../../rules/checklist';
 import {
@@ -21,10 +21,10 @@ import {
   type SubmitStepInput,
   type UnitWorkflowInput,
 } from './definitions';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import { linkExpiry } from '../../rules/link-expiry';
 
-const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
+const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

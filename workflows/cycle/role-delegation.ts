@@ -8,7 +8,7 @@
  * No patch is needed: nothing here runs before a delegateRole update arrives, which histories of
  * earlier code never hold (the loop waits without a timer until then).
  */
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { activeDelegation, actingFor, nextBoundary, periodRefusal } from '../../rules/delegation';
 import {
@@ -21,9 +21,9 @@ import {
   type RoleDelegation,
   type RoleDelegationRole,
 } from './definitions';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 
-const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
+const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 /** Who holds each delegable role in a cluster, from its compiled plan (the api picks the clusters with it too). */
 export function clusterRoleHolders(plan: {

@@ -6,7 +6,6 @@ import {
   isCancellation,
   log,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -40,11 +39,11 @@ import {
   type UnitState,
   type UnitWorkflowInput,
 } from './definitions';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import { assertCanAskNow, assertCanReschedule, assertCanReview, assertCanSubmit, ReviewedStep } from './reviewed-step';
 import { launchNotice } from './launch-notice';
 
-const { projectStep } = proxyActivities<Activities>(STEP_ACTIVITIES);
+const { projectStep } = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 const newStep = (step: StepName, schedule: StepSchedule, checklist?: StepState['checklist']): StepState => ({
   step,

@@ -9,7 +9,7 @@
  * ballot box (lib/ballot-box.ts) and tells us only that the unit voted (with a receipt that matches
  * a retry of the same ballot form, and nothing else); the tally is an activity that returns counts.
  */
-import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { assertBallotConfig, attendanceProblems, castsFor, chairDecides, countQuorum, type BallotConfig } from '../../rules/ballot';
 import { assignCrossChecks } from '../../rules/cross-check';
@@ -43,11 +43,11 @@ import {
   type YearEndLinkRole,
   type YearEndState,
 } from './definitions';
-import { STEP_ACTIVITIES } from './activity-options';
+import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import { linkExpiry, uniqueByEmail } from './reviewed-step';
 import type { RoleDelegations } from './role-delegation';
 
-const acts = proxyActivities<Activities>(STEP_ACTIVITIES);
+const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (instant: string) => Date.parse(instant);
