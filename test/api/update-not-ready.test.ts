@@ -6,41 +6,28 @@
  * can cause exactly that. The api must treat it as "not answered now" (503, or the action inbox),
  * because the same update id can be delivered later, when the task succeeds.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import '../servers/quiet-worker-logs';
 import { isUnavailable } from '../../api/errors';
 import { buggyUpdate, pokeUpdate } from '../servers/fixtures/workflows';
-import { required } from '../helpers/env';
+import { withFixtureWorker } from '../helpers/fixture-worker';
 
 jest.setTimeout(120_000);
 
 test('an update aborted by a failing workflow task counts as unavailable', async () => {
-  const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-  const taskQueue = `update-not-ready-${process.pid}`;
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  try {
-    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('../servers/fixtures/workflows') });
-    await worker.runUntil(async () => {
-      const handle = await client.workflow.start(buggyUpdate, { taskQueue, workflowId: `buggy-update-${process.pid}-${Date.now()}` });
-      const err = await handle.executeUpdate(pokeUpdate, { updateId: 'poke-1' }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeDefined();
-      // The real shape: a ServiceError whose cause is the gRPC FAILED_PRECONDITION of WorkflowNotReady.
-      const cause = (err as { cause?: { code?: number; details?: string } }).cause;
-      expect(cause?.code).toBe(9);
-      expect(cause?.details).toMatch(/^Unable to perform workflow execution update/);
-      expect(isUnavailable(err)).toBe(true);
-      await handle.terminate('test done');
-    });
-  } finally {
-    await connection.close();
-    await nativeConnection.close();
-  }
+  await withFixtureWorker('update-not-ready', {}, async (client, taskQueue) => {
+    const handle = await client.workflow.start(buggyUpdate, { taskQueue, workflowId: `buggy-update-${process.pid}-${Date.now()}` });
+    const err = await handle.executeUpdate(pokeUpdate, { updateId: 'poke-1' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeDefined();
+    // The real shape: a ServiceError whose cause is the gRPC FAILED_PRECONDITION of WorkflowNotReady.
+    const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+    expect(cause?.code).toBe(9);
+    expect(cause?.details).toMatch(/^Unable to perform workflow execution update/);
+    expect(isUnavailable(err)).toBe(true);
+    await handle.terminate('test done');
+  });
 });
 
 test('other failed preconditions are not mistaken for it', () => {

@@ -3,22 +3,16 @@
  * to cancel (workflows/cycle/activity-options.ts): no cancel request in the history, the activity
  * runs to its end, the workflow ends cancelled at once.
  */
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import '../servers/quiet-worker-logs';
 import { ABANDON_ON_CANCEL_PATCH } from '../../workflows/cycle/activity-options';
 import { actsSlowly } from '../servers/fixtures/workflows';
-import { required } from '../helpers/env';
+import { withFixtureWorker } from '../helpers/fixture-worker';
 
 jest.setTimeout(120_000);
 
 test('a cancelled workflow abandons the activity under way, sending no cancel request', async () => {
-  const address = required('THIDUA_TEST_TEMPORAL_ADDRESS');
-  const taskQueue = `abandon-on-cancel-${process.pid}`;
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
   let started!: () => void;
   const running = new Promise<void>((r) => (started = r));
   let finished = false;
@@ -29,30 +23,24 @@ test('a cancelled workflow abandons the activity under way, sending no cancel re
       finished = true;
     },
   };
-  try {
-    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('../servers/fixtures/workflows'), activities });
-    await worker.runUntil(async () => {
-      const handle = await client.workflow.start(actsSlowly, { taskQueue, workflowId: `abandon-on-cancel-${process.pid}-${Date.now()}`, args: [3000] });
-      await running;
-      await handle.cancel();
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkflowFailedError);
-      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-      // Ended before the activity did: it was not waited for.
-      expect(finished).toBe(false);
-      const events = (await handle.fetchHistory()).events ?? [];
-      const types = events.map((e) => e.eventType);
-      expect(types).toContain(20); // WORKFLOW_EXECUTION_CANCEL_REQUESTED
-      expect(types).toContain(21); // WORKFLOW_EXECUTION_CANCELED
-      expect(types).not.toContain(15); // ACTIVITY_TASK_CANCEL_REQUESTED
-      const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
-      const patchIds = markers.map((m) => Object.values(m.markerRecordedEventAttributes!.details ?? {}).map((p) => Buffer.from(p.payloads![0].data!).toString()).join());
-      expect(patchIds).toEqual([expect.stringContaining(ABANDON_ON_CANCEL_PATCH)]);
-      await new Promise((r) => setTimeout(r, 3500));
-      expect(finished).toBe(true);
-    });
-  } finally {
-    await connection.close();
-    await nativeConnection.close();
-  }
+  await withFixtureWorker('abandon-on-cancel', activities, async (client, taskQueue) => {
+    const handle = await client.workflow.start(actsSlowly, { taskQueue, workflowId: `abandon-on-cancel-${process.pid}-${Date.now()}`, args: [3000] });
+    await running;
+    await handle.cancel();
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    // Ended before the activity did: it was not waited for.
+    expect(finished).toBe(false);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const types = events.map((e) => e.eventType);
+    expect(types).toContain(20); // WORKFLOW_EXECUTION_CANCEL_REQUESTED
+    expect(types).toContain(21); // WORKFLOW_EXECUTION_CANCELED
+    expect(types).not.toContain(15); // ACTIVITY_TASK_CANCEL_REQUESTED
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    const patchIds = markers.map((m) => Object.values(m.markerRecordedEventAttributes!.details ?? {}).map((p) => Buffer.from(p.payloads![0].data!).toString()).join());
+    expect(patchIds).toEqual([expect.stringContaining(ABANDON_ON_CANCEL_PATCH)]);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(finished).toBe(true);
+  });
 });
