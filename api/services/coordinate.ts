@@ -118,7 +118,7 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
       record(result, move.unitId, move.step, move.outcome);
     }
     // The cluster's own registration steps (pact, head and deputy): the stage moved, or their dates follow it.
-    const steps = await moveClusterSteps(deps, cycleId, cluster, after, actor, req.reason, result);
+    const steps = await moveClusterSteps(deps, cycleId, cluster, before, after, actor, req.reason, result);
     // Keep the stored plan in step with what the workflows now run on.
     await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units, ...steps } });
   }
@@ -202,7 +202,8 @@ async function moveClusterSteps(
   deps: AppDeps,
   cycleId: string,
   cluster: { clusterId: string; clusterSteps?: unknown },
-  /** The moved plan as this cluster has it (resolved for its meeting day). */
+  /** The plan as this cluster has it (resolved for its meeting day), before and after the move. */
+  before: Plan,
   clusterPlan: Plan,
   actor: string,
   reason: string | undefined,
@@ -213,15 +214,20 @@ async function moveClusterSteps(
   const workflowId = clusterWorkflowId(cycleId, cluster.clusterId);
   for (const step of CLUSTER_REGISTRATION_STEPS) {
     const old = stored[step]?.schedule;
-    const input = clusterPlan.stages[STEP_KINDS[step].stage as 'pact' | 'heads'];
+    const stage = STEP_KINDS[step].stage as 'pact' | 'heads';
+    const input = clusterPlan.stages[stage];
     if (!old || !input) continue;
-    const schedule = withOpening(computeStepSchedule(input, calendarOf(clusterPlan)), old);
+    const next = computeStepSchedule(input, calendarOf(clusterPlan));
+    // Only the moved stage, or one whose dates follow it: a date set for this cluster alone stays.
+    const was = before.stages[stage];
+    if (stage !== result.stage && was && sameSchedule(computeStepSchedule(was, calendarOf(before)), next)) continue;
+    const schedule = withOpening(next, old);
     if (sameSchedule(schedule, old)) continue;
     const outcome = await sendReschedule(deps, workflowId, step, old, schedule, actor, reason, 'the cluster workflow has ended');
     // The cluster is the "unit" of its own steps (as in the read model).
     record(result, cluster.clusterId, step, outcome);
     if (outcome.status !== 'updated') continue;
-    if (STEP_KINDS[step].stage === result.stage) result.schedule = schedule;
+    if (stage === result.stage) result.schedule = schedule;
     set[`clusterSteps.${step}.schedule`] = schedule;
   }
   return set;
