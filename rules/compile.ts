@@ -35,7 +35,8 @@ export interface CompiledCluster {
 }
 
 /** The plan stages that schedule unit steps, in plan order. */
-const UNIT_STAGES = ['registration', 'midYear', 'reports', 'nominations'] as const;
+export const UNIT_STAGES = ['registration', 'midYear', 'reports', 'nominations'] as const;
+export type UnitStage = (typeof UNIT_STAGES)[number];
 
 export interface CompiledPlan {
   cycle: CycleRef;

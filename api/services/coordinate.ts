@@ -1,7 +1,8 @@
 /**
  * A coordinator's changes to a running cycle. Moving a stage's deadline recomputes its schedule with
  * the plan's calendar and sends each affected unit workflow a `rescheduleStep` update (idempotent by
- * update id, so repeating the same request is safe); cancelling cancels the cycle workflow, which
+ * update id, so repeating the same request is safe); the stages written relative to the moved one
+ * (the units' steps, the cluster's pact and heads) follow it the same way. Cancelling cancels the cycle workflow, which
  * passes the cancellation down to its clusters and units.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +11,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { isDuplicateKey } from '../../lib/db';
 import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
-import { calendarOf, planForMeetingDay } from '../../rules/compile';
+import { calendarOf, planForMeetingDay, UNIT_STAGES, type UnitStage } from '../../rules/compile';
 import { stagesForMeetingDay } from '../../rules/relative-dates';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
@@ -22,7 +23,6 @@ import {
   clusterWorkflowId,
   delegateUpdate,
   replacePersonUpdate,
-  rescheduleStepUpdate,
   submitStepUpdate,
   unitWorkflowId,
   type ClusterStepInput,
@@ -30,8 +30,9 @@ import {
   type UnitWorkflowInput,
 } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
-import { HttpError, isUnavailable } from '../errors';
+import { HttpError } from '../errors';
 import { regeneratePlanDocuments } from './documents';
+import { rescheduleUnitSteps, sameSchedule, sendReschedule, unitStagesMoved, withOpening, type RescheduleOutcome } from './reschedule-steps';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
@@ -94,55 +95,39 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   const clusters = await deps.db.models.ClusterPlan.find({ cycleId, ...(req.clusterId ? { clusterId: req.clusterId } : {}) }).lean();
   if (req.clusterId && clusters.length === 0) throw new HttpError(404, 'not_found', `no cluster ${req.clusterId} in ${cycleId}`);
 
-  // The plan with the moved stage: the stages written relative to it resolved again (as the plan's own meeting day has them).
+  // The plan with the moved stage: the stages written relative to it resolved again, for the plan's
+  // meeting day and for each cluster's own (a day on which they no longer fit is the request's fault).
   let movedPlan: Plan;
+  let days: Map<string, { before: Plan; after: Plan }>;
   try {
     movedPlan = withMovedStage(plan, stage, merged);
+    days = new Map(clusters.map((c) => [c.clusterId, forMeetingDayOf(c.clusterId, plan, movedPlan)]));
+    for (const { after } of days.values()) assertSchedules(after);
   } catch (err) {
     throw new HttpError(400, 'invalid_request', (err as Error).message, { problems: [{ path: 'deadline', message: (err as Error).message }] });
   }
   const result: MoveDeadlineResult = { stage, schedule: undefined as unknown as StepSchedule, updated: [], refused: [], unavailable: [] };
-  const fingerprint = createHash('sha256').update(JSON.stringify(computed)).digest('hex').slice(0, 16);
+  const movedSteps = new Set<string>(stepsOfStage(stage, { scoring: true }));
   for (const cluster of clusters) {
     const units = cluster.units as UnitWorkflowInput[];
-    for (const unit of units) {
-      for (const step of stepsOfStage(stage, { scoring: true })) {
-        const old = unit.steps[step];
-        if (!old) continue;
-        // A step that had no opening date keeps the instant it opened at.
-        const schedule: StepSchedule = { ...computed, opensAt: computed.opensAt ?? old.opensAt };
-        result.schedule = schedule;
-        const workflowId = `${cycleId}:unit:${unit.unitId}`;
-        try {
-          await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
-            deps.temporal.workflow
-              .getHandle(workflowId)
-              .executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason: req.reason }], updateId: `reschedule:${step}:${fingerprint}` }),
-          );
-          result.updated.push({ unitId: unit.unitId, step });
-          unit.steps[step] = schedule;
-        } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError) {
-            result.refused.push({ unitId: unit.unitId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
-          } else if (err instanceof WorkflowNotFoundError) {
-            // A unit whose every step is approved has finished its year: say so as the workflow would have.
-            const row = await deps.db.models.StepState.findById(`${workflowId}:${step}`, { status: 1 }).lean();
-            const reason = row && (row.status === 'approved' || row.status === 'cancelled') ? `step ${step} is ${row.status}; its dates can no longer move` : 'the unit workflow does not exist';
-            result.refused.push({ unitId: unit.unitId, step, reason });
-          } else if (isUnavailable(err)) {
-            result.unavailable.push({ unitId: unit.unitId, step });
-          } else throw err;
-        }
-      }
+    const { before, after } = days.get(cluster.clusterId)!;
+    // The moved stage itself, and every unit stage whose dates follow it on this cluster's meeting day.
+    const stages = [...new Set([...(isUnitStage(stage) ? [stage] : []), ...unitStagesMoved(before, after)])];
+    for (const move of await rescheduleUnitSteps(deps, cycleId, units, after, stages, actor, req.reason)) {
+      if (movedSteps.has(move.step)) result.schedule ??= move.schedule;
+      record(result, move.unitId, move.step, move.outcome);
     }
     // The cluster's own registration steps (pact, head and deputy): the stage moved, or their dates follow it.
-    const steps = await moveClusterSteps(deps, cycleId, cluster, movedPlan, actor, req.reason, result);
+    const steps = await moveClusterSteps(deps, cycleId, cluster, before, after, actor, req.reason, result);
     // Keep the stored plan in step with what the workflows now run on.
     await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units, ...steps } });
   }
+  // Nothing had to move (the same request again): the schedule the stage is on.
+  result.schedule ??= { ...computed, opensAt: computed.opensAt ?? firstOpening(clusters, movedSteps) ?? deps.now().toISOString() };
   if (!req.clusterId && result.unavailable.length === 0) {
+    // The stages that followed keep their rules (they still apply); their dates are the new ones.
     const followed = Object.fromEntries(
-      CLUSTER_REGISTRATION_STAGES.filter((s) => s !== stage && movedPlan.stages[s] && JSON.stringify(movedPlan.stages[s]) !== JSON.stringify(plan.stages[s])).map((s) => [`plan.stages.${s}`, movedPlan.stages[s]]),
+      FOLLOWING_STAGES.filter((s) => s !== stage && movedPlan.stages[s] && JSON.stringify(movedPlan.stages[s]) !== JSON.stringify(plan.stages[s])).map((s) => [`plan.stages.${s}`, movedPlan.stages[s]]),
     );
     await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, ...followed, updatedAt: deps.now() } });
     // The Kế hoạch prints each stage's dates: a new version with the moved deadline.
@@ -163,6 +148,9 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
 
 /** The registration stages that schedule a cluster's own step (stages.pact, stages.heads). */
 const CLUSTER_REGISTRATION_STAGES = CLUSTER_REGISTRATION_STEPS.map((s) => STEP_KINDS[s].stage as 'pact' | 'heads');
+/** The stages whose steps follow a moved stage they are written relative to (the units' and the cluster's registration steps). */
+const FOLLOWING_STAGES = [...UNIT_STAGES, ...CLUSTER_REGISTRATION_STAGES];
+const isUnitStage = (s: StageName): s is UnitStage => (UNIT_STAGES as readonly string[]).includes(s);
 
 function withMovedStage(plan: Plan, stage: StageName, merged: unknown): Plan {
   const stages = { ...plan.stages, [stage]: merged } as Plan['stages'];
@@ -170,6 +158,38 @@ function withMovedStage(plan: Plan, stage: StageName, merged: unknown): Plan {
   const r = stagesForMeetingDay(stages, calendarOf(plan), day);
   if (r.problems.length > 0) throw new Error(`${r.problems[0].path}: ${r.problems[0].message}`);
   return { ...plan, stages: r.stages };
+}
+
+/** The plan before and after the move as a cluster has it: its stages resolved for its own meeting day. */
+function forMeetingDayOf(clusterId: string, plan: Plan, movedPlan: Plan): { before: Plan; after: Plan } {
+  const day = movedPlan.stages.meeting?.clusters[clusterId];
+  return day ? { before: planForMeetingDay(plan, day), after: planForMeetingDay(movedPlan, day) } : { before: plan, after: movedPlan };
+}
+
+/** Every stage that follows still makes a schedule (a follower may now open after its own deadline). */
+function assertSchedules(p: Plan): void {
+  for (const s of FOLLOWING_STAGES) {
+    const input = p.stages[s];
+    if (!input) continue;
+    try {
+      computeStepSchedule(input, calendarOf(p));
+    } catch (err) {
+      throw new Error(`stages.${s}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** When the units' steps of the moved stage opened (a stage without an opening date opened at cycle start). */
+function firstOpening(clusters: { units: unknown }[], steps: Set<string>): string | undefined {
+  for (const c of clusters) for (const u of c.units as UnitWorkflowInput[]) for (const [step, s] of Object.entries(u.steps)) if (steps.has(step) && s) return s.opensAt;
+  return undefined;
+}
+
+/** One step's answer, in the result's lists. */
+function record(result: MoveDeadlineResult, unitId: string, step: string, outcome: RescheduleOutcome): void {
+  if (outcome.status === 'updated') result.updated.push({ unitId, step });
+  else if (outcome.status === 'refused') result.refused.push({ unitId, step, reason: outcome.reason });
+  else result.unavailable.push({ unitId, step });
 }
 
 /**
@@ -182,39 +202,33 @@ async function moveClusterSteps(
   deps: AppDeps,
   cycleId: string,
   cluster: { clusterId: string; clusterSteps?: unknown },
-  movedPlan: Plan,
+  /** The plan as this cluster has it (resolved for its meeting day), before and after the move. */
+  before: Plan,
+  clusterPlan: Plan,
   actor: string,
   reason: string | undefined,
   result: MoveDeadlineResult,
 ): Promise<Record<string, StepSchedule>> {
   const stored = (cluster.clusterSteps ?? {}) as Partial<Record<ClusterRegistrationStep, ClusterStepInput>>;
-  if (!CLUSTER_REGISTRATION_STEPS.some((s) => stored[s])) return {};
-  const day = movedPlan.stages.meeting?.clusters[cluster.clusterId];
-  const stages = day ? planForMeetingDay(movedPlan, day).stages : movedPlan.stages;
   const set: Record<string, StepSchedule> = {};
   const workflowId = clusterWorkflowId(cycleId, cluster.clusterId);
   for (const step of CLUSTER_REGISTRATION_STEPS) {
     const old = stored[step]?.schedule;
-    const input = stages[STEP_KINDS[step].stage as 'pact' | 'heads'];
+    const stage = STEP_KINDS[step].stage as 'pact' | 'heads';
+    const input = clusterPlan.stages[stage];
     if (!old || !input) continue;
-    const next = computeStepSchedule(input, calendarOf(movedPlan));
-    const schedule: StepSchedule = { ...next, opensAt: next.opensAt ?? old.opensAt };
-    if (JSON.stringify(schedule) === JSON.stringify(old)) continue;
-    const fingerprint = createHash('sha256').update(JSON.stringify(schedule)).digest('hex').slice(0, 16);
-    try {
-      await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
-        deps.temporal.workflow.getHandle(workflowId).executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason }], updateId: `reschedule:${step}:${fingerprint}` }),
-      );
-      // The cluster is the "unit" of its own steps (as in the read model).
-      result.updated.push({ unitId: cluster.clusterId, step });
-      if (STEP_KINDS[step].stage === result.stage) result.schedule = schedule;
-      set[`clusterSteps.${step}.schedule`] = schedule;
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) result.refused.push({ unitId: cluster.clusterId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
-      else if (err instanceof WorkflowNotFoundError) result.refused.push({ unitId: cluster.clusterId, step, reason: 'the cluster workflow has ended' });
-      else if (isUnavailable(err)) result.unavailable.push({ unitId: cluster.clusterId, step });
-      else throw err;
-    }
+    const next = computeStepSchedule(input, calendarOf(clusterPlan));
+    // Only the moved stage, or one whose dates follow it: a date set for this cluster alone stays.
+    const was = before.stages[stage];
+    if (stage !== result.stage && was && sameSchedule(computeStepSchedule(was, calendarOf(before)), next)) continue;
+    const schedule = withOpening(next, old);
+    if (sameSchedule(schedule, old)) continue;
+    const outcome = await sendReschedule(deps, workflowId, step, old, schedule, actor, reason, 'the cluster workflow has ended');
+    // The cluster is the "unit" of its own steps (as in the read model).
+    record(result, cluster.clusterId, step, outcome);
+    if (outcome.status !== 'updated') continue;
+    if (stage === result.stage) result.schedule = schedule;
+    set[`clusterSteps.${step}.schedule`] = schedule;
   }
   return set;
 }

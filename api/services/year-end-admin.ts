@@ -9,15 +9,12 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { z } from 'zod';
 import { calendarOf, compilePlan, meetingScheduleOf, planForMeetingDay, visitsMovedBy } from '../../rules/compile';
 import { localDate, workingDaysBetween } from '../../rules/calendar';
-import { STEP_KINDS, type StepName } from '../../rules/steps';
 import type { Plan } from '../../rules/plan';
 import {
   clusterWorkflowId,
   moveMeetingUpdate,
   recordAttendanceUpdate,
   rescheduleInspectionUpdate,
-  rescheduleStepUpdate,
-  unitWorkflowId,
   type ClusterYearEndInput,
   type InspectionVisit,
   type MeetingSchedule,
@@ -28,6 +25,7 @@ import {
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { refreshInvitation } from './documents';
+import { rescheduleUnitSteps, sameSchedule, sendReschedule, unitStagesMoved, type RescheduleOutcome } from './reschedule-steps';
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 export const moveMeetingSchema = z.object({
@@ -89,10 +87,16 @@ export async function moveMeeting(
     if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_found', `the cluster workflow of ${clusterId} is not running`);
     throw err; // unavailable → 503 by the error handler
   }
+  await models.ClusterPlan.updateOne({ _id: `${cycleId}:${clusterId}` }, { $set: { 'yearEnd.meeting': schedule } });
+  // The steps written relative to the meeting follow it, counted from the day the stored plan still has.
+  const before = planForMeetingDay(plan, plan.stages.meeting.clusters[clusterId] ?? plan.stages.meeting.date);
+  const replanned = await replanRelativeDeadlines(deps, cycleId, clusterId, moved, before, { ...moved, stages }, actor, req.reason);
+  if (replanned.unavailable.length > 0) {
+    // The old day is kept in the stored plan, so the same request again sends what did not go.
+    throw new HttpError(503, 'unavailable', 'Temporal or the worker did not answer for some steps that follow the meeting. Send the same request again.');
+  }
   // Keep the stored plans in step, so documents and the next `plan next` see the date in force.
   await models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.meeting.clusters.${clusterId}`]: req.date, updatedAt: deps.now() } });
-  await models.ClusterPlan.updateOne({ _id: `${cycleId}:${clusterId}` }, { $set: { 'yearEnd.meeting': schedule } });
-  const replanned = await replanRelativeDeadlines(deps, cycleId, clusterId, moved, actor, req.reason);
   await models.Audit.create({ at: deps.now(), actor, action: 'meeting.move', target: `${cycleId}:${clusterId}`, details: { ...req, version: result.version, replanned } });
   // The Giấy mời with the new time (in the background: the workflow projects the move shortly).
   void refreshInvitation(deps, cycleId, clusterId, result.version);
@@ -151,54 +155,43 @@ export async function recordAttendance(
 export interface Replanned {
   updated: { workflowId: string; step: string; dueAt: string }[];
   refused: { workflowId: string; step: string; reason: string }[];
+  /** Steps whose workflow did not answer (Temporal or the worker down): the same request again sends them. */
+  unavailable: { workflowId: string; step: string }[];
 }
 
 /**
  * After a meeting moved: every step of the cluster whose dates were written relative to the meeting
  * (directly or through another stage) is rescheduled like a moved deadline — its reminders and
- * escalations re-planned, its people told. Steps that had no opening date keep the instant they opened at.
+ * escalations re-planned, its people told. Only the unit stages whose dates differ between the old
+ * day (`before`) and the new (`after`) follow; steps that had no opening date keep the instant they opened at.
  */
-async function replanRelativeDeadlines(deps: AppDeps, cycleId: string, clusterId: string, moved: Plan, actor: string, reason?: string): Promise<Replanned> {
+async function replanRelativeDeadlines(deps: AppDeps, cycleId: string, clusterId: string, moved: Plan, before: Plan, after: Plan, actor: string, reason?: string): Promise<Replanned> {
   const { models } = deps.db;
-  const out: Replanned = { updated: [], refused: [] };
+  const out: Replanned = { updated: [], refused: [], unavailable: [] };
   const compiled = compilePlan(moved, deps.now()).clusters.find((c) => c.clusterId === clusterId);
   const stored = await models.ClusterPlan.findById(`${cycleId}:${clusterId}`).lean();
   if (!compiled || !stored) return out;
-  const send = async (workflowId: string, step: StepName, old: StepSchedule, next: StepSchedule, opensOnWritten: boolean): Promise<StepSchedule | undefined> => {
-    const schedule: StepSchedule = { ...next, opensAt: opensOnWritten ? next.opensAt : old.opensAt };
-    if (schedule.dueAt === old.dueAt && schedule.opensAt === old.opensAt) return undefined;
-    const fingerprint = createHash('sha256').update(JSON.stringify(schedule)).digest('hex').slice(0, 16);
-    try {
-      await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
-        deps.temporal.workflow
-          .getHandle(workflowId)
-          .executeUpdate(rescheduleStepUpdate, { args: [{ step, schedule, by: actor, reason: reason ?? 'the meeting moved' }], updateId: `reschedule:${step}:${fingerprint}` }),
-      );
-      out.updated.push({ workflowId, step, dueAt: schedule.dueAt });
-      return schedule;
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) out.refused.push({ workflowId, step, reason: (err.cause as Error | undefined)?.message ?? err.message });
-      else if (err instanceof WorkflowNotFoundError) out.refused.push({ workflowId, step, reason: 'the workflow has ended' });
-      else throw err;
-      return undefined;
-    }
+  reason ??= 'the meeting moved';
+  const note = (workflowId: string, step: string, schedule: StepSchedule, outcome: RescheduleOutcome) => {
+    if (outcome.status === 'updated') out.updated.push({ workflowId, step, dueAt: schedule.dueAt });
+    else if (outcome.status === 'refused') out.refused.push({ workflowId, step, reason: outcome.reason });
+    else out.unavailable.push({ workflowId, step });
   };
   const units = stored.units as UnitWorkflowInput[];
-  for (const unit of units) {
-    const next = compiled.units.find((u) => u.unitId === unit.unitId)?.steps;
-    if (!next) continue; // a unit added mid-year: its dates were compiled when it joined
-    for (const [step, old] of Object.entries(unit.steps) as [StepName, StepSchedule][]) {
-      const n = next[step];
-      if (!n) continue;
-      const done = await send(unitWorkflowId(cycleId, unit.unitId), step, old, n, moved.stages[STEP_KINDS[step].stage as 'registration']?.opensOn !== undefined);
-      if (done) unit.steps[step] = done;
-    }
-  }
+  for (const m of await rescheduleUnitSteps(deps, cycleId, units, after, unitStagesMoved(before, after), actor, reason)) note(m.workflowId, m.step, m.schedule, m.outcome);
   const yearEnd = stored.yearEnd as ClusterYearEndInput | undefined;
   const oldProposal = yearEnd?.proposal?.schedule;
   const newProposal = compiled.yearEnd?.proposal?.schedule;
   let proposal: StepSchedule | undefined;
-  if (oldProposal && newProposal) proposal = await send(clusterWorkflowId(cycleId, clusterId), 'award-proposal', oldProposal, newProposal, moved.stages.proposal?.opensOn !== undefined);
+  if (oldProposal && newProposal) {
+    const schedule: StepSchedule = { ...newProposal, opensAt: moved.stages.proposal?.opensOn !== undefined ? newProposal.opensAt : oldProposal.opensAt };
+    if (!sameSchedule(schedule, oldProposal)) {
+      const workflowId = clusterWorkflowId(cycleId, clusterId);
+      const outcome = await sendReschedule(deps, workflowId, 'award-proposal', oldProposal, schedule, actor, reason, 'the workflow has ended');
+      note(workflowId, 'award-proposal', schedule, outcome);
+      if (outcome.status === 'updated') proposal = schedule;
+    }
+  }
   const inspection = yearEnd && compiled.yearEnd ? await moveInspection(deps, cycleId, clusterId, moved, yearEnd, compiled.yearEnd.inspection, actor, reason, out) : undefined;
   await models.ClusterPlan.updateOne(
     { _id: `${cycleId}:${clusterId}` },
