@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AppDeps } from '../api/deps';
@@ -24,7 +24,7 @@ import { canConnect, hostPortOf } from '../lib/net';
 import { templatesDir } from '../lib/paths';
 import { compilePlan, PlanCompileError } from '../rules/compile';
 import { validatePlan, type PlanProblem } from '../rules/plan';
-import { ensureTestServer, registerSearchAttributes, startMongo } from '../scripts/servers';
+import { createTimeSkippingEnv, ensureTestServer, registerSearchAttributes, startMongo } from '../scripts/servers';
 import { STEP_KINDS, STEP_NAMES } from '../rules/steps';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import {
@@ -195,7 +195,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
   const log = createLogger('simulate', 'warn');
   const sink = await startSmtpSink(db, { port: 0, log });
   const transport = createTransport(sink.url);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
+  const env = await createTimeSkippingEnv(await ensureTestServer());
   try {
     await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
     const start = new Date(await env.currentTimeMs());

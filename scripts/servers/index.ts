@@ -14,4 +14,5 @@ export { ensureFerretDb, ferretDbVersion } from './ferretdb';
 export { startMongo, mongodOnPath } from './mongo';
 export type { MongoKind, MongoOptions, MongoServer } from './mongo';
 export { ensureTestServer, testServerVersion } from './test-server';
+export { createTimeSkippingEnv } from './time-skipping-env';
 export { registerSearchAttributes } from './search-attributes';

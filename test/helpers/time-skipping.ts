@@ -3,8 +3,8 @@
  * attributes registered) with a harness on it, set up before and torn down after the file's tests;
  * `begin()` at the start of a test gives it the environment, the harness, the year to plan and its clock.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { registerSearchAttributes } from '../../scripts/servers';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv, registerSearchAttributes } from '../../scripts/servers';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { required } from './env';
 import { createHarness, type Harness } from './harness';
@@ -23,9 +23,7 @@ export function useTimeSkipping(label: string): { env: () => TestWorkflowEnviron
   let env: TestWorkflowEnvironment | undefined;
   let h: Harness | undefined;
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
-    });
+    env = await createTimeSkippingEnv(required('THIDUA_TEST_SERVER_PATH'));
     await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
     h = await createHarness({ label, client: env.client, connection: env.nativeConnection, taskQueue: `${label}-test` });
   });

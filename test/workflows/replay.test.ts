@@ -6,12 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { startCycle } from '../../api/services/start-cycle';
 import { workflowsPath } from '../../lib/paths';
-import { registerSearchAttributes } from '../../scripts/servers';
+import { createTimeSkippingEnv, registerSearchAttributes } from '../../scripts/servers';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes';
 import { unitWorkflowId } from '../../workflows/cycle/definitions';
 import { required } from '../helpers/env';
@@ -22,9 +21,7 @@ const recording = process.env.THIDUA_RECORD_HISTORIES === '1';
 
 if (recording) {
   test('record histories of the example plan', async () => {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('THIDUA_TEST_SERVER_PATH') } },
-    });
+    const env = await createTimeSkippingEnv(required('THIDUA_TEST_SERVER_PATH'));
     await registerSearchAttributes(env.connection, 'default', { ...SEARCH_ATTRIBUTE_TYPES });
     const h = await createHarness({ label: 'record', client: env.client, connection: env.nativeConnection, taskQueue: 'record' });
     try {
