@@ -17,6 +17,8 @@ import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
+jest.setTimeout(240_000); // ~65 s alone; more on a loaded 2-core machine
+
 describe('forward decisions across continue-as-new (time-skipping, two cycles)', () => {
   const ts = useTimeSkipping('forward-continue');
 

@@ -326,6 +326,8 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
       if ((d.role === 'council' || d.role === 'leader') && r.people.reviewer.email === d.email) await r.step.introduce('reviewer', d.substitute);
     }
     if (d.role === 'inspector') await yearEnd?.introduceInspector(d.email, d.substitute);
+    // Earlier code did not tell a chair's substitute of the ties already waiting (a new activity).
+    if (d.role === 'leader' && yearEnd?.tieWaitsFor(d.email) && patched('chair-substitute-tie')) await yearEnd.introduceChair(d.substitute);
     if (d.role === 'council') await nominations?.introduceCouncil(d.email, d.substitute);
   };
   const delegationLoop = () =>

@@ -100,6 +100,18 @@ export class YearEnd {
     return by === holder.email || this.roles?.actorFor([role], holder, by) !== undefined;
   }
 
+  /** Whether `email` chairs this meeting and a tie waits for them (a substitute starting now must be told). */
+  tieWaitsFor(email: string): boolean {
+    return this.input.chair?.email === email && this.state.awards.some((a) => a.status === 'tie');
+  }
+
+  /** A substitute for the chair starts while ties wait: they get each tie's link (the chair was mailed before). */
+  async introduceChair(substitute: Person): Promise<void> {
+    for (const award of this.state.awards.filter((a) => a.status === 'tie' && a.tie)) {
+      await this.notify('ballot.tie', `tie:${award.awardId}:${substitute.email}`, [substitute], { awardName: award.name, tie: award.tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
+    }
+  }
+
   /** A substitute for an inspector starts: they get the link of every unit still to inspect. */
   async introduceInspector(email: string, substitute: Person): Promise<void> {
     if (this.state.phase !== 'inspection') return;
@@ -221,6 +233,9 @@ export class YearEnd {
     award.elected = [...award.elected, ...chairDecides(award.tie!, req.chosen)];
     award.status = 'decided';
     award.decidedBy = 'chair';
+    // Who chose: the chair, or their substitute on the chair's behalf (assertCanDecideTie let no one else).
+    award.chosenBy = req.by;
+    if (req.by !== this.input.chair!.email) award.actingFor = this.input.chair!.email;
     award.decidedAt = iso(Date.now());
     this.dirty = true;
     return award;
