@@ -326,13 +326,14 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
       if ((d.role === 'council' || d.role === 'leader') && r.people.reviewer.email === d.email) await r.step.introduce('reviewer', d.substitute);
     }
     if (d.role === 'inspector') await yearEnd?.introduceInspector(d.email, d.substitute);
-    // Earlier code did not tell a chair's substitute of the ties already waiting (a new activity).
-    if (d.role === 'leader' && yearEnd?.tieWaitsFor(d.email) && patched('chair-substitute-tie')) await yearEnd.introduceChair(d.substitute);
     if (d.role === 'council') await nominations?.introduceCouncil(d.email, d.substitute);
   };
   const delegationLoop = () =>
     roles.loop(cycle.cycleId, substituteStarts, async () => {
       for (const r of reviewed.values()) await r.project();
+      // A chair's substitute starting, or the chair back after them, gets the ties still waiting
+      // (earlier code told nobody: a new activity).
+      if (yearEnd?.chairUntold() && patched('chair-substitute-tie')) await yearEnd.tellChairOfTies();
     });
   const runNominations = async () => {
     if (!nominations) return;
