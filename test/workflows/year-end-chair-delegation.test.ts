@@ -8,6 +8,9 @@
  * and decides another; the third waits past the period's end, when the chair is sent its link, the
  * substitute's no longer works, and the chair decides it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId, type AwardState } from '../../workflows/cycle/definitions';
@@ -117,6 +120,11 @@ describe("a cluster's tie decided by the chair's substitute (time-skipping)", ()
       const results = await latestMail(h, mailOf('xa-phu-loi'), /\[Kết quả\] Bỏ phiếu suy tôn/);
       expect(results.text).toContain('Cờ thi đua: MTTQ xã Phú Vinh (chủ trì quyết định khi hòa phiếu).');
       expect(results.text).toContain(`Bằng khen: MTTQ xã Phú Tân (chủ trì quyết định khi hòa phiếu: ${substitute.email} thay mặt đồng chí lead@mttq.test)`);
+      // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/year-end-chair-delegation.test.ts`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        const file = path.resolve(__dirname, '../histories/year-end-chair-delegation.cluster-cum-1.json');
+        fs.writeFileSync(file, historyToJSON(await env.client.workflow.getHandle(clusterWf).fetchHistory()));
+      }
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });
