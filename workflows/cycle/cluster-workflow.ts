@@ -328,6 +328,9 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
   const delegationLoop = () =>
     roles.loop(cycle.cycleId, substituteStarts, async () => {
       for (const r of reviewed.values()) await r.project();
+      // A chair's substitute starting, or the chair back after them, gets the ties still waiting
+      // (earlier code told nobody: a new activity).
+      if (yearEnd?.chairUntold() && patched('chair-substitute-tie')) await yearEnd.tellChairOfTies();
     });
   const runNominations = async () => {
     if (!nominations) return;

@@ -66,6 +66,8 @@ export class YearEnd {
   /** Set when the inspection moved after it opened: the main loop re-plans its reminders and tells those concerned. */
   private inspectionMoved = false;
   private inspectionMoveReason?: string;
+  /** Whom each waiting tie's link was sent to (award:email): a chair's substitute, or the chair again after them, is told once. */
+  private readonly tieSentTo = new Set<string>();
 
   constructor(
     private readonly cycle: CycleRef,
@@ -98,6 +100,23 @@ export class YearEnd {
 
   private mayActAs(role: 'inspector' | 'leader', holder: Person, by: string): boolean {
     return by === holder.email || this.roles?.actorFor([role], holder, by) !== undefined;
+  }
+
+  /** Whether a waiting tie's link has not been sent to whoever acts as the chair now (a delegation started or ended). */
+  chairUntold(): boolean {
+    const chair = this.input.chair;
+    if (!chair) return false;
+    const to = this.actingAs('leader', chair).email;
+    return this.state.awards.some((a) => a.status === 'tie' && !this.tieSentTo.has(`${a.awardId}:${to}`));
+  }
+
+  /** Sends each waiting tie's link to whoever acts as the chair now, if they were not sent it yet. */
+  async tellChairOfTies(): Promise<void> {
+    const to = this.actingAs('leader', this.input.chair!);
+    for (const award of this.state.awards.filter((a) => a.status === 'tie' && a.tie && !this.tieSentTo.has(`${a.awardId}:${to.email}`))) {
+      this.tieSentTo.add(`${award.awardId}:${to.email}`);
+      await this.notify('ballot.tie', `tie:${award.awardId}:${to.email}`, [to], { awardName: award.name, tie: award.tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
+    }
   }
 
   /** A substitute for an inspector starts: they get the link of every unit still to inspect. */
@@ -221,6 +240,9 @@ export class YearEnd {
     award.elected = [...award.elected, ...chairDecides(award.tie!, req.chosen)];
     award.status = 'decided';
     award.decidedBy = 'chair';
+    // Who chose: the chair, or their substitute on the chair's behalf (assertCanDecideTie let no one else).
+    award.chosenBy = req.by;
+    if (req.by !== this.input.chair!.email) award.actingFor = this.input.chair!.email;
     award.decidedAt = iso(Date.now());
     this.dirty = true;
     return award;
@@ -705,8 +727,9 @@ export class YearEnd {
     } else {
       award.tie = { ...tie, rule: 'chair' };
       award.status = 'tie';
-      const chair = this.input.chair!;
-      await this.notify('ballot.tie', `tie:${award.awardId}`, [this.actingAs('leader', chair)], { awardName: award.name, tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
+      const to = this.actingAs('leader', this.input.chair!);
+      this.tieSentTo.add(`${award.awardId}:${to.email}`);
+      await this.notify('ballot.tie', `tie:${award.awardId}`, [to], { awardName: award.name, tie, units: this.unitNames() }, { role: 'chair', step: tieLinkStep(award.awardId) });
     }
     await this.project();
   }
