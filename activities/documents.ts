@@ -260,6 +260,11 @@ class Context {
   }
 
   name = (unitId: string): string => this.names.get(unitId) ?? unitId;
+  /** Who chose for the chair, by name ('Trần B, thay mặt đồng chí Lê Văn A' for a substitute). */
+  private chooser = (a: AwardState): string => {
+    const by = a.chosenByName ?? a.chosenBy!;
+    return a.actingFor ? `${by}, thay mặt đồng chí ${a.actingForName ?? a.actingFor}` : by;
+  };
   list = (unitIds: string[]): string => unitIds.map(this.name).join(', ');
   local = (instant: string): string => localDate(instant, this.plan.timeZone);
   /** 'HH:mm' local. */
@@ -474,6 +479,7 @@ class Context {
       rule: round.round === 1 ? thresholdText(rule, summary) : undefined,
       // A round without the meeting's quorum elects nobody, whatever its count.
       elected: round.quorum && !round.quorum.met ? [] : [...summary.elected, ...(last ? picksOf(award) : [])].map(this.name),
+      ...(last && award.decidedBy === 'chair' && award.chosenBy ? { tieDecidedBy: this.chooser(award) } : {}),
     }));
     const lastClose = [m.closesAt, ...this.state.awards.flatMap((a) => a.rounds.map((r) => r.closesAt))].reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
     const units = this.state.inspection.units;

@@ -288,6 +288,8 @@ export type MinutesAward = {
   rule?: string;
   /** The units proposed, as decided by the configured rule. */
   elected: string[];
+  /** A tie the chair decided (plan tie rule 'chair'): who chose, e.g. 'Lê Văn A' or 'Trần B, thay mặt đồng chí Lê Văn A'. */
+  tieDecidedBy?: string;
 };
 
 export type MinutesInput = {
@@ -367,6 +369,7 @@ export function minutesDocument(input: MinutesInput): OfficialDocument {
       align: ['center', 'left', 'center', 'center', 'center'],
       rows: sorted.map((v, k) => [k + 1, v.unit, v.votes, percentVi(v.votes, b.valid), a.elected.includes(v.unit) ? 'Đề nghị' : '']),
     });
+    if (a.tieDecidedBy) body.push(p(`Các đơn vị bằng số phiếu: chủ trì hội nghị quyết định theo kế hoạch thi đua (người quyết định: ${a.tieDecidedBy}).`));
     const result = a.elected.length
       ? `Kết quả: đề nghị tặng ${a.title} cho ${a.elected.join(', ')}${a.rule ? ` (đạt ${a.rule})` : ''}.`
       : `Kết quả: không có đơn vị nào đủ điều kiện đề nghị tặng ${a.title}${a.rule ? ` (yêu cầu ${a.rule})` : ''}.`;

@@ -119,7 +119,15 @@ describe("a cluster's tie decided by the chair's substitute (time-skipping)", ()
       // The results say who chose for the chair.
       const results = await latestMail(h, mailOf('xa-phu-loi'), /\[Kết quả\] Bỏ phiếu suy tôn/);
       expect(results.text).toContain('Cờ thi đua: MTTQ xã Phú Vinh (chủ trì quyết định khi hòa phiếu).');
-      expect(results.text).toContain(`Bằng khen: MTTQ xã Phú Tân (chủ trì quyết định khi hòa phiếu: ${substitute.email} thay mặt đồng chí lead@mttq.test)`);
+      expect(results.text).toContain(`Bằng khen: MTTQ xã Phú Tân (chủ trì quyết định khi hòa phiếu: ${substitute.name} thay mặt đồng chí Lê Văn Chủ Trì)`);
+      // So do the minutes (Biên bản), under each award's last round.
+      const minutesUrl = `/api/cycles/${encodeURIComponent(cycleId)}/clusters/cum-1/documents/minutes.html`;
+      const minutes = await eventually(async () => {
+        const r = await supertest(h.app).get(minutesUrl).set(auth);
+        return r.status === 200 && (r.text.match(/người quyết định/g) ?? []).length === 3 && r.text;
+      }, 'the minutes with the three ties decided');
+      expect(minutes).toContain(`người quyết định: ${substitute.name}, thay mặt đồng chí Lê Văn Chủ Trì`);
+      expect((minutes.match(/người quyết định: Lê Văn Chủ Trì\)/g) ?? []).length).toBe(2);
       // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/year-end-chair-delegation.test.ts`.
       if (process.env.THIDUA_RECORD_HISTORIES === '1') {
         const file = path.resolve(__dirname, '../histories/year-end-chair-delegation.cluster-cum-1.json');

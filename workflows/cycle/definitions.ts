@@ -354,8 +354,10 @@ export interface AwardState {
   decidedBy?: 'ballot' | 'chair';
   /** A tie decided by the chair: who chose (the chair's email, or their acting substitute's). */
   chosenBy?: string;
+  chosenByName?: string;
   /** The chair `chosenBy` stood in for (a role delegation): "chosenBy on behalf of actingFor". */
   actingFor?: string;
+  actingForName?: string;
   decidedAt?: string;
   /** A second round tied again and no chair may decide: these seats stay empty (shown in the minutes). */
   undecided?: { among: string[]; seats: number };

@@ -241,8 +241,13 @@ export class YearEnd {
     award.status = 'decided';
     award.decidedBy = 'chair';
     // Who chose: the chair, or their substitute on the chair's behalf (assertCanDecideTie let no one else).
+    const chair = this.input.chair!;
     award.chosenBy = req.by;
-    if (req.by !== this.input.chair!.email) award.actingFor = this.input.chair!.email;
+    award.chosenByName = req.by === chair.email ? chair.name : (this.roles?.actorFor(['leader'], chair, req.by)?.name ?? req.by);
+    if (req.by !== chair.email) {
+      award.actingFor = chair.email;
+      award.actingForName = chair.name;
+    }
     award.decidedAt = iso(Date.now());
     this.dirty = true;
     return award;
