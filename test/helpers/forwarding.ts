@@ -22,3 +22,17 @@ export async function nominateTanAndVinh(h: Harness) {
     expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
   }
 }
+
+/**
+ * Each unit registers through its request's link and its follower approves it (every unit of the
+ * plans here follows an@mttq.test): what a cycle needs, besides its other stages, to complete.
+ */
+export async function registerUnits(h: Harness, units: { id: string; name: string }[]) {
+  const first = (to: string, re: RegExp) => eventually(async () => (await mailbox(h, to, re))[0], `${re} #1 to ${to}`);
+  for (const u of units) {
+    const request = await first(mailOf(u.id), /Đề nghị đăng ký thi đua/);
+    expect((await actThroughLink(h, linkIn(request.text), { action: 'submit', content: 'Nội dung thi đua', targets: 'Chỉ tiêu' })).status).toBe(200);
+    const review = await first('an@mttq.test', new RegExp(`\\[Thẩm định\\].*${u.name}`));
+    expect((await actThroughLink(h, linkIn(review.text), { action: 'approve' })).status).toBe(200);
+  }
+}
