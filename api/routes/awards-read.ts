@@ -16,7 +16,7 @@ import type { NominationListState } from '../../workflows/cycle/definitions';
 import { isScoped, principalOf, requireRole, STAFF_ROLES } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
-import { cycleForwardRows, forwardView } from '../services/forward-view';
+import { cycleForwardRows, forwardViews } from '../services/forward-view';
 
 export function awardsReadRouter(deps: AppDeps): Router {
   const r = Router();
@@ -46,8 +46,8 @@ export function awardsReadRouter(deps: AppDeps): Router {
     const p = principalOf(res);
     res.json({
       cycleId,
-      outgoing: outgoing.filter((x) => !isScoped(p) || p.scope.clusters.includes(x.fromClusterId)).map(forwardView),
-      incoming: incoming.map(forwardView),
+      outgoing: forwardViews(outgoing.filter((x) => !isScoped(p) || p.scope.clusters.includes(x.fromClusterId))),
+      incoming: forwardViews(incoming),
     });
   });
   return r;

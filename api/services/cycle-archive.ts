@@ -20,7 +20,7 @@ import { listDocuments, readDocument, type StoredDocument } from '../../lib/docu
 import type { YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
-import { cycleForwardRows, forwardView } from './forward-view';
+import { cycleForwardRows, forwardViews } from './forward-view';
 
 export const CLOSED_STATUSES = ['completed', 'cancelled', 'failed'] as const;
 export const archiveSchema = z.object({ reason: z.string().trim().max(500).optional() });
@@ -113,7 +113,7 @@ export async function buildCycleExport(deps: AppDeps, cycleId: string): Promise<
   // The forwards both ways, with the parent's decisions: one taken after this year closed (the cycle
   // no longer waits for it) is only here, so an export made after it holds it.
   const forwards = await cycleForwardRows(deps, cycleId);
-  files.set('forwards.json', jsonFile({ outgoing: forwards.outgoing.map(forwardView), incoming: forwards.incoming.map(forwardView) }));
+  files.set('forwards.json', jsonFile({ outgoing: forwardViews(forwards.outgoing), incoming: forwardViews(forwards.incoming) }));
 
   const steps = await models.StepState.find({ cycleId }).sort({ _id: 1 }).lean();
   files.set('read-model/cycle.json', jsonFile(cycle));

@@ -21,6 +21,7 @@ export interface ForwardRow {
   decisionDueAt?: Date;
   decision?: string;
   outcomeAnnouncedAt?: Date;
+  resendOf?: string;
 }
 
 /** The parent council's decision on each item (approve, or return with a comment), once it is asked. */
@@ -67,9 +68,18 @@ export function forwardView(r: ForwardRow) {
     decidedAt: f.decidedAt,
     items: f.items,
     decision,
+    /** The forward whose returned items this one sends again (`resendOf.items`: their `n` there). */
+    resendOf: f.resendOf,
+    comment: f.comment,
   };
 }
 export type ForwardView = ReturnType<typeof forwardView>;
+
+/** The rows' views, each re-sent forward naming the forward that sent it again (`resentAs`). */
+export function forwardViews(rows: ForwardRow[]): (ForwardView & { resentAs?: string })[] {
+  const resentAs = new Map(rows.filter((r) => r.resendOf).map((r) => [r.resendOf!, r._id]));
+  return rows.map((r) => ({ ...forwardView(r), ...(resentAs.has(r._id) ? { resentAs: resentAs.get(r._id) } : {}) }));
+}
 
 /** What this cycle forwarded up (`outgoing`) and what the bodies below forwarded to it (`incoming`). */
 export async function cycleForwardRows(deps: Pick<AppDeps, 'db'>, cycleId: string): Promise<{ outgoing: ForwardRow[]; incoming: ForwardRow[] }> {

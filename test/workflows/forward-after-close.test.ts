@@ -12,12 +12,9 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import JSZip from 'jszip';
 import supertest from 'supertest';
-import { startCycle } from '../../api/services/start-cycle';
 import { cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationsPlan } from '../helpers/awards';
-import { nominateTanAndVinh, registerUnits } from '../helpers/forwarding';
+import { closingDistrict, forwardFromDistrict } from '../helpers/forwarding';
 import { binary, eventually, linkIn, mailbox, signInStaff, TEST_TOKEN } from '../helpers/harness';
-import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 interface ForwardView {
@@ -30,24 +27,13 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
   const ts = useTimeSkipping('forward-after-close');
 
   test('the year closes; a later decision is recorded, shown, mailed once and exported', async () => {
-    const { env, h, year, sleepUntil } = await ts.begin();
-    const base = nominationsPlan(year);
-    // One cluster of the two nominating units, so that the district's year can complete.
-    const members = ['xa-phu-tan', 'xa-phu-vinh'];
-    const district = nominationsPlan(year, {
-      body: { id: 'mttq-tan-phu', name: 'Ủy ban MTTQ Việt Nam huyện Tân Phú', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      notifications: { secretariat: ['vanphong@tanphu.test'] },
-      units: base.units.filter((u) => members.includes(u.id)),
-      clusters: [{ ...base.clusters[0], members }],
-    });
-    district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
+    const t = await ts.begin();
+    const { env, h, year } = t;
     // No deadline for the province's council: before, the district's year waited for it without end.
-    const province = { ...provincePlan(year, `${year}-06-01`, `${year}-06-26`), forwards: { council: ['hd-tinh'] } };
-    const child = `thidua:mttq-tan-phu:${year}`;
-    const parent = `thidua:mttq-dong-nai:${year}`;
+    const c = closingDistrict(year, { id: 'mttq-tan-phu', name: 'Ủy ban MTTQ Việt Nam huyện Tân Phú' }, 'vanphong@tanphu.test');
+    const { child, parent } = c;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const outcomeMails = async (to: string) => mailbox(h, to, /\[Kết quả xét đề nghị\]/);
-    const firstMail = (to: string, re: RegExp) => eventually(async () => (await mailbox(h, to, re))[0], `${re} to ${to}`);
     const outgoing = async () => {
       const r = await supertest(h.app).get(`/api/cycles/${encodeURIComponent(child)}/forwards`).set(auth);
       expect(r.status).toBe(200);
@@ -63,26 +49,13 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
     await signInStaff(h, 'dieuphoi@tanphu.test', ['coordinator']);
 
     await h.runWorker(async () => {
-      await startCycle(h.deps, province, 'test');
-      await startCycle(h.deps, district, 'test');
-      await sleepUntil(Date.parse(`${year}-02-02T04:00:00Z`));
-      await registerUnits(h, district.units.map((u) => ({ id: u.id, name: u.name })));
-      await sleepUntil(Date.parse(`${year}-04-01T04:00:00Z`));
-      await nominateTanAndVinh(h);
-      await sleepUntil(Date.parse(`${year}-04-20T04:00:00Z`));
-      const councilLink = linkIn((await firstMail('council@mttq.test', /\[Khen thưởng cá nhân\] Cụm thi đua số 1/)).text);
-      expect((await supertest(h.app).post(councilLink).type('form').send({ 'd.xa-phu-tan:1': 'forward', 'd.xa-phu-vinh:1': 'forward' })).status).toBe(200);
-      const asked = await firstMail('council@tinh.test', /\[Đề nghị khen thưởng\] Ủy ban MTTQ Việt Nam huyện Tân Phú/);
-      const [open] = await eventually(async () => {
-        const o = await outgoing();
-        return o[0]?.decision?.status === 'deciding' && o;
-      }, 'the decision open on the province');
+      const { asked, forwardId } = await forwardFromDistrict(t, c);
 
       // The district's year completes with its clusters although the province has not decided.
       const closed = await env.client.workflow.getHandle(cycleWorkflowId(child)).result();
       expect(closed.status).toBe('completed');
       expect(await h.db.models.Cycle.findById(child).lean()).toMatchObject({ status: 'completed' });
-      expect((await h.db.models.Forward.findById(open.forwardId).lean())?.decidedAt).toBeUndefined();
+      expect((await h.db.models.Forward.findById(forwardId).lean())?.decidedAt).toBeUndefined();
       expect((await outgoing())[0]).toMatchObject({ status: 'delivered', decision: { status: 'deciding', approved: 0, returned: 0, returns: [] } });
       expect((await exported()).outgoing[0].decision).toMatchObject({ status: 'deciding' });
       const archived = await supertest(h.app).post(`/api/cycles/${encodeURIComponent(child)}/archive`).set(auth).send({ reason: 'Hết năm' });
@@ -97,7 +70,7 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
         return o[0]?.decision?.reported === 'mail' && o;
       }, 'the decision on the closed year');
       expect(shown).toMatchObject({
-        forwardId: open.forwardId,
+        forwardId: forwardId,
         status: 'decided',
         decision: {
           status: 'decided',
@@ -107,7 +80,7 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
           items: [{ n: 0, decision: 'approve' }, { n: 1, decision: 'return', comment: 'Bổ sung tờ trình của đơn vị' }],
         },
       });
-      const row = await h.db.models.Forward.findById(open.forwardId).lean();
+      const row = await h.db.models.Forward.findById(forwardId).lean();
       expect(row?.decidedAt).toBeInstanceOf(Date);
       expect(row?.outcomeAnnouncedAt).toBeInstanceOf(Date);
 
@@ -118,7 +91,7 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
         expect(mails[0].text).toContain('Bổ sung tờ trình của đơn vị');
       }
       // The archived year's export, made after the decision, holds it.
-      expect((await exported()).outgoing[0]).toMatchObject({ forwardId: open.forwardId, status: 'decided', decision: { approved: 1, returned: 1 } });
+      expect((await exported()).outgoing[0]).toMatchObject({ forwardId: forwardId, status: 'decided', decision: { approved: 1, returned: 1 } });
 
       // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/forward-after-close.test.ts`.
       if (process.env.THIDUA_RECORD_HISTORIES === '1') {
