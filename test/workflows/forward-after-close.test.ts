@@ -70,7 +70,7 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
         return o[0]?.decision?.reported === 'mail' && o;
       }, 'the decision on the closed year');
       expect(shown).toMatchObject({
-        forwardId: forwardId,
+        forwardId,
         status: 'decided',
         decision: {
           status: 'decided',
@@ -90,6 +90,9 @@ describe('a cycle below that closed before the parent decided (time-skipping, tw
         expect([to, mails.length]).toEqual([to, 1]);
         expect(mails[0].text).toContain('Bổ sung tờ trình của đơn vị');
       }
+      // Archived, the year is read-only: its returned item cannot be sent again from it.
+      const resend = await supertest(h.app).post(`/api/cycles/${encodeURIComponent(child)}/forwards/${encodeURIComponent(forwardId)}/resend`).set(auth).send({ items: [1] });
+      expect([resend.status, resend.body.error?.code]).toEqual([409, 'archived']);
       // The archived year's export, made after the decision, holds it.
       expect((await exported()).outgoing[0]).toMatchObject({ forwardId: forwardId, status: 'decided', decision: { approved: 1, returned: 1 } });
 

@@ -234,7 +234,7 @@ export class ForwardOutcomes {
     }
   }
 
-  /** Waits until every forward of this cycle that the parent is deciding has come back decided. */
+  /** Waits until every forward of this cycle that the parent is deciding has come back decided (only runs recorded before 'close-before-outcomes'). */
   async awaitAll(): Promise<void> {
     const ids = await acts.forwardsAwaitingDecision({ fromCycleId: this.state.cycleId });
     await condition(() => !this.announcing && this.queue.length === 0 && ids.every((id) => this.state.outcomes?.some((x) => x.forwardId === id)));
