@@ -5,6 +5,7 @@
  */
 import { log } from '@temporalio/activity';
 import { isDuplicateKey } from '../lib/db';
+import { recordForwardRow } from '../lib/forward-rows';
 import type { Plan } from '../rules/plan';
 import { DEFAULT_TIME_ZONE } from '../rules/calendar';
 import type { ForwardInput, NominationListState } from '../workflows/cycle/definitions';
@@ -41,16 +42,7 @@ export function createAwardActivities(deps: ActivityDeps) {
 
     /** The sender's side: the forward exists (sent), or the parent's cycle could not be signalled (pending). */
     async recordForward(input: { forward: ForwardInput; event: 'sent' | 'pending' }): Promise<void> {
-      const f = input.forward;
-      const now = new Date();
-      await models.Forward.updateOne(
-        { _id: f.forwardId },
-        {
-          $setOnInsert: { fromCycleId: f.fromCycleId, fromClusterId: f.fromClusterId, toCycleId: f.toCycleId, kind: f.kind, forward: JSON.stringify(f), createdAt: now },
-          $set: input.event === 'sent' ? { sentAt: now } : { pendingSince: now },
-        },
-        { upsert: true },
-      );
+      await recordForwardRow(models, input.forward, input.event);
     },
 
     /** Forwards addressed to a cycle that it has not taken yet (it starts after they were sent). */

@@ -58,7 +58,7 @@ export function createForwardDecisionActivities(deps: ActivityDeps) {
     return { plan, ref: { cycleId: cycle._id, bodyId: cycle.bodyId, bodyName: cycle.bodyName, year: cycle.year, timeZone: plan.timeZone ?? DEFAULT_TIME_ZONE } };
   };
   return {
-    /** Who decides the forward and by when; marks the row as awaiting the council (the cycle below waits for it). */
+    /** Who decides the forward and by when; marks the row as awaiting the council. */
     async openForwardDecision(input: { forward: ForwardInput; at: string }): Promise<ForwardDecisionPlan | undefined> {
       const c = await cycleRefOf(input.forward.toCycleId);
       const p = c ? forwardDecisionPlan(c.plan, input.at) : undefined;
@@ -129,7 +129,7 @@ export function createForwardDecisionActivities(deps: ActivityDeps) {
       });
     },
 
-    /** This cycle's forwards whose parent has started deciding and not yet decided (the cycle waits for them). */
+    /** This cycle's forwards whose parent has started deciding and not yet decided (runs recorded before 'close-before-outcomes' wait for them). */
     async forwardsAwaitingDecision(input: { fromCycleId: string }): Promise<string[]> {
       const rows = await models.Forward.find({ fromCycleId: input.fromCycleId, decisionOpenedAt: { $exists: true }, decidedAt: { $exists: false } }, { _id: 1 }).lean();
       return rows.map((r) => String(r._id));

@@ -13,6 +13,7 @@ import { cyclesRouter } from './routes/cycles';
 import { dashboardRouter } from './routes/dashboard';
 import { documentLinksRouter } from './routes/document-links';
 import { feedsRouter } from './routes/feeds';
+import { forwardResendRouter } from './routes/forward-resend';
 import { healthRouter } from './routes/health';
 import { linksRouter } from './routes/links';
 import { lostLinkRouter } from './routes/lost-link';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/cycles', cycleArchiveRouter(deps));
   app.use('/api/cycles', yearEndAdminRouter(deps));
   app.use('/api/cycles', awardsReadRouter(deps));
+  app.use('/api/cycles', forwardResendRouter(deps));
   app.use('/api/cycles', unitsAdminRouter(deps));
   app.use('/api/cycles', staffAttachmentsRouter(deps));
   app.use('/api/cycles', cyclesRouter(deps));

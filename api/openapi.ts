@@ -15,6 +15,7 @@ import { schema as withdrawUnitSchema } from './services/withdraw-unit';
 import { roleDelegateSchema } from './services/role-delegation';
 import { attendanceSchema, moveMeetingSchema } from './services/year-end-admin';
 import { archiveSchema } from './services/cycle-archive';
+import { resendSchema } from './services/resend-forward';
 
 // ───────────────────────── response shapes ─────────────────────────
 
@@ -176,6 +177,15 @@ export function openApiDocument(): Json {
         params: C,
         ok: ok('the forwards', z.looseObject({ cycleId: z.string(), outgoing: z.array(z.looseObject({})), incoming: z.array(z.looseObject({})) })),
         errors: [...READ, 403],
+      },
+    },
+    '/api/cycles/{cycleId}/forwards/{forwardId}/resend': {
+      post: {
+        summary: 'send the items the parent council returned up again, once amended (a new forward `<forwardId>:r2`; the same request twice is one forward, answered 200)',
+        params: [...C, 'forwardId'],
+        body: body(resendSchema),
+        ok: ok('the new forward', z.looseObject({ forward: z.looseObject({ forwardId: z.string() }), created: z.boolean(), delivered: z.boolean() }), '201'),
+        errors: WRITE,
       },
     },
     '/api/cycles/{cycleId}/attachments': {

@@ -5,9 +5,11 @@
  * The zip holds: every version of every document (GridFS, the cycle's and each cluster's), the
  * scores and classes of each cluster, the ballot results (tallies per round and who took part —
  * never a ballot row nor a receipt: nothing that could link a voter to their marks), the cycle's
- * audit log, the read model (cycle, cluster plans, steps, year-ends) and `manifest.json` with the
- * size and SHA-256 of every other file. The same read model gives the same files, so two exports of
- * an archived year have the same manifest.
+ * audit log, the read model (cycle, cluster plans, steps, year-ends), the forwards to and from the
+ * level above with the parent's decisions (`forwards.json`) and `manifest.json` with the size and
+ * SHA-256 of every other file. The same read model gives the same files, so two exports of an
+ * archived year have the same manifest — unless the parent council decided one of its forwards in
+ * between (the year does not wait for that decision): the later export has it.
  */
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -18,6 +20,7 @@ import { listDocuments, readDocument, type StoredDocument } from '../../lib/docu
 import type { YearEndState } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
+import { cycleForwardRows, forwardViews } from './forward-view';
 
 export const CLOSED_STATUSES = ['completed', 'cancelled', 'failed'] as const;
 export const archiveSchema = z.object({ reason: z.string().trim().max(500).optional() });
@@ -106,6 +109,11 @@ export async function buildCycleExport(deps: AppDeps, cycleId: string): Promise<
   // Audit targets start with the cycle id (the cycle, a stage, a cluster or a unit workflow).
   const audit = await models.Audit.find({ target: { $regex: `^${escapeRegex(cycleId)}(:|$)` } }).sort({ at: 1, _id: 1 }).lean();
   files.set('audit.json', jsonFile(audit.map(({ _id, ...rest }) => ({ id: String(_id), ...rest }))));
+
+  // The forwards both ways, with the parent's decisions: one taken after this year closed (the cycle
+  // no longer waits for it) is only here, so an export made after it holds it.
+  const forwards = await cycleForwardRows(deps, cycleId);
+  files.set('forwards.json', jsonFile({ outgoing: forwardViews(forwards.outgoing), incoming: forwardViews(forwards.incoming) }));
 
   const steps = await models.StepState.find({ cycleId }).sort({ _id: 1 }).lean();
   files.set('read-model/cycle.json', jsonFile(cycle));

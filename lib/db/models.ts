@@ -122,6 +122,8 @@ const forwardSchema = new Schema(
     decidedAt: { type: Date },
     /** The cycle below was told the decision (its coordinators mailed). */
     outcomeAnnouncedAt: { type: Date },
+    /** This forward re-sends items the parent returned from that forward (its id). */
+    resendOf: { type: String },
   },
   { collection: 'forwards', versionKey: false, minimize: false },
 );

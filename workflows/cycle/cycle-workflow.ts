@@ -135,8 +135,11 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
       if (finished.size >= total) break;
       await carryOn();
     }
-    // The parent's decisions on this cycle's forwards come back before the year closes (forward-decision.ts).
-    if (patched('forward-outcomes')) await inbox.outcomes.awaitAll();
+    // Runs recorded before 'close-before-outcomes' waited here for the parent's decisions on this cycle's
+    // forwards; a parent without a deadline could hold the closed year open for ever. Now the cycle
+    // closes when its own work is done: the parent mails a later decision and records it on the
+    // forward's row (forward-decision.ts), where GET /forwards and the export read it.
+    if (patched('forward-outcomes') && !patched('close-before-outcomes')) await inbox.outcomes.awaitAll();
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled by the coordinator: the clusters are abandoned children, so each is asked to cancel.

@@ -664,6 +664,11 @@ export interface ForwardInput {
   decidedBy: string;
   decidedAt: string;
   comment?: string;
+  /**
+   * Items the parent returned, sent again after amending (POST /api/cycles/:id/forwards/:forwardId/resend):
+   * the forward they come from and each item's `n` there, in this forward's order.
+   */
+  resendOf?: { forwardId: string; items: number[] };
 }
 
 export const forwardSignal = defineSignal<[ForwardInput]>('forwardedProposal');

@@ -12,12 +12,13 @@
  *   both cycles' GET /forwards show it) and signalled to the cycle below; a cycle below that no longer
  *   runs is told by mail from here instead (the same mail, keyed once).
  * - lower side (`ForwardOutcomes`): the cycle that forwarded takes each decision once, keeps it in its
- *   state and mails its coordinators and secretariat; it stays open until every forward the parent
- *   has started deciding is decided.
+ *   state and mails its coordinators and secretariat (the parent mails them too, under the same key:
+ *   one mail). It closes when its own clusters are done (patch 'close-before-outcomes'; runs
+ *   recorded before waited for every decision): a decision taken later is on the forward's row.
  *
  * Calendar maths (the deadline, the reminders) happen in the activity that opens the decision.
  */
-import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import {
@@ -166,13 +167,21 @@ export class ForwardDecisions {
       ...(st.actingFor ? { actingFor: st.actingFor } : {}),
       decidedAt: st.decidedAt!,
     };
+    // The cycle below no longer waits for the decision: it may be closing as the signal arrives (taken,
+    // yet never announced). So the mail goes from here first; the cycle below sends it under the same
+    // key, so its coordinators get it once either way.
+    const mailedHere = patched('outcome-mail-from-parent');
+    if (mailedHere) {
+      // A mail refused for good must not stop the report down (the signal, the row).
+      await acts.announceForwardOutcome({ outcome }).catch((err) => log.error('the outcome mail failed permanently', { forwardId: f.forwardId, error: String(err) }));
+    }
     try {
       await getExternalWorkflowHandle(cycleWorkflowId(f.fromCycleId)).signal(forwardDecidedSignal, outcome);
       st.reported = 'signal';
     } catch (err) {
       // The cycle below has closed: its coordinators are told from here, with the mail it would have sent.
       log.info('the cycle below cannot be signalled: told by mail', { fromCycleId: f.fromCycleId, error: String(err) });
-      await acts.announceForwardOutcome({ outcome });
+      if (!mailedHere) await acts.announceForwardOutcome({ outcome });
       st.reported = 'mail';
     }
     await acts.projectForwardDecision({ forward: f, decision: st });
@@ -225,7 +234,7 @@ export class ForwardOutcomes {
     }
   }
 
-  /** Waits until every forward of this cycle that the parent is deciding has come back decided. */
+  /** Waits until every forward of this cycle that the parent is deciding has come back decided (only runs recorded before 'close-before-outcomes'). */
   async awaitAll(): Promise<void> {
     const ids = await acts.forwardsAwaitingDecision({ fromCycleId: this.state.cycleId });
     await condition(() => !this.announcing && this.queue.length === 0 && ids.every((id) => this.state.outcomes?.some((x) => x.forwardId === id)));

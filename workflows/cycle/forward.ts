@@ -9,6 +9,7 @@ import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { STEP_ACTIVITIES, proxyWorkflowActivities } from './activity-options';
 import { cycleWorkflowId, forwardSignal, type ForwardInput } from './definitions';
+import { deliverForward } from './forward-delivery';
 
 const acts = proxyWorkflowActivities<Activities>(STEP_ACTIVITIES);
 
@@ -23,10 +24,6 @@ async function trySignal(f: ForwardInput): Promise<boolean> {
 }
 
 /** Returns whether the parent's cycle has it now (false: pending until that cycle starts). */
-export async function forwardToParent(f: ForwardInput): Promise<boolean> {
-  await acts.recordForward({ forward: f, event: 'sent' });
-  if (await trySignal(f)) return true;
-  await acts.recordForward({ forward: f, event: 'pending' });
-  // The parent may have started meanwhile and taken its pending forwards before this one was recorded.
-  return trySignal(f);
+export function forwardToParent(f: ForwardInput): Promise<boolean> {
+  return deliverForward(f, { record: (event) => acts.recordForward({ forward: f, event }), signal: trySignal });
 }
