@@ -88,3 +88,26 @@ export async function forwardFromDistrict(t: TimeSkippingTest, c: ReturnType<typ
   }, 'the decision open on the province');
   return { asked, forwardId };
 }
+
+/** The `n`th message (from 0) to `to` whose subject matches, once there is one. */
+export const nthMail = (h: Harness, to: string, re: RegExp, n = 0) => eventually(async () => (await mailbox(h, to, re))[n], `${re} #${n + 1} to ${to}`);
+
+/**
+ * The district (Định Quán, its secretariat vanphong@huyen.test; the Kỷ niệm chương is the
+ * province's to decide) below the province (Đồng Nai), whose council of two (council@tinh.test,
+ * pct@tinh.test) decides within five working days, reminded two working days before.
+ */
+export function districtAndDecidingProvince(year: number) {
+  const district = nominationsPlan(year, {
+    body: { id: 'mttq-dinh-quan', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
+    notifications: { secretariat: ['vanphong@huyen.test'] },
+  });
+  district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
+  const tinh = provincePlan(year, `${year}-06-01`, `${year}-06-26`);
+  const province = {
+    ...tinh,
+    staff: [...tinh.staff, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
+    forwards: { council: ['hd-tinh', 'pct-tinh'], decideWithin: 5, reminders: [2] },
+  };
+  return { district, province, child: `thidua:mttq-dinh-quan:${year}`, parent: `thidua:mttq-dong-nai:${year}` };
+}

@@ -10,11 +10,9 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { localDate, shiftDate } from '../../rules/calendar';
 import { cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationsPlan } from '../helpers/awards';
 import { continueCycleAsNew } from '../helpers/continue-as-new';
-import { nominateTanAndVinh } from '../helpers/forwarding';
+import { districtAndDecidingProvince, nominateTanAndVinh, nthMail as nthMailOf } from '../helpers/forwarding';
 import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 jest.setTimeout(240_000); // ~65 s alone; more on a loaded 2-core machine
@@ -24,24 +22,13 @@ describe('forward decisions across continue-as-new (time-skipping, two cycles)',
 
   test('the open decision, its reminders and substitute, and the outcome below survive each cycle continuing as new', async () => {
     const { env, h, year, sleepUntil } = await ts.begin();
-    const district = nominationsPlan(year, {
-      body: { id: 'mttq-dinh-quan', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      notifications: { secretariat: ['vanphong@huyen.test'] },
-    });
-    district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
-    const tinh = provincePlan(year, `${year}-06-01`, `${year}-06-26`);
-    const province = {
-      ...tinh,
-      staff: [...tinh.staff, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
-      forwards: { council: ['hd-tinh', 'pct-tinh'], decideWithin: 5, reminders: [2] },
-    };
-    const child = `thidua:mttq-dinh-quan:${year}`;
-    const parent = `thidua:mttq-dong-nai:${year}`;
+    // Five working days to decide, a reminder two working days before.
+    const { district, province, child, parent } = districtAndDecidingProvince(year);
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const asked = /\[Đề nghị khen thưởng\] Ủy ban MTTQ Việt Nam huyện Định Quán/;
     const reminded = /\[Nhắc hạn\] Xét đề nghị của Ủy ban MTTQ Việt Nam huyện Định Quán/;
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
-    const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
+    const nthMail = (to: string, re: RegExp, n = 0) => nthMailOf(h, to, re, n);
     const stateOf = (cycleId: string) => env.client.workflow.getHandle(cycleWorkflowId(cycleId)).query(cycleStateQuery);
     const cal = { timeZone: 'Asia/Ho_Chi_Minh', holidays: [], workingWeekdays: [1, 2, 3, 4, 5], extraWorkingDays: [] };
 

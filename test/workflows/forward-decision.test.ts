@@ -15,10 +15,8 @@ import supertest from 'supertest';
 import { startCycle } from '../../api/services/start-cycle';
 import { localDate, shiftDate } from '../../rules/calendar';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
-import { nominationsPlan } from '../helpers/awards';
-import { nominateTanAndVinh } from '../helpers/forwarding';
+import { districtAndDecidingProvince, nominateTanAndVinh, nthMail as nthMailOf } from '../helpers/forwarding';
 import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
-import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
 interface DecisionView {
@@ -35,23 +33,11 @@ describe("the parent council's decision on forwarded items (time-skipping, two c
 
   test('council members decide through their links; the cycle below learns the outcome', async () => {
     const { env, h, year, sleepUntil } = await ts.begin();
-    const district = nominationsPlan(year, {
-      body: { id: 'mttq-dinh-quan', name: 'Ủy ban MTTQ Việt Nam huyện Định Quán', parent: 'mttq-dong-nai', parentName: 'Ủy ban MTTQ Việt Nam tỉnh Đồng Nai' },
-      notifications: { secretariat: ['vanphong@huyen.test'] },
-    });
-    district.individualAwards![0] = { ...district.individualAwards![0], decidedBy: 'parent' };
-    const tinh = provincePlan(year, `${year}-06-01`, `${year}-06-26`);
-    const province = {
-      ...tinh,
-      staff: [...tinh.staff, { id: 'pct-tinh', name: 'Phó Chủ tịch tỉnh', email: 'pct@tinh.test' }],
-      // Five working days to decide, a reminder two working days before.
-      forwards: { council: ['hd-tinh', 'pct-tinh'], decideWithin: 5, reminders: [2] },
-    };
-    const child = `thidua:mttq-dinh-quan:${year}`;
-    const parent = `thidua:mttq-dong-nai:${year}`;
+    // Five working days to decide, a reminder two working days before.
+    const { district, province, child, parent } = districtAndDecidingProvince(year);
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
-    const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
+    const nthMail = (to: string, re: RegExp, n = 0) => nthMailOf(h, to, re, n);
     const forwards = async (cycleId: string) => {
       const r = await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/forwards`).set(auth);
       expect(r.status).toBe(200);

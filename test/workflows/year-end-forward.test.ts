@@ -13,7 +13,7 @@ import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { clusterWorkflowId, cycleStateQuery, cycleWorkflowId } from '../../workflows/cycle/definitions';
 import { nominationsPlan } from '../helpers/awards';
-import { nominateTanAndVinh } from '../helpers/forwarding';
+import { nominateTanAndVinh, nthMail as nthMailOf } from '../helpers/forwarding';
 import { eventually, linkIn, mailbox, TEST_TOKEN } from '../helpers/harness';
 import { provincePlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
@@ -43,7 +43,7 @@ describe('forwarding to the parent body (time-skipping, two cycles)', () => {
     const parent = `thidua:mttq-dong-nai:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
-    const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
+    const nthMail = (to: string, re: RegExp, n = 0) => nthMailOf(h, to, re, n);
     const forwards = async (cycleId: string) => {
       const r = await supertest(h.app).get(`/api/cycles/${encodeURIComponent(cycleId)}/forwards`).set(auth);
       expect(r.status).toBe(200);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import supertest from 'supertest';
+import { nthMail as nthMailOf } from '../helpers/forwarding';
 import { startCycle } from '../../api/services/start-cycle';
 import { compilePlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
@@ -29,7 +30,7 @@ describe('individual awards (time-skipping)', () => {
     const cycleId = `thidua:mttq-dinh-quan:${year}`;
     const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
     const mailsTo = async (to: string, re: RegExp) => (await mailbox(h, to)).filter((m) => re.test(m.subject ?? ''));
-    const nthMail = (to: string, re: RegExp, n = 0) => eventually(async () => (await mailsTo(to, re))[n], `${re} #${n + 1} to ${to}`);
+    const nthMail = (to: string, re: RegExp, n = 0) => nthMailOf(h, to, re, n);
     const cluster = () => env.client.workflow.getHandle(clusterWorkflowId(cycleId, 'cum-1')).query(clusterStateQuery);
     const until = (what: string, ok: (s: ClusterState) => boolean) =>
       eventually(async () => {
