@@ -11,7 +11,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { isDuplicateKey } from '../../lib/db';
 import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
-import { calendarOf, planForMeetingDay, UNIT_STAGES, type UnitStage } from '../../rules/compile';
+import { calendarOf, compilePlan, planForMeetingDay, UNIT_STAGES, type UnitStage } from '../../rules/compile';
 import { stagesForMeetingDay } from '../../rules/relative-dates';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
@@ -26,12 +26,14 @@ import {
   submitStepUpdate,
   unitWorkflowId,
   type ClusterStepInput,
+  type ClusterYearEndInput,
   type StepSchedule,
   type UnitWorkflowInput,
 } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { regeneratePlanDocuments } from './documents';
+import { replanYearEnd, type Replanned } from './year-end-admin';
 import { rescheduleUnitSteps, sameSchedule, sendReschedule, unitStagesMoved, withOpening, type RescheduleOutcome } from './reschedule-steps';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
@@ -108,6 +110,9 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
   }
   const result: MoveDeadlineResult = { stage, schedule: undefined as unknown as StepSchedule, updated: [], refused: [], unavailable: [] };
   const movedSteps = new Set<string>(stepsOfStage(stage, { scoring: true }));
+  // Compiled once, and only for a plan whose clusters have a year-end (each cluster on its own meeting day).
+  let compiled: Map<string, ClusterYearEndInput | undefined> | undefined;
+  const compiledYearEnds = () => (compiled ??= new Map(compilePlan(movedPlan, deps.now()).clusters.map((c) => [c.clusterId, c.yearEnd])));
   for (const cluster of clusters) {
     const units = cluster.units as UnitWorkflowInput[];
     const { before, after } = days.get(cluster.clusterId)!;
@@ -119,8 +124,10 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
     }
     // The cluster's own registration steps (pact, head and deputy): the stage moved, or their dates follow it.
     const steps = await moveClusterSteps(deps, cycleId, cluster, before, after, actor, req.reason, result);
+    // The cluster's year-end (the inspection with its visits, the award proposal) when written relative to the moved stage.
+    const yearEnd = await followingYearEnd(deps, cycleId, cluster, compiledYearEnds, movedPlan, actor, req.reason ?? `the ${stage} stage moved`, result);
     // Keep the stored plan in step with what the workflows now run on.
-    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units, ...steps } });
+    await deps.db.models.ClusterPlan.updateOne({ _id: cluster._id }, { $set: { units, ...steps, ...yearEnd } });
   }
   // Nothing had to move (the same request again): the schedule the stage is on.
   result.schedule ??= { ...computed, opensAt: computed.opensAt ?? firstOpening(clusters, movedSteps) ?? deps.now().toISOString() };
@@ -144,6 +151,29 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
     throw new HttpError(503, 'unavailable', 'Temporal or the worker did not answer; nothing was moved. Send the same request again.');
   }
   return result;
+}
+
+/**
+ * The cluster's year-end steps after a moved stage: those whose dates the move changes follow it
+ * (replanYearEnd, as after a moved meeting); each answer is listed under the cluster's id.
+ */
+async function followingYearEnd(
+  deps: AppDeps,
+  cycleId: string,
+  cluster: { clusterId: string; yearEnd?: unknown },
+  compiled: () => Map<string, ClusterYearEndInput | undefined>,
+  movedPlan: Plan,
+  actor: string,
+  reason: string,
+  result: MoveDeadlineResult,
+): Promise<Record<string, unknown>> {
+  if (!cluster.yearEnd) return {};
+  const out: Replanned = { updated: [], refused: [], unavailable: [] };
+  const set = await replanYearEnd(deps, cycleId, cluster.clusterId, movedPlan, compiled().get(cluster.clusterId), cluster.yearEnd as ClusterYearEndInput, actor, reason, out);
+  for (const u of out.updated) result.updated.push({ unitId: cluster.clusterId, step: u.step });
+  for (const r of out.refused) result.refused.push({ unitId: cluster.clusterId, step: r.step, reason: r.reason });
+  for (const u of out.unavailable) result.unavailable.push({ unitId: cluster.clusterId, step: u.step });
+  return set;
 }
 
 /** The registration stages that schedule a cluster's own step (stages.pact, stages.heads). */

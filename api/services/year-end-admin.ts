@@ -172,32 +172,52 @@ async function replanRelativeDeadlines(deps: AppDeps, cycleId: string, clusterId
   const stored = await models.ClusterPlan.findById(`${cycleId}:${clusterId}`).lean();
   if (!compiled || !stored) return out;
   reason ??= 'the meeting moved';
-  const note = (workflowId: string, step: string, schedule: StepSchedule, outcome: RescheduleOutcome) => {
-    if (outcome.status === 'updated') out.updated.push({ workflowId, step, dueAt: schedule.dueAt });
-    else if (outcome.status === 'refused') out.refused.push({ workflowId, step, reason: outcome.reason });
-    else out.unavailable.push({ workflowId, step });
-  };
   const units = stored.units as UnitWorkflowInput[];
-  for (const m of await rescheduleUnitSteps(deps, cycleId, units, after, unitStagesMoved(before, after), actor, reason)) note(m.workflowId, m.step, m.schedule, m.outcome);
-  const yearEnd = stored.yearEnd as ClusterYearEndInput | undefined;
-  const oldProposal = yearEnd?.proposal?.schedule;
-  const newProposal = compiled.yearEnd?.proposal?.schedule;
-  let proposal: StepSchedule | undefined;
+  for (const m of await rescheduleUnitSteps(deps, cycleId, units, after, unitStagesMoved(before, after), actor, reason)) noteOutcome(out, m.workflowId, m.step, m.schedule, m.outcome);
+  const set = await replanYearEnd(deps, cycleId, clusterId, moved, compiled.yearEnd, stored.yearEnd as ClusterYearEndInput | undefined, actor, reason, out);
+  await models.ClusterPlan.updateOne({ _id: `${cycleId}:${clusterId}` }, { $set: { units, ...set } });
+  return out;
+}
+
+/** One step's answer, in the lists of what was replanned. */
+function noteOutcome(out: Replanned, workflowId: string, step: string, schedule: StepSchedule, outcome: RescheduleOutcome): void {
+  if (outcome.status === 'updated') out.updated.push({ workflowId, step, dueAt: schedule.dueAt });
+  else if (outcome.status === 'refused') out.refused.push({ workflowId, step, reason: outcome.reason });
+  else out.unavailable.push({ workflowId, step });
+}
+
+/**
+ * The cluster's own year-end steps whose dates follow a move (of the meeting, or of a stage they are
+ * written relative to): the award proposal is rescheduled like a unit's step, the inspection with its
+ * visits. Returns the stored plan's fields to set (only what the workflow took).
+ */
+export async function replanYearEnd(
+  deps: AppDeps,
+  cycleId: string,
+  clusterId: string,
+  moved: Plan,
+  compiled: ClusterYearEndInput | undefined,
+  yearEnd: ClusterYearEndInput | undefined,
+  actor: string,
+  reason: string,
+  out: Replanned,
+): Promise<Record<string, unknown>> {
+  if (!yearEnd || !compiled) return {};
+  const set: Record<string, unknown> = {};
+  const oldProposal = yearEnd.proposal?.schedule;
+  const newProposal = compiled.proposal?.schedule;
   if (oldProposal && newProposal) {
     const schedule: StepSchedule = { ...newProposal, opensAt: moved.stages.proposal?.opensOn !== undefined ? newProposal.opensAt : oldProposal.opensAt };
     if (!sameSchedule(schedule, oldProposal)) {
       const workflowId = clusterWorkflowId(cycleId, clusterId);
       const outcome = await sendReschedule(deps, workflowId, 'award-proposal', oldProposal, schedule, actor, reason, 'the workflow has ended');
-      note(workflowId, 'award-proposal', schedule, outcome);
-      if (outcome.status === 'updated') proposal = schedule;
+      noteOutcome(out, workflowId, 'award-proposal', schedule, outcome);
+      if (outcome.status === 'updated') set['yearEnd.proposal.schedule'] = schedule;
     }
   }
-  const inspection = yearEnd && compiled.yearEnd ? await moveInspection(deps, cycleId, clusterId, moved, yearEnd, compiled.yearEnd.inspection, actor, reason, out) : undefined;
-  await models.ClusterPlan.updateOne(
-    { _id: `${cycleId}:${clusterId}` },
-    { $set: { units, ...(proposal ? { 'yearEnd.proposal.schedule': proposal } : {}), ...(inspection ? { 'yearEnd.inspection': inspection.inspection, 'yearEnd.visits': inspection.visits } : {}) } },
-  );
-  return out;
+  const inspection = await moveInspection(deps, cycleId, clusterId, moved, yearEnd, compiled.inspection, actor, reason, out);
+  if (inspection) Object.assign(set, { 'yearEnd.inspection': inspection.inspection, 'yearEnd.visits': inspection.visits });
+  return set;
 }
 
 /**
