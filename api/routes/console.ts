@@ -16,15 +16,12 @@ import { actorOf, isScoped, principalOf, requireCluster, requireRolePage, requir
 import type { AppDeps } from '../deps';
 import { HttpError, isUnavailable } from '../errors';
 import { langOf, type Lang } from '../pages';
-import { cancelCycle, delegate, moveDeadline, replacePerson } from '../services/coordinate';
+import { cancelCycle, delegate, MOVABLE_STAGES, moveDeadline, replacePerson, type MovableStage } from '../services/coordinate';
 import { launchCycle, preparePlan } from '../services/start-cycle';
 import { addUnit } from '../services/add-unit';
 import { withdrawUnit } from '../services/withdraw-unit';
 import { moveMeeting } from '../services/year-end-admin';
 
-/** The stages whose deadline a coordinator may move (as POST /api/cycles/:id/stages/:stage/deadline). */
-const MOVABLE_STAGES = ['registration', 'pact', 'heads', 'midYear', 'reports'] as const;
-type MovableStage = (typeof MOVABLE_STAGES)[number];
 const STAGE_TITLES: Record<string, { vi: string; en: string }> = {
   registration: { vi: 'Đăng ký thi đua', en: 'Registration' },
   pact: { vi: 'Ký kết giao ước thi đua của cụm', en: "The cluster's emulation pact" },

@@ -6,11 +6,10 @@ import { actorOf, isScoped, principalOf, requireCluster, requireRole, requireWho
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { contentTypeOf, latestDocument, listDocuments, readDocument } from '../../lib/documents/store';
-import { cancelCycle, delegate, moveDeadline, replacePerson, submitOnBehalf } from '../services/coordinate';
+import { cancelCycle, delegate, MOVABLE_STAGES, moveDeadline, replacePerson, submitOnBehalf, type MovableStage } from '../services/coordinate';
 import { listClusterDocuments, readClusterDocument } from '../services/documents';
 import { startCycle } from '../services/start-cycle';
 import { delegateRole } from '../services/role-delegation';
-import type { StageName } from '../../rules/steps';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 
@@ -103,12 +102,12 @@ export function cyclesRouter(deps: AppDeps): Router {
   /** Move a stage's deadline (all clusters, or one with `clusterId`); pending reminders are re-planned. */
   r.post('/:cycleId/stages/:stage/deadline', coordinator, async (req, res) => {
     const stage = String(req.params.stage);
-    if (!['registration', 'pact', 'heads', 'midYear', 'reports'].includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
+    if (!(MOVABLE_STAGES as readonly string[]).includes(stage)) throw new HttpError(404, 'not_found', `no stage ${stage}`);
     const p = principalOf(res);
     const clusterId = (req.body as { clusterId?: unknown } | undefined)?.clusterId;
     if (typeof clusterId === 'string') requireCluster(p, clusterId);
     else requireWholeScope(p, 'moving the deadline of every cluster');
-    res.json(await moveDeadline(deps, String(req.params.cycleId), stage as StageName, req.body, actorOf(p)));
+    res.json(await moveDeadline(deps, String(req.params.cycleId), stage as MovableStage, req.body, actorOf(p)));
   });
 
   /** A submission received on paper, recorded by staff for the unit. */

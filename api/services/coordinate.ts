@@ -50,7 +50,7 @@ export const moveDeadlineSchema = z.object({
 });
 
 export interface MoveDeadlineResult {
-  stage: StageName;
+  stage: MovableStage;
   schedule: StepSchedule;
   updated: { unitId: string; step: string }[];
   refused: { unitId: string; step: string; reason: string }[];
@@ -63,7 +63,11 @@ async function loadCycle(deps: AppDeps, cycleId: string) {
   return cycle;
 }
 
-export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageName, input: unknown, actor: string): Promise<MoveDeadlineResult> {
+/** The stages a coordinator may move: those with steps, and the inspection (a cluster's own, with its visits). */
+export type MovableStage = StageName | 'inspection';
+export const MOVABLE_STAGES: readonly MovableStage[] = ['registration', 'pact', 'heads', 'midYear', 'reports', 'proposal', 'inspection'];
+
+export async function moveDeadline(deps: AppDeps, cycleId: string, stage: MovableStage, input: unknown, actor: string): Promise<MoveDeadlineResult> {
   const parsed = moveDeadlineSchema.safeParse(input);
   if (!parsed.success) {
     throw new HttpError(400, 'invalid_request', 'the request is not valid', {
@@ -109,7 +113,7 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: StageN
     throw new HttpError(400, 'invalid_request', (err as Error).message, { problems: [{ path: 'deadline', message: (err as Error).message }] });
   }
   const result: MoveDeadlineResult = { stage, schedule: undefined as unknown as StepSchedule, updated: [], refused: [], unavailable: [] };
-  const movedSteps = new Set<string>(stepsOfStage(stage, { scoring: true }));
+  const movedSteps = new Set<string>((stage === 'inspection' ? [] : stepsOfStage(stage, { scoring: true })));
   // Compiled once, and only for a plan whose clusters have a year-end (each cluster on its own meeting day).
   let compiled: Map<string, ClusterYearEndInput | undefined> | undefined;
   const compiledYearEnds = () => (compiled ??= new Map(compilePlan(movedPlan, deps.now()).clusters.map((c) => [c.clusterId, c.yearEnd])));
@@ -180,9 +184,9 @@ async function followingYearEnd(
 const CLUSTER_REGISTRATION_STAGES = CLUSTER_REGISTRATION_STEPS.map((s) => STEP_KINDS[s].stage as 'pact' | 'heads');
 /** The stages whose steps follow a moved stage they are written relative to (the units' and the cluster's registration steps). */
 const FOLLOWING_STAGES = [...UNIT_STAGES, ...CLUSTER_REGISTRATION_STAGES];
-const isUnitStage = (s: StageName): s is UnitStage => (UNIT_STAGES as readonly string[]).includes(s);
+const isUnitStage = (s: MovableStage): s is UnitStage => (UNIT_STAGES as readonly string[]).includes(s);
 
-function withMovedStage(plan: Plan, stage: StageName, merged: unknown): Plan {
+function withMovedStage(plan: Plan, stage: MovableStage, merged: unknown): Plan {
   const stages = { ...plan.stages, [stage]: merged } as Plan['stages'];
   const day = plan.stages.meeting?.date ?? '';
   const r = stagesForMeetingDay(stages, calendarOf(plan), day);

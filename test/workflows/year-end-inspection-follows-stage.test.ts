@@ -1,7 +1,8 @@
 /**
  * An inspection written relative to the reports' deadline follows it when a coordinator moves that
  * deadline (its window and its visits, in every cluster), as it follows a moved meeting
- * (year-end-inspection-moves.test.ts). Before the inspection opens: nobody is told yet.
+ * (year-end-inspection-moves.test.ts); and the inspection itself can be moved, for one cluster. Before
+ * the inspection opens: nobody is told yet.
  */
 import supertest from 'supertest';
 import { addWorkingDays, localInstant } from '../../rules/calendar';
@@ -69,6 +70,19 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
       expect(again.status).toBe(200);
       expect(again.body.updated.filter((u: { step: string }) => u.step === 'inspection')).toEqual([]);
       expect((await yearEndOf('cum-1'))!.inspectionVersion).toBe(1);
+
+      // The inspection itself moved, for cluster 2 alone: its visits follow its deadline, cluster 1 keeps its dates.
+      const own = wd(later, 12);
+      const direct = await supertest(h.app)
+        .post(`/api/cycles/${encodeURIComponent(cycleId)}/stages/inspection/deadline`)
+        .set({ Authorization: `Bearer ${TEST_TOKEN}` })
+        .send({ deadline: own, clusterId: 'cum-2', reason: 'Đoàn kiểm tra bận' });
+      expect(direct.status).toBe(200);
+      expect(direct.body.updated).toEqual([{ unitId: 'cum-2', step: 'inspection' }]);
+      expect([(await yearEndOf('cum-2'))!.inspection.dueAt, (await yearEndOf('cum-2'))!.inspectionVersion]).toEqual([at(own, '17:00'), 2]);
+      expect((await yearEndOf('cum-1'))!.inspection.dueAt).toBe(at(wd(later, 10), '17:00'));
+      const visits2 = ((await h.db.models.ClusterPlan.findById(`${cycleId}:cum-2`).lean())!.yearEnd as { visits: { date: string }[] }).visits;
+      expect(visits2.every((v) => v.date === wd(visitDay, 5))).toBe(true);
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });
