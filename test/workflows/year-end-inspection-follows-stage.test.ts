@@ -83,6 +83,18 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
       expect((await yearEndOf('cum-1'))!.inspection.dueAt).toBe(at(wd(later, 10), '17:00'));
       const visits2 = ((await h.db.models.ClusterPlan.findById(`${cycleId}:cum-2`).lean())!.yearEnd as { visits: { date: string }[] }).visits;
       expect(visits2.every((v) => v.date === wd(visitDay, 5))).toBe(true);
+
+      // So can the award proposal, for cluster 1 alone.
+      const due = wd(`${year}-12-15`, 2);
+      const proposal = await supertest(h.app)
+        .post(`/api/cycles/${encodeURIComponent(cycleId)}/stages/proposal/deadline`)
+        .set({ Authorization: `Bearer ${TEST_TOKEN}` })
+        .send({ deadline: due, clusterId: 'cum-1', reason: 'Chờ ý kiến Thường trực' });
+      expect(proposal.status).toBe(200);
+      expect(proposal.body.updated).toEqual([{ unitId: 'cum-1', step: 'award-proposal' }]);
+      const proposalDue = async (cluster: string) => ((await h.db.models.ClusterPlan.findById(`${cycleId}:${cluster}`).lean())!.yearEnd as { proposal: { schedule: { dueAt: string } } }).proposal.schedule.dueAt;
+      expect(await proposalDue('cum-1')).toBe(at(due, '17:00'));
+      expect(await proposalDue('cum-2')).toBe(at(`${year}-12-15`, '17:00'));
       await env.client.workflow.getHandle(`${cycleId}:cycle`).terminate('test over');
     });
   });
