@@ -12,6 +12,11 @@ export class HttpError extends Error {
   }
 }
 
+/** A request the schema refused: 400, every problem named by its path. */
+export function invalidRequest(err: { issues: { path: PropertyKey[]; message: string }[] }): HttpError {
+  return new HttpError(400, 'invalid_request', 'the request is not valid', { problems: err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })) });
+}
+
 export function sendError(res: Response, err: HttpError): void {
   res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
 }

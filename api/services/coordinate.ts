@@ -31,7 +31,7 @@ import {
   type UnitWorkflowInput,
 } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../errors';
+import { HttpError, invalidRequest } from '../errors';
 import { regeneratePlanDocuments } from './documents';
 import { replanYearEnd, type Replanned } from './year-end-admin';
 import { rescheduleUnitSteps, sameSchedule, sendReschedule, unitStagesMoved, withOpening, type RescheduleOutcome } from './reschedule-steps';
@@ -70,9 +70,7 @@ export const MOVABLE_STAGES: readonly MovableStage[] = ['registration', 'pact', 
 export async function moveDeadline(deps: AppDeps, cycleId: string, stage: MovableStage, input: unknown, actor: string): Promise<MoveDeadlineResult> {
   const parsed = moveDeadlineSchema.safeParse(input);
   if (!parsed.success) {
-    throw new HttpError(400, 'invalid_request', 'the request is not valid', {
-      problems: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
-    });
+    throw invalidRequest(parsed.error);
   }
   const req = parsed.data;
   const cycle = await loadCycle(deps, cycleId);
@@ -286,9 +284,7 @@ export interface CancelResult {
 export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown, actor: string): Promise<CancelResult> {
   const reason = cancelSchema.safeParse(input);
   if (!reason.success) {
-    throw new HttpError(400, 'invalid_request', 'the request is not valid', {
-      problems: reason.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
-    });
+    throw invalidRequest(reason.error);
   }
   const cycle = await loadCycle(deps, cycleId);
   if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is already ${cycle.status}`);
@@ -314,7 +310,6 @@ export async function cancelCycle(deps: AppDeps, cycleId: string, input: unknown
   return { cycleId, status: 'cancelling' };
 }
 
-const problemsOf = (err: z.ZodError) => ({ problems: err.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })) });
 
 /** Sends one update to a unit workflow; a refusal by its validator is a 409 with the reason. */
 async function updateUnit<R>(deps: AppDeps, workflowId: string, send: () => Promise<R>): Promise<R> {
@@ -340,7 +335,7 @@ export async function submitOnBehalf(deps: AppDeps, cycleId: string, unitId: str
     checklist: z.record(z.string(), z.object({ checked: z.boolean(), note: z.string().trim().max(CHECKLIST_NOTE_MAX).optional() })).optional(),
   });
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  if (!parsed.success) throw invalidRequest(parsed.error);
   const workflowId = unitWorkflowId(cycleId, unitId);
   const { round, note, checklist } = parsed.data;
   const listed = (parsed.data as { nominations?: unknown[] }).nominations;
@@ -361,7 +356,7 @@ export const replacePersonSchema = z.object({ role: z.enum(['contact', 'reviewer
 /** Replace a unit's contact or its reviewer: the old person's links stop working, the new one is told. */
 export async function replacePerson(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string) {
   const parsed = replacePersonSchema.safeParse(input);
-  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  if (!parsed.success) throw invalidRequest(parsed.error);
   const workflowId = unitWorkflowId(cycleId, unitId);
   const req = parsed.data;
   const people = await updateUnit(deps, workflowId, () =>
@@ -393,7 +388,7 @@ export const delegateSchema = z
 
 export async function delegate(deps: AppDeps, cycleId: string, unitId: string, input: unknown, actor: string) {
   const parsed = delegateSchema.safeParse(input);
-  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  if (!parsed.success) throw invalidRequest(parsed.error);
   const req = parsed.data;
   const cycle = await loadCycle(deps, cycleId);
   if (cycle.status === 'cancelled' || cycle.status === 'completed') throw new HttpError(409, 'cycle_closed', `the cycle is ${cycle.status}`);

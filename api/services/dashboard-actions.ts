@@ -28,7 +28,7 @@ import {
   type StepStatus,
 } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
-import { HttpError, isUnavailable } from '../errors';
+import { HttpError, invalidRequest, isUnavailable } from '../errors';
 
 export const DASHBOARD_ACTIONS = ['remind', 'escalate', 'terminate', 'retry'] as const;
 export type DashboardAction = (typeof DASHBOARD_ACTIONS)[number];
@@ -68,7 +68,6 @@ interface Located {
   steps: { step: string; status: string }[];
 }
 
-const problemsOf = (err: z.ZodError) => ({ problems: err.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })) });
 
 async function locate(deps: AppDeps, workflowId: string): Promise<Located> {
   const { models } = deps.db;
@@ -147,7 +146,7 @@ export async function dashboardAction(
   checkCluster: (clusterId: string) => void,
 ): Promise<DashboardActionResult> {
   const parsed = dashboardActionSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new HttpError(400, 'invalid_request', 'the request is not valid', problemsOf(parsed.error));
+  if (!parsed.success) throw invalidRequest(parsed.error);
   const { workflowId, reason } = parsed.data;
   if (action === 'terminate' && !reason) {
     throw new HttpError(400, 'invalid_request', 'a reason is required to terminate a workflow', { problems: [{ path: 'reason', message: 'a reason is required' }] });

@@ -20,7 +20,7 @@ import { recordForwardRow } from '../../lib/forward-rows';
 import { cycleWorkflowId, forwardSignal, type ForwardDecisionState, type ForwardInput } from '../../workflows/cycle/definitions';
 import { deliverForward } from '../../workflows/cycle/forward-delivery';
 import type { AppDeps } from '../deps';
-import { HttpError } from '../errors';
+import { HttpError, invalidRequest } from '../errors';
 import { forwardView, type ForwardRow, type ForwardView } from './forward-view';
 
 export const resendSchema = z.object({
@@ -63,9 +63,7 @@ export async function resendForward(
   inScope: (clusterId: string) => boolean,
 ): Promise<ResendResult> {
   const parsed = resendSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw new HttpError(400, 'invalid_request', 'the request is not valid', { problems: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })) });
-  }
+  if (!parsed.success) throw invalidRequest(parsed.error);
   const { items, comment } = parsed.data;
   const { Forward, Audit } = deps.db.models;
   const row = await Forward.findById(forwardId).lean<ForwardRow>();

@@ -43,8 +43,9 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
     const cycleId = `thidua:mttq-kiem-tra-theo-bao-cao:${year}`;
     const yearEndOf = async (cluster: string) =>
       (await env.client.workflow.getHandle(clusterWorkflowId(cycleId, cluster)).query(clusterStateQuery).catch(() => undefined))?.yearEnd;
-    const move = (deadline: string) =>
-      supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/stages/reports/deadline`).set({ Authorization: `Bearer ${TEST_TOKEN}` }).send({ deadline, reason: 'Lùi hạn báo cáo' });
+    const moveStage = (stage: string, body: { deadline: string; clusterId?: string; reason: string }) =>
+      supertest(h.app).post(`/api/cycles/${encodeURIComponent(cycleId)}/stages/${stage}/deadline`).set({ Authorization: `Bearer ${TEST_TOKEN}` }).send(body);
+    const move = (deadline: string) => moveStage('reports', { deadline, reason: 'Lùi hạn báo cáo' });
 
     await h.runWorker(async () => {
       await startCycle(h.deps, plan, 'test');
@@ -73,10 +74,7 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
 
       // The inspection itself moved, for cluster 2 alone: its visits follow its deadline, cluster 1 keeps its dates.
       const own = wd(later, 12);
-      const direct = await supertest(h.app)
-        .post(`/api/cycles/${encodeURIComponent(cycleId)}/stages/inspection/deadline`)
-        .set({ Authorization: `Bearer ${TEST_TOKEN}` })
-        .send({ deadline: own, clusterId: 'cum-2', reason: 'Đoàn kiểm tra bận' });
+      const direct = await moveStage('inspection', { deadline: own, clusterId: 'cum-2', reason: 'Đoàn kiểm tra bận' });
       expect(direct.status).toBe(200);
       expect(direct.body.updated).toEqual([{ unitId: 'cum-2', step: 'inspection' }]);
       expect([(await yearEndOf('cum-2'))!.inspection.dueAt, (await yearEndOf('cum-2'))!.inspectionVersion]).toEqual([at(own, '17:00'), 2]);
@@ -86,10 +84,7 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
 
       // So can the award proposal, for cluster 1 alone.
       const due = wd(`${year}-12-15`, 2);
-      const proposal = await supertest(h.app)
-        .post(`/api/cycles/${encodeURIComponent(cycleId)}/stages/proposal/deadline`)
-        .set({ Authorization: `Bearer ${TEST_TOKEN}` })
-        .send({ deadline: due, clusterId: 'cum-1', reason: 'Chờ ý kiến Thường trực' });
+      const proposal = await moveStage('proposal', { deadline: due, clusterId: 'cum-1', reason: 'Chờ ý kiến Thường trực' });
       expect(proposal.status).toBe(200);
       expect(proposal.body.updated).toEqual([{ unitId: 'cum-1', step: 'award-proposal' }]);
       const proposalDue = async (cluster: string) => ((await h.db.models.ClusterPlan.findById(`${cycleId}:${cluster}`).lean())!.yearEnd as { proposal: { schedule: { dueAt: string } } }).proposal.schedule.dueAt;
