@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Jest loads its reporters untransformed, so they are CommonJS.
+    files: ['test/setup/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Workflow code is replayed: it may not touch I/O, real time or randomness, and imports
     // activities as types only. (The SDK also swaps Date and Math.random for deterministic ones,
     // but reaching for them here is a sign the logic belongs in an activity or in rules/.)

@@ -10,4 +10,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,
+  // Jest's summary, then the plain `Tests: N passed, N failed, N skipped` line that CI reads.
+  reporters: ['default', '<rootDir>/test/setup/plain-summary.js'],
 };

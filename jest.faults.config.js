@@ -13,6 +13,8 @@ module.exports = {
   testTimeout: 300000,
   maxWorkers: 1,
   verbose: true,
+  // Jest's summary, then the plain `Tests: N passed, N failed, N skipped` line that CI reads.
+  reporters: ['default', '<rootDir>/test/setup/plain-summary.js'],
   // The SDK's lazy gRPC channel or a closed SMTP server's sockets can outlive a file by a few seconds; every
   // server and the worker are stopped in afterAll, so do not let a lingering handle hang CI.
   forceExit: true,

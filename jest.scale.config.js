@@ -12,5 +12,7 @@ module.exports = {
   testTimeout: 3 * 3600 * 1000,
   maxWorkers: 1,
   verbose: true,
+  // Jest's summary, then the plain `Tests: N passed, N failed, N skipped` line that CI reads.
+  reporters: ['default', '<rootDir>/test/setup/plain-summary.js'],
   forceExit: true,
 };
