@@ -38,8 +38,8 @@ async function timersIn(env: TestWorkflowEnvironment, workflowId: string): Promi
     return { timers: 0, events: 0, runs: 0 };
   }
   while (runId) {
-    const h = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const evs = h.events ?? [];
+    const history: temporal.api.history.v1.IHistory = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const evs: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
     runs += 1;
     events += evs.length;
     timers += evs.filter((e) => e.eventType === TIMER_STARTED).length;

@@ -15,7 +15,7 @@ import type {
   UnitWorkflowInput,
 } from '../workflows/cycle/definitions';
 import { cycleIdOf } from '../workflows/cycle/definitions';
-import { addWorkingDays, localInstant, previousWorkingDay, shiftDate, type CalendarConfig } from './calendar';
+import { addWorkingDays, localDate, localInstant, previousWorkingDay, shiftDate, workingDaysBetween, type CalendarConfig } from './calendar';
 import type { ChecklistItem } from './checklist';
 import type { Plan } from './plan';
 import { stagesForMeetingDay } from './relative-dates';
@@ -202,17 +202,38 @@ function visitsOf(plan: Plan, members: string[]): InspectionVisit[] {
   );
 }
 
+/** Dated rows (visits, timetable rows) moved by a number of working days, each keeping its other fields. */
+function datesMovedBy<T extends { date: string }>(rows: T[], workingDays: number, cal: CalendarConfig): T[] {
+  return rows.map((r) => ({ ...r, date: addWorkingDays(r.date, workingDays, cal) }));
+}
+
 /**
  * The visits moved by as many working days as the inspection's deadline moved (a timetable written
  * for an inspection relative to the meeting follows the meeting), each in its own half-day slot.
  */
 export function visitsMovedBy(visits: InspectionVisit[], workingDays: number, plan: Pick<Plan, 'timeZone' | 'calendar'>): InspectionVisit[] {
   if (workingDays === 0) return visits;
-  const cal = calendarOf(plan as Plan);
-  return visits.map((v) => {
-    const date = addWorkingDays(v.date, workingDays, cal);
-    return { ...v, date, startsAt: localInstant(date, SLOTS[v.slot][0], plan.timeZone), endsAt: localInstant(date, SLOTS[v.slot][1], plan.timeZone) };
-  });
+  return datesMovedBy(visits, workingDays, calendarOf(plan as Plan)).map((v) => ({
+    ...v,
+    startsAt: localInstant(v.date, SLOTS[v.slot][0], plan.timeZone),
+    endsAt: localInstant(v.date, SLOTS[v.slot][1], plan.timeZone),
+  }));
+}
+
+/**
+ * The plan's inspection after a move of its own deadline or of a stage it is written relative to, with
+ * the timetable moved by as many working days as the deadline moved (as each cluster's visits are), so
+ * the stored plan, its documents and next year's copy keep the dates the workflows run on. Undefined
+ * when the move leaves the inspection as it was.
+ */
+export function inspectionAfterMove(before: Plan, after: Plan): NonNullable<Plan['stages']['inspection']> | undefined {
+  const [was, now] = [before.stages.inspection, after.stages.inspection];
+  if (!was || !now) return undefined;
+  const cal = calendarOf(after);
+  const due = (i: typeof was) => localDate(computeStepSchedule(i, cal).dueAt, cal.timeZone);
+  const shift = workingDaysBetween(due(was), due(now), cal);
+  const moved = shift === 0 ? now : { ...now, timetable: datesMovedBy(now.timetable, shift, cal) };
+  return JSON.stringify(moved) === JSON.stringify(was) ? undefined : moved;
 }
 
 /** A stable 31-bit seed from a business key (FNV-1a), so a cluster's cross-check assignment is repeatable. */

@@ -11,7 +11,7 @@ import { Types } from 'mongoose';
 import { z } from 'zod';
 import { isDuplicateKey } from '../../lib/db';
 import { CHECKLIST_NOTE_MAX } from '../../rules/checklist';
-import { calendarOf, compilePlan, planForMeetingDay, UNIT_STAGES, type UnitStage } from '../../rules/compile';
+import { calendarOf, compilePlan, inspectionAfterMove, planForMeetingDay, UNIT_STAGES, type UnitStage } from '../../rules/compile';
 import { stagesForMeetingDay } from '../../rules/relative-dates';
 import { offsetSchema, type Plan } from '../../rules/plan';
 import { computeStepSchedule } from '../../rules/schedule';
@@ -138,7 +138,12 @@ export async function moveDeadline(deps: AppDeps, cycleId: string, stage: Movabl
     const followed = Object.fromEntries(
       FOLLOWING_STAGES.filter((s) => s !== stage && movedPlan.stages[s] && JSON.stringify(movedPlan.stages[s]) !== JSON.stringify(plan.stages[s])).map((s) => [`plan.stages.${s}`, movedPlan.stages[s]]),
     );
-    await deps.db.models.Cycle.updateOne({ _id: cycleId }, { $set: { [`plan.stages.${stage}`]: merged, ...followed, updatedAt: deps.now() } });
+    // The inspection, moved itself or following, with its timetable moved as the clusters' visits were.
+    const inspection = inspectionAfterMove(plan, movedPlan);
+    await deps.db.models.Cycle.updateOne(
+      { _id: cycleId },
+      { $set: { [`plan.stages.${stage}`]: merged, ...followed, ...(inspection ? { 'plan.stages.inspection': inspection } : {}), updatedAt: deps.now() } },
+    );
     // The Kế hoạch prints each stage's dates: a new version with the moved deadline.
     await regeneratePlanDocuments(deps, cycleId);
   }

@@ -1,14 +1,15 @@
 /**
  * An inspection written relative to the reports' deadline follows it when a coordinator moves that
  * deadline (its window and its visits, in every cluster), as it follows a moved meeting
- * (year-end-inspection-moves.test.ts); and the inspection itself can be moved, for one cluster. Before
- * the inspection opens: nobody is told yet.
+ * (year-end-inspection-moves.test.ts); and the inspection itself can be moved, for one cluster or all
+ * (the stored plan's timetable follows). Before the inspection opens: nobody is told yet.
  */
 import supertest from 'supertest';
 import { addWorkingDays, localInstant } from '../../rules/calendar';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId } from '../../workflows/cycle/definitions';
 import { eventually, TEST_TOKEN } from '../helpers/harness';
+import type { Plan } from '../../rules/plan';
 import { yearEndPlan } from '../helpers/plans';
 import { useTimeSkipping } from '../helpers/time-skipping';
 
@@ -66,6 +67,10 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
         expect(stored.visits.every((v) => v.date === wd(visitDay, 3))).toBe(true);
       }
 
+      // The stored plan keeps the inspection's new dates and timetable (its documents, next year's copy).
+      const planned = async () => ((await h.db.models.Cycle.findById(cycleId).lean())!.plan as Plan).stages.inspection!;
+      expect([(await planned()).deadline, ...(await planned()).timetable.map((v) => v.date)]).toEqual([wd(later, 10), wd(visitDay, 3), wd(visitDay, 3)]);
+
       // The same request again moves nothing more.
       const again = await move(later);
       expect(again.status).toBe(200);
@@ -81,6 +86,18 @@ describe("a cluster's inspection follows the stage it is written relative to (ti
       expect((await yearEndOf('cum-1'))!.inspection.dueAt).toBe(at(wd(later, 10), '17:00'));
       const visits2 = ((await h.db.models.ClusterPlan.findById(`${cycleId}:cum-2`).lean())!.yearEnd as { visits: { date: string }[] }).visits;
       expect(visits2.every((v) => v.date === wd(visitDay, 5))).toBe(true);
+
+      // A move for one cluster leaves the plan as it was; a move for all moves each cluster's visits from
+      // where they are (cluster 1 by 3 working days, cluster 2 by 1), and the plan's timetable with them.
+      expect((await planned()).deadline).toBe(wd(later, 10));
+      const all = await moveStage('inspection', { deadline: wd(later, 13), reason: 'Lùi đợt kiểm tra' });
+      expect(all.status).toBe(200);
+      expect(all.body.updated.map((u: { unitId: string }) => u.unitId).sort()).toEqual(['cum-1', 'cum-2']);
+      for (const cluster of ['cum-1', 'cum-2']) {
+        const visits = ((await h.db.models.ClusterPlan.findById(`${cycleId}:${cluster}`).lean())!.yearEnd as { visits: { date: string }[] }).visits;
+        expect(visits.map((v) => v.date)).toEqual(visits.map(() => wd(visitDay, 6)));
+      }
+      expect([(await planned()).deadline, ...(await planned()).timetable.map((v) => v.date)]).toEqual([wd(later, 13), wd(visitDay, 6), wd(visitDay, 6)]);
 
       // So can the award proposal, for cluster 1 alone.
       const due = wd(`${year}-12-15`, 2);
