@@ -91,7 +91,7 @@ export async function resolveMailDocuments(deps: Pick<ActivityDeps, 'models' | '
     out.push({
       kind: ref.kind,
       title: ref.title,
-      ...(ref.kind === 'plan' ? numberOfPlan(await planOf(deps, input.cycle.cycleId)) : {}),
+      ...(ref.kind === 'plan' ? numberOfPlan(await documentSettingsOf(deps, input.cycle.cycleId)) : {}),
       version: html.version,
       url: documentUrl(deps.publicBaseUrl, token),
       ...(has('docx') ? { docxUrl: documentUrl(deps.publicBaseUrl, token, 'docx') } : {}),
@@ -101,13 +101,16 @@ export async function resolveMailDocuments(deps: Pick<ActivityDeps, 'models' | '
   return out;
 }
 
-async function planOf(deps: Pick<ActivityDeps, 'models'>, cycleId: string): Promise<Plan | undefined> {
-  return (await deps.models.Cycle.findById(cycleId, { plan: 1 }).lean())?.plan as Plan | undefined;
+/**
+ * The plan's document settings alone: every unit's launch notice asks, and the whole plan (every
+ * cluster and unit) is megabytes read per unit on a large cycle (BENCHMARKS.md, cycle-start).
+ */
+async function documentSettingsOf(deps: Pick<ActivityDeps, 'models'>, cycleId: string): Promise<Plan['document'] | undefined> {
+  return ((await deps.models.Cycle.findById(cycleId, { 'plan.document': 1 }).lean())?.plan as Pick<Plan, 'document'> | undefined)?.document;
 }
 
 /** "109/KH-MTTQ-BTT", as the plan document prints it after "Số:" (lib/documents/plan-document.ts). */
-function numberOfPlan(plan: Plan | undefined): { number?: string } {
-  const settings = plan?.document;
+function numberOfPlan(settings: Plan['document'] | undefined): { number?: string } {
   if (!settings?.number) return {};
   return { number: `${settings.number}/${settings.symbol ?? 'KH-MTTQ-BTT'}` };
 }
