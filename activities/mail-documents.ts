@@ -9,7 +9,8 @@
  * the mail still goes.
  */
 import { createDocumentToken, documentLinkExpiry, documentUrl } from '../lib/document-links';
-import { listDocuments } from '../lib/documents/store';
+import { planDocumentNumber } from '../lib/documents/plan-document';
+import { listDocuments, type StoredDocument } from '../lib/documents/store';
 import type { Plan } from '../rules/plan';
 import type { Lang } from '../lib/mail/render';
 import { clusterDocumentsOwner, documentStoreDb } from './documents';
@@ -91,7 +92,7 @@ export async function resolveMailDocuments(deps: Pick<ActivityDeps, 'models' | '
     out.push({
       kind: ref.kind,
       title: ref.title,
-      ...(ref.kind === 'plan' ? numberOfPlan(await documentSettingsOf(deps, input.cycle.cycleId)) : {}),
+      ...(ref.kind === 'plan' ? await numberOf(deps, html, input.cycle.cycleId) : {}),
       version: html.version,
       url: documentUrl(deps.publicBaseUrl, token),
       ...(has('docx') ? { docxUrl: documentUrl(deps.publicBaseUrl, token, 'docx') } : {}),
@@ -102,15 +103,13 @@ export async function resolveMailDocuments(deps: Pick<ActivityDeps, 'models' | '
 }
 
 /**
- * The plan's document settings alone: every unit's launch notice asks, and the whole plan (every
- * cluster and unit) is megabytes read per unit on a large cycle (BENCHMARKS.md, cycle-start).
+ * The plan's number as its stored document carries it; read from the plan only for documents stored
+ * before they carried it (every unit's launch notice asks, and at 1,000 units the plan is a read of
+ * half a second or more on FerretDB: BENCHMARKS.md, cycle-start).
  */
-async function documentSettingsOf(deps: Pick<ActivityDeps, 'models'>, cycleId: string): Promise<Plan['document'] | undefined> {
-  return ((await deps.models.Cycle.findById(cycleId, { 'plan.document': 1 }).lean())?.plan as Pick<Plan, 'document'> | undefined)?.document;
-}
-
-/** "109/KH-MTTQ-BTT", as the plan document prints it after "Số:" (lib/documents/plan-document.ts). */
-function numberOfPlan(settings: Plan['document'] | undefined): { number?: string } {
-  if (!settings?.number) return {};
-  return { number: `${settings.number}/${settings.symbol ?? 'KH-MTTQ-BTT'}` };
+async function numberOf(deps: Pick<ActivityDeps, 'models'>, doc: StoredDocument, cycleId: string): Promise<{ number?: string }> {
+  if (doc.number !== undefined) return doc.number ? { number: doc.number } : {};
+  const plan = (await deps.models.Cycle.findById(cycleId, { 'plan.document': 1 }).lean())?.plan as Pick<Plan, 'document'> | undefined;
+  const number = plan && planDocumentNumber(plan);
+  return number ? { number } : {};
 }

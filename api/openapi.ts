@@ -29,7 +29,7 @@ const service = z.object({ up: z.boolean(), error: z.string().optional() });
 const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']), down: z.array(z.string()), services: z.object({ temporal: service, mongodb: service, smtp: service }) });
 const cycleSummary = z.looseObject({ cycleId: z.string(), workflowId: z.string(), bodyId: z.string(), year: z.number(), status: z.string() });
 const stepRow = z.looseObject({ clusterId: z.string(), unitId: z.string(), workflowId: z.string(), step: z.string(), status: z.string(), round: z.number() });
-const documentRow = z.looseObject({ fileId: z.string(), cycleId: z.string(), kind: z.string(), format: z.enum(['docx', 'html', 'xlsx', 'pdf']), version: z.number(), filename: z.string() });
+const documentRow = z.looseObject({ fileId: z.string(), cycleId: z.string(), kind: z.string(), format: z.enum(['docx', 'html', 'xlsx', 'pdf']), version: z.number(), filename: z.string(), number: z.string().nullable().optional() });
 const submissionBody = z.object({
   round: z.number().int().min(1),
   note: z.string().max(500).optional(),

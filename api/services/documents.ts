@@ -2,7 +2,7 @@
 import { renderDocx } from '../../lib/documents/docx';
 import { renderHtml } from '../../lib/documents/html';
 import { htmlToPdf } from '../../lib/documents/pdf';
-import { yearPlanDocument } from '../../lib/documents/plan-document';
+import { planDocumentNumber, yearPlanDocument } from '../../lib/documents/plan-document';
 import { latestDocument, listDocuments, readDocument, storeDocument, type StoredDocument } from '../../lib/documents/store';
 import type { Plan } from '../../rules/plan';
 import { clusterDocumentsOwner, createDocumentActivities } from '../../activities/documents';
@@ -20,7 +20,8 @@ export async function generatePlanDocuments(deps: AppDeps, cycleId: string, plan
   const source = JSON.stringify(doc);
   const html = renderHtml(doc);
   const out: StoredDocument[] = [];
-  const store = async (format: StoredDocument['format'], content: Buffer) => out.push((await storeDocument(deps.db, { cycleId, kind: 'plan', format, content, source })).stored);
+  const number = planDocumentNumber(plan) ?? null;
+  const store = async (format: StoredDocument['format'], content: Buffer) => out.push((await storeDocument(deps.db, { cycleId, kind: 'plan', format, content, source, number })).stored);
   await store('docx', await renderDocx(doc));
   await store('html', Buffer.from(html, 'utf8'));
   // Without printing (a browser takes seconds): the cycle's start stores the files its launch notices link first.

@@ -34,6 +34,12 @@ const STAGES: Record<PlanStageKey, { name: string; owner: string; tasks: (plan: 
 
 const unitTasks = (stage: 'registration' | 'midYear') => stepsOfStage(stage).map((step) => STEP_KINDS[step].title.vi);
 
+/** "109/KH-MTTQ-BTT", as the plan document prints it after "Số:"; undefined for a plan without a number. */
+export function planDocumentNumber(plan: Pick<Plan, 'document'>): string | undefined {
+  const settings = plan.document;
+  return settings?.number ? `${settings.number}/${settings.symbol ?? 'KH-MTTQ-BTT'}` : undefined;
+}
+
 export function yearPlanDocument(plan: Plan, now: Date): OfficialDocument {
   const settings = plan.document;
   const unitName = new Map(plan.units.map((u) => [u.id, u.name]));

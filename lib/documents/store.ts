@@ -16,6 +16,11 @@ export interface StoredDocument {
   sha256: string;
   filename: string;
   uploadDate: Date;
+  /**
+   * The number and symbol it was issued under (the plan's), so a mail linking it need not read the plan:
+   * null for a plan without a number; absent for other documents and those stored before it was kept.
+   */
+  number?: string | null;
 }
 
 const CONTENT_TYPES: Record<StoredDocument['format'], string> = {
@@ -44,14 +49,14 @@ export async function latestDocument(db: Db, cycleId: string, kind: string, form
 
 export async function storeDocument(
   db: Db,
-  doc: { cycleId: string; kind: string; format: StoredDocument['format']; content: Buffer; source?: string },
+  doc: { cycleId: string; kind: string; format: StoredDocument['format']; content: Buffer; source?: string; number?: string | null },
 ): Promise<{ stored: StoredDocument; created: boolean }> {
   const sha256 = createHash('sha256').update(doc.source ?? doc.content).digest('hex');
   const latest = await latestDocument(db, doc.cycleId, doc.kind, doc.format);
   if (latest?.sha256 === sha256) return { stored: latest, created: false };
   const version = (latest?.version ?? 0) + 1;
   const filename = `${doc.kind}-v${version}.${doc.format}`;
-  const metadata = { cycleId: doc.cycleId, kind: doc.kind, format: doc.format, version, sha256 };
+  const metadata = { cycleId: doc.cycleId, kind: doc.kind, format: doc.format, version, sha256, ...(doc.number !== undefined ? { number: doc.number } : {}) };
   const id = await new Promise<unknown>((resolve, reject) => {
     const upload = bucket(db).openUploadStream(filename, { metadata });
     upload.once('error', reject);
