@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { createQueueWorkers } from '../worker/queue-workers';
 import { createActivities } from '../activities';
 import type { AppDeps } from '../api/deps';
 import { PageRenderer } from '../api/pages';
@@ -237,7 +237,8 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationSumma
       smtpUp: () => canConnect(smtp.host, smtp.port),
       now: () => start,
     };
-    const worker = await Worker.create({
+    // Both queues: the simulated cycle is launched as the api launches it (worker/queue-workers.ts).
+    const worker = await createQueueWorkers({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowsPath: require.resolve('./workflows'),

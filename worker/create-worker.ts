@@ -1,6 +1,7 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { workflowsPath } from '../lib/paths';
+import { createQueueWorkers, type QueueWorkers } from './queue-workers';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -11,8 +12,9 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/** The worker on TASK_QUEUE and on its cycles' queue, with the real activities. */
+export function createWorker(opts: CreateWorkerOptions): Promise<QueueWorkers> {
+  return createQueueWorkers({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,

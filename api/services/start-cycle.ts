@@ -10,7 +10,7 @@ import { gatheredInsert } from '../../lib/db/gathered-insert';
 import { compilePlan, PlanCompileError, type CompiledPlan } from '../../rules/compile';
 import { validatePlan, type Plan } from '../../rules/plan';
 import { SA } from '../../workflows/search-attributes';
-import { cycleWorkflowId, dailyMailWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
+import { cyclesTaskQueue, cycleWorkflowId, dailyMailWorkflowId, type CycleWorkflowInput } from '../../workflows/cycle/definitions';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { generatePlanDocuments } from './documents';
@@ -100,12 +100,13 @@ export async function launchCycle(deps: AppDeps, plan: Plan, compiled: CompiledP
     deps.log.warn({ err: (err as Error).message, cycleId }, 'plan documents not generated'),
   );
 
-  const args: CycleWorkflowInput = { cycle: compiled.cycle, clusterIds: compiled.clusters.map((c) => c.clusterId) };
+  // The cycle and its clusters on their own queue, the units on TASK_QUEUE (worker/queue-workers.ts).
+  const args: CycleWorkflowInput = { cycle: compiled.cycle, clusterIds: compiled.clusters.map((c) => c.clusterId), unitTaskQueue: deps.config.TASK_QUEUE };
   try {
     await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, () =>
       deps.temporal.workflow.start('cycleWorkflow', {
         workflowId,
-        taskQueue: deps.config.TASK_QUEUE,
+        taskQueue: cyclesTaskQueue(deps.config.TASK_QUEUE),
         args: [args],
         typedSearchAttributes: [
           { key: SA.body, value: plan.body.id },

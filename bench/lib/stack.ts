@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import type { QueueWorkers } from '../../worker/queue-workers';
 import type { AppDeps } from '../../api/deps';
 import { PageRenderer } from '../../api/pages';
 import type { AppConfig } from '../../config';
@@ -28,7 +29,7 @@ export interface Stack {
   sink: SmtpSink;
   deps: AppDeps;
   /** Our worker on deps.config.TASK_QUEUE (created, not yet running). */
-  newWorker(): Promise<Worker>;
+  newWorker(): Promise<QueueWorkers>;
   close(): Promise<void>;
 }
 

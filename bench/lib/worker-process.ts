@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     return v;
   };
   const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
-  let worker: Worker;
+  let worker: { run(): Promise<void> };
   let close = async () => undefined as unknown;
   if (env('MODE') === 'raw') {
     worker = await Worker.create({ connection, taskQueue: env('TASK_QUEUE'), workflowsPath: path.join(__dirname, '..', 'fixtures', 'trivial-workflow.ts') });

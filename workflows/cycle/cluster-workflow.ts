@@ -206,6 +206,8 @@ async function runCluster(input: ClusterWorkflowInput): Promise<ClusterState> {
     startChild(unitWorkflow, {
       workflowId: unitWorkflowId(cycle.cycleId, u.unitId),
       args: [u],
+      // A cluster on its cycle's own queue starts its units on theirs (worker/queue-workers.ts).
+      ...(input.unitTaskQueue ? { taskQueue: input.unitTaskQueue } : {}),
       // A cancelled cluster asks its units to stop rather than killing them mid-activity.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       typedSearchAttributes: [

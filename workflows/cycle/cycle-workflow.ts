@@ -99,6 +99,7 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
     continueAsNew<typeof cycleWorkflow>({
       cycle: input.cycle,
       clusterIds: input.clusterIds,
+      ...(input.unitTaskQueue ? { unitTaskQueue: input.unitTaskQueue } : {}),
       carried: {
         started,
         finished: [...finished].map(([clusterId, status]) => ({ clusterId, status })),
@@ -123,7 +124,7 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
         batch.map((c) =>
           startChild(clusterWorkflow, {
             workflowId: c.workflowId,
-            args: [{ cycle, clusterId: c.clusterId, reportTo: me }],
+            args: [{ cycle, clusterId: c.clusterId, reportTo: me, ...(input.unitTaskQueue ? { unitTaskQueue: input.unitTaskQueue } : {}) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             typedSearchAttributes: [
               { key: SA.body, value: cycle.bodyId },

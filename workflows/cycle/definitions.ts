@@ -41,6 +41,11 @@ export interface CycleRef {
 export interface CycleWorkflowInput {
   cycle: CycleRef;
   clusterIds: string[];
+  /**
+   * The units' task queue, when the cycle runs on its own (cyclesTaskQueue): its clusters run there
+   * too, and start their units here. Unset for cycles started before (all on one queue).
+   */
+  unitTaskQueue?: string;
   /** Set by the cycle itself when it continues as new: how far the previous runs got. */
   carried?: CycleCarried;
 }
@@ -78,6 +83,8 @@ export interface ClusterWorkflowInput {
    * continue as new: their clusters are not awaited as children across runs.
    */
   reportTo?: string;
+  /** The task queue of the cluster's units (CycleWorkflowInput.unitTaskQueue); unset: the cluster's own. */
+  unitTaskQueue?: string;
 }
 
 /** A cluster tells its cycle that it has ended (sent to the workflow id, so it reaches the cycle's current run). */
@@ -515,6 +522,12 @@ export interface CycleState {
 export const cycleStateQuery = defineQuery<CycleState>('cycleState');
 
 export const cycleIdOf = (bodyId: string, year: number): string => `thidua:${bodyId}:${year}`;
+/**
+ * The task queue of a deployment's cycle and cluster workflows, beside its TASK_QUEUE for the units:
+ * a cycle's and its clusters' tasks (the batches of starts) do not queue behind the units' (worker/queue-workers.ts).
+ */
+export const cyclesTaskQueue = (taskQueue: string): string => `${taskQueue}-cycles`;
+
 export const cycleWorkflowId = (cycleId: string): string => `${cycleId}:cycle`;
 export const clusterWorkflowId = (cycleId: string, clusterId: string): string => `${cycleId}:cluster:${clusterId}`;
 export const unitWorkflowId = (cycleId: string, unitId: string): string => `${cycleId}:unit:${unitId}`;
