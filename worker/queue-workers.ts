@@ -17,20 +17,18 @@ export interface QueueWorkers {
   /** Runs both until `work` settles, then shuts both down; rejects as soon as either fails. */
   runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R>;
   shutdown(): void;
-  /** The SDK workers: on TASK_QUEUE, then on its cycles' queue. */
-  readonly workers: readonly [Worker, Worker];
 }
 
 export async function createQueueWorkers(options: WorkerOptions): Promise<QueueWorkers> {
   // One bundle for both (building it is seconds of CPU), logged where the SDK logs, as Worker.create's own.
-  const code = options.workflowBundle ?? (options.workflowsPath ? await bundleWorkflowCode({ workflowsPath: options.workflowsPath, workflowInterceptorModules: options.interceptors?.workflowModules, logger: Runtime.instance().logger }) : undefined);
-  const { workflowsPath: _path, ...rest } = options;
+  const { workflowsPath, ...rest } = options;
+  const bundle = (path: string) => bundleWorkflowCode({ workflowsPath: path, workflowInterceptorModules: options.interceptors?.workflowModules, logger: Runtime.instance().logger });
+  const code = options.workflowBundle ?? (workflowsPath ? await bundle(workflowsPath) : undefined);
   const shared = code ? { ...rest, workflowBundle: code } : rest;
-  const workers = (await Promise.all([Worker.create(shared), Worker.create({ ...shared, taskQueue: cyclesTaskQueue(options.taskQueue) })])) as [Worker, Worker];
-  return pairOf(workers);
+  return pairOf(await Promise.all([Worker.create(shared), Worker.create({ ...shared, taskQueue: cyclesTaskQueue(options.taskQueue) })]));
 }
 
-function pairOf(workers: [Worker, Worker]): QueueWorkers {
+function pairOf(workers: Worker[]): QueueWorkers {
   const shutdown = () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };
@@ -45,7 +43,6 @@ function pairOf(workers: [Worker, Worker]): QueueWorkers {
     if (failed) throw failed.reason;
   };
   return {
-    workers,
     shutdown,
     run,
     async runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R> {
