@@ -12,11 +12,11 @@
  *   (workflows/cycle/forward-decision.ts, api/services/forward-view.ts).
  */
 import { Router } from 'express';
-import type { NominationListState } from '../../workflows/cycle/definitions';
+import type { ForwardInput, NominationListState } from '../../workflows/cycle/definitions';
 import { isScoped, principalOf, requireRole, STAFF_ROLES } from '../auth';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
-import { cycleForwardRows, forwardViews } from '../services/forward-view';
+import { cycleForwardRows, forwardViews, type ForwardRow } from '../services/forward-view';
 
 export function awardsReadRouter(deps: AppDeps): Router {
   const r = Router();
@@ -26,14 +26,24 @@ export function awardsReadRouter(deps: AppDeps): Router {
     const cycleId = String(req.params.cycleId);
     if (!(await deps.db.models.Cycle.exists({ _id: cycleId }))) throw new HttpError(404, 'not_found', `no cycle ${cycleId}`);
     const p = principalOf(res);
-    const rows = await deps.db.models.ClusterNominations.find({ cycleId }).sort({ clusterId: 1 }).lean();
+    const [rows, resent] = await Promise.all([
+      deps.db.models.ClusterNominations.find({ cycleId }).sort({ clusterId: 1 }).lean(),
+      deps.db.models.Forward.find({ fromCycleId: cycleId, kind: 'nominations', resendOf: { $exists: true } }).sort({ createdAt: 1, _id: 1 }).lean<ForwardRow[]>(),
+    ]);
+    // The cluster's workflow knows the forwards it sent; the api re-sends (resend-forward.ts): each
+    // forward and each nomination sent again names the forward that carries it now (`resentAs`).
+    const resentAs = new Map(resent.map((r) => [r.resendOf!, r._id]));
+    const carriedBy = new Map<string, string>();
+    for (const r of resent) for (const item of (JSON.parse(r.forward) as ForwardInput).items) if (item.nominationId) carriedBy.set(item.nominationId, r._id);
     res.json({
       cycleId,
       clusters: rows
         .filter((x) => !isScoped(p) || p.scope.clusters.includes(x.clusterId))
         .map((x) => {
           const state = JSON.parse(x.state) as NominationListState;
-          return { clusterId: x.clusterId, phase: state.phase, sentAt: state.sentAt, received: state.received, nominations: state.items, forwarded: JSON.parse(x.forwarded ?? '[]') };
+          const forwarded = (JSON.parse(x.forwarded ?? '[]') as { forwardId: string }[]).map((f) => (resentAs.has(f.forwardId) ? { ...f, resentAs: resentAs.get(f.forwardId) } : f));
+          const nominations = state.items.map((i) => (i.forwardId && carriedBy.has(i.id) ? { ...i, resentAs: carriedBy.get(i.id) } : i));
+          return { clusterId: x.clusterId, phase: state.phase, sentAt: state.sentAt, received: state.received, nominations, forwarded };
         }),
     });
   });

@@ -103,6 +103,20 @@ describe('a returned forward sent again (time-skipping, two cycles)', () => {
         [`${forwardId}:r2`, 'decided'],
       ]);
       expect((await outcomeMails()).length).toBe(2);
+      // The district's nominations list names the forward that now carries the re-sent nomination.
+      const list = await supertest(h.app).get(`/api/cycles/${encodeURIComponent(c.child)}/nominations`).set(auth);
+      expect(list.status).toBe(200);
+      const clusters = list.body.clusters as { forwarded: { forwardId: string; resentAs?: string }[]; nominations: { name: string; forwardId?: string; resentAs?: string }[] }[];
+      const sentUp = clusters.flatMap((x) => x.nominations).filter((n) => n.forwardId === forwardId);
+      const returnedName = after.outgoing[1].items[0].person!.name;
+      expect(sentUp.map((n) => [n.name === returnedName, n.resentAs])).toEqual(
+        expect.arrayContaining([
+          [true, `${forwardId}:r2`],
+          [false, undefined],
+        ]),
+      );
+      expect(sentUp).toHaveLength(2);
+      expect(clusters.flatMap((x) => x.forwarded).map((x) => [x.forwardId, x.resentAs])).toEqual([[forwardId, `${forwardId}:r2`]]);
       // The re-sent forward was decided and nothing of it was returned: nothing to send again.
       const nothing = await resend({ items: [0] }, `${forwardId}:r2`);
       expect([nothing.status, nothing.body.error.code]).toEqual([409, 'not_returned']);

@@ -3,6 +3,9 @@
  * (worker/queue-workers.ts), so the cycle's batches of starts never wait behind the units' tasks.
  * A cycle started before the split (no unitTaskQueue, on TASK_QUEUE) keeps everything there.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startCycle } from '../../api/services/start-cycle';
 import { clusterStateQuery, clusterWorkflowId, cyclesTaskQueue, cycleWorkflowId, unitStateQuery, unitWorkflowId, type CycleRef } from '../../workflows/cycle/definitions';
 import { eventually } from '../helpers/harness';
@@ -25,6 +28,13 @@ describe('task queues (time-skipping)', () => {
       expect(await queueOf(cycleWorkflowId(cycleId))).toBe(cyclesTaskQueue(h.config.TASK_QUEUE));
       expect(await queueOf(clusterWorkflowId(cycleId, 'cum-1'))).toBe(cyclesTaskQueue(h.config.TASK_QUEUE));
       expect(await queueOf(unit)).toBe(h.config.TASK_QUEUE);
+      // Committed for the replay test: `THIDUA_RECORD_HISTORIES=1 npx jest test/workflows/task-queues.test.ts`.
+      if (process.env.THIDUA_RECORD_HISTORIES === '1') {
+        for (const [name, id] of [['cycle', cycleWorkflowId(cycleId)], ['cluster-cum-1', clusterWorkflowId(cycleId, 'cum-1')]]) {
+          const history = await ts.env().client.workflow.getHandle(id).fetchHistory();
+          fs.writeFileSync(path.resolve(__dirname, `../histories/task-queues.${name}.json`), historyToJSON(history));
+        }
+      }
       await ts.env().client.workflow.getHandle(cycleWorkflowId(cycleId)).terminate('test over');
     });
   });
