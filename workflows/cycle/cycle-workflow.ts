@@ -36,11 +36,11 @@ const { projectCycle, receiveForward, takePendingForwards } = proxyWorkflowActiv
 const START_BATCH = 50;
 /**
  * The largest batch of cluster starts since `patched('cluster-start-batch-200')`. Each batch after the
- * first waits for a workflow task of the cycle, and that task queues behind the units of the batches
- * before it (their first tasks, projections and request emails): in batches of 50, a plan of 100 clusters
- * had its last cluster running only after 185 s (BENCHMARKS.md, cycle-start). A batch is as large as the
- * run's remaining history budget allows (two events a start), between START_BATCH and this: a plan of up
- * to 2,000 units starts in one task, and a run still overshoots its budget by at most START_BATCH starts.
+ * first waits for a workflow task of the cycle (behind the units' tasks, before the cycles had their
+ * own queue: in batches of 50, a plan of 100 clusters had its last cluster running only after 185 s,
+ * BENCHMARKS.md). A batch is as large as the run's remaining history budget allows (two events a
+ * start), between START_BATCH and this: a plan of up to 200 clusters starts them in one task, and a run
+ * still overshoots its budget by at most START_BATCH starts.
  */
 export const CLUSTER_START_BATCH = 200;
 /**
