@@ -35,15 +35,6 @@ const { projectCycle, receiveForward, takePendingForwards } = proxyWorkflowActiv
 /** Children are started in batches so one workflow task never carries thousands of commands. */
 const START_BATCH = 50;
 /**
- * The largest batch of cluster starts since `patched('cluster-start-batch-200')`. Each batch after the
- * first waits for a workflow task of the cycle (behind the units' tasks, before the cycles had their
- * own queue: in batches of 50, a plan of 100 clusters had its last cluster running only after 185 s,
- * BENCHMARKS.md). A batch is as large as the run's remaining history budget allows (two events a
- * start), between START_BATCH and this: a plan of up to 200 clusters starts them in one task, and a run
- * still overshoots its budget by at most START_BATCH starts.
- */
-export const CLUSTER_START_BATCH = 200;
-/**
  * A run continues as new once its history reaches this many events (or the server suggests it): far
  * below Temporal's 10,240-event warning and 51,200-event limit and the 2,000 pending children one run
  * may hold, and small enough that a run replays in milliseconds (~100 KB). Continuing is cheap: the next
@@ -110,14 +101,11 @@ async function continuing(input: CycleWorkflowInput): Promise<CycleState> {
       },
     });
   const allStartedFinished = () => state.clusters.slice(0, started).every((c) => c.done);
-  const largerBatches = started < total && patched('cluster-start-batch-200');
-  const startBatch = () =>
-    largerBatches ? Math.max(START_BATCH, Math.min(CLUSTER_START_BATCH, Math.floor((CYCLE_HISTORY_BUDGET - workflowInfo().historyLength) / 2))) : START_BATCH;
 
   try {
     while (started < total) {
       if (longHistory()) await carryOn();
-      const batch = state.clusters.slice(started, started + startBatch());
+      const batch = state.clusters.slice(started, started + START_BATCH);
       // Started outside the cycle's cancellation scope: the SDK would cancel children of this run by
       // itself, those of earlier runs not; the handler below cancels every cluster, each once.
       await CancellationScope.nonCancellable(() => Promise.all(
