@@ -664,7 +664,12 @@ export function expectCycleOutcome(o: CycleOutcome, acting: string[]): void {
       expect(events.filter((e) => e === 'submitted' || e === 'approved')).toEqual(['submitted', 'approved']);
     } else {
       expect([u, step.status]).toEqual([u, 'open']);
-      expect(events).toEqual(['opened', 'reminded', 'reminded', 'escalated']);
+      // A step that opens after one of its reminders was due drops it (reviewed-step.ts timers): with
+      // the worker killed again and again, a unit's step may open late. Every later reminder is sent.
+      const opened = Date.parse(step.history.find((e) => e.event === 'opened')!.at);
+      const reminders = step.schedule.reminders.filter((r) => Date.parse(r.at) > opened).length;
+      expect(reminders).toBeGreaterThanOrEqual(1);
+      expect(events).toEqual(['opened', ...Array<string>(reminders).fill('reminded'), 'escalated']);
     }
     // The read model caught up with the workflow (same status, same number of events).
     expect([u, o.readModel.get(u)]).toEqual([u, { status: step.status, version: step.history.length }]);
